@@ -1,0 +1,125 @@
+/*
+ * diag - problems found while reading configuration and data
+ *
+ * DIAGNOSTICS
+ *	Never fails: an item that cannot be stored is still counted (and
+ *	logged when a log is attached).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "errors.h"
+
+/* diag_init - empty collection */
+void
+diag_init(struct diag *d, const struct log *log)
+{
+	memset(d, 0, sizeof *d);
+	d->log = log;
+}
+
+/* diag_free - release every item */
+void
+diag_free(struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->count; i++) {
+		free(d->items[i].where);
+		free(d->items[i].what);
+	}
+	free(d->items);
+	diag_init(d, d->log);
+}
+
+/* escaped_copy - a copy with control characters escaped, or NULL */
+static char *
+escaped_copy(const char *s)
+{
+	struct buf b = BUF_INIT;
+
+	if (log_escape(&b, s) < 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
+}
+
+/* store - keep one item when there is room; ownership of texts taken */
+static void
+store(struct diag *d, enum diag_level level, enum diag_kind kind,
+    char *where, char *what)
+{
+	struct diag_item *items;
+	size_t cap;
+
+	if (where == NULL || what == NULL || d->count >= DIAG_KEEP)
+		goto drop;
+	if (d->count == d->cap) {
+		cap = d->cap ? d->cap * 2 : 16;
+		items = realloc(d->items, cap * sizeof *items);
+		if (items == NULL)
+			goto drop;
+		d->items = items;
+		d->cap = cap;
+	}
+	d->items[d->count].level = level;
+	d->items[d->count].kind = kind;
+	d->items[d->count].where = where;
+	d->items[d->count].what = what;
+	d->count++;
+	return;
+drop:
+	free(where);
+	free(what);
+}
+
+/* diag_add - record, count and possibly log one problem */
+void
+diag_add(struct diag *d, enum diag_level level, enum diag_kind kind,
+    const char *where, const char *fmt, ...)
+{
+	static const enum log_level to_log[] = {
+		LOG_LEVEL_ERROR, LOG_LEVEL_WARNING, LOG_LEVEL_NOTICE
+	};
+	char text[2048];
+	va_list ap;
+	char *w, *t;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	if (level == DIAG_ERROR)
+		d->nerrors++;
+	else if (level == DIAG_WARNING)
+		d->nwarnings++;
+	if (kind == DIAG_REJECTED)
+		d->nrejected++;
+	else if (kind == DIAG_CONFLICT)
+		d->nconflicts++;
+	w = escaped_copy(where ? where : "");
+	t = escaped_copy(text);
+	if (d->log) {
+		if (w && *w)
+			log_msg(d->log, to_log[level], "%s: %s", w, t ? t : text);
+		else
+			log_msg(d->log, to_log[level], "%s", t ? t : text);
+	}
+	store(d, level, kind, w, t);
+}
+
+/* diag_last_error - text of the last error kept */
+const char *
+diag_last_error(const struct diag *d)
+{
+	size_t i;
+
+	for (i = d->count; i > 0; i--)
+		if (d->items[i - 1].level == DIAG_ERROR)
+			return d->items[i - 1].what;
+	return "";
+}

@@ -1,0 +1,180 @@
+/*
+ * entry - one directory entry as read from LDIF or LDAP
+ *
+ * DIAGNOSTICS
+ *	Allocation failures return ERR_NOMEM and leave the entry as it was.
+ */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ldap.h>
+
+#include "entry.h"
+#include "errors.h"
+
+/* entry_new - empty entry */
+int
+entry_new(struct entry **out, const char *dn, const char *origin)
+{
+	struct entry *e;
+
+	*out = NULL;
+	e = calloc(1, sizeof *e);
+	if (e == NULL)
+		return ERR_NOMEM;
+	e->dn = strdup(dn);
+	e->origin = origin ? strdup(origin) : NULL;
+	if (e->dn == NULL || (origin && e->origin == NULL)) {
+		entry_free(e);
+		return ERR_NOMEM;
+	}
+	*out = e;
+	return 0;
+}
+
+/* entry_free - release the entry and everything it holds */
+void
+entry_free(struct entry *e)
+{
+	size_t i, j;
+
+	if (e == NULL)
+		return;
+	for (i = 0; i < e->count; i++) {
+		for (j = 0; j < e->attrs[i].count; j++)
+			free(e->attrs[i].values[j].data);
+		free(e->attrs[i].values);
+		free(e->attrs[i].name);
+	}
+	free(e->attrs);
+	free(e->dn);
+	free(e->origin);
+	free(e);
+}
+
+/* entry_attr_name_eq - compare base names, ignoring options */
+int
+entry_attr_name_eq(const char *attr, const char *name)
+{
+	size_t alen = strcspn(attr, ";"), nlen = strcspn(name, ";");
+
+	return alen == nlen && strncasecmp(attr, name, alen) == 0;
+}
+
+/* find_exact - attribute with exactly this name (options included) */
+static struct entry_attr *
+find_exact(struct entry *e, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < e->count; i++)
+		if (strcasecmp(e->attrs[i].name, name) == 0)
+			return &e->attrs[i];
+	return NULL;
+}
+
+/* entry_add_value - append one value */
+int
+entry_add_value(struct entry *e, const char *name, const void *data,
+    size_t len)
+{
+	struct entry_attr *a;
+	struct entry_value *vals;
+	char *copy;
+	size_t cap;
+
+	if (len == SIZE_MAX)
+		return ERR_NOMEM;
+	a = find_exact(e, name);
+	if (a == NULL) {
+		if (e->count == e->cap) {
+			struct entry_attr *attrs;
+
+			cap = e->cap ? e->cap * 2 : 8;
+			attrs = realloc(e->attrs, cap * sizeof *attrs);
+			if (attrs == NULL)
+				return ERR_NOMEM;
+			e->attrs = attrs;
+			e->cap = cap;
+		}
+		a = &e->attrs[e->count];
+		memset(a, 0, sizeof *a);
+		a->name = strdup(name);
+		if (a->name == NULL)
+			return ERR_NOMEM;
+		e->count++;
+	}
+	if (a->count == a->cap) {
+		cap = a->cap ? a->cap * 2 : 2;
+		vals = realloc(a->values, cap * sizeof *vals);
+		if (vals == NULL)
+			return ERR_NOMEM;
+		a->values = vals;
+		a->cap = cap;
+	}
+	copy = malloc(len + 1);
+	if (copy == NULL)
+		return ERR_NOMEM;
+	if (len)
+		memcpy(copy, data, len);
+	copy[len] = '\0';
+	a->values[a->count].data = copy;
+	a->values[a->count].len = len;
+	a->count++;
+	return 0;
+}
+
+/* entry_attr_get - attribute by base name */
+const struct entry_attr *
+entry_attr_get(const struct entry *e, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < e->count; i++)
+		if (entry_attr_name_eq(e->attrs[i].name, name))
+			return &e->attrs[i];
+	return NULL;
+}
+
+/* entry_has_value - case-insensitive value test */
+int
+entry_has_value(const struct entry *e, const char *name, const char *data,
+    size_t len)
+{
+	const struct entry_attr *a = entry_attr_get(e, name);
+	size_t i;
+
+	if (a == NULL)
+		return 0;
+	for (i = 0; i < a->count; i++)
+		if (a->values[i].len == len &&
+		    strncasecmp(a->values[i].data, data, len) == 0 &&
+		    memchr(a->values[i].data, '\0', len) == NULL)
+			return 1;
+	return 0;
+}
+
+/* entry_dn_normalize - parse and re-serialize, lowercased */
+int
+entry_dn_normalize(const char *dn, char **out)
+{
+	char *norm = NULL, *p;
+	int rc;
+
+	*out = NULL;
+	rc = ldap_dn_normalize(dn, LDAP_DN_FORMAT_LDAPV3, &norm,
+	    LDAP_DN_FORMAT_LDAPV3);
+	if (rc != LDAP_SUCCESS)
+		return rc == LDAP_NO_MEMORY ? ERR_NOMEM : ERR_INVAL;
+	/* Copy out of libldap's allocator into ours. */
+	*out = strdup(norm ? norm : "");
+	ldap_memfree(norm);
+	if (*out == NULL)
+		return ERR_NOMEM;
+	for (p = *out; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return 0;
+}

@@ -1,0 +1,109 @@
+/*
+ * log - one line per event, to stderr or syslog
+ *
+ * Control characters and non-ASCII bytes are written as \xHH so that no
+ * value can start a new log line or confuse a terminal.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+#include "buf.h"
+#include "errors.h"
+#include "log.h"
+
+static const char *const level_names[] = {
+	"error", "warning", "notice", "info", "debug"
+};
+
+static const int syslog_prio[] = {
+	LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG
+};
+
+/* log_open - set up a logger */
+void
+log_open(struct log *l, const char *ident, enum log_level level,
+    int use_syslog)
+{
+	l->ident = ident;
+	l->level = level;
+	l->use_syslog = use_syslog;
+	if (use_syslog)
+		openlog(ident, LOG_PID, LOG_MAIL);
+}
+
+/* log_close - close syslog if it was opened */
+void
+log_close(struct log *l)
+{
+	if (l->use_syslog)
+		closelog();
+}
+
+/* log_level_parse - level by name */
+int
+log_level_parse(const char *name, enum log_level *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof level_names / sizeof level_names[0]; i++) {
+		if (strcasecmp(name, level_names[i]) == 0) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	}
+	return ERR_INVAL;
+}
+
+/* log_escape - append in, control characters written as \xHH */
+int
+log_escape(struct buf *out, const char *in)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
+	int rc = 0;
+
+	for (p = (const unsigned char *)in; *p && rc == 0; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			char esc[4] = { '\\', 'x', hex[*p >> 4], hex[*p & 15] };
+			rc = buf_append(out, esc, sizeof esc);
+		} else {
+			rc = buf_putc(out, (char)*p);
+		}
+	}
+	return rc;
+}
+
+/* log_vmsg - format and emit one line */
+void
+log_vmsg(const struct log *l, enum log_level level, const char *fmt,
+    va_list ap)
+{
+	char raw[2048];
+	struct buf line = BUF_INIT;
+	const char *text;
+
+	if (l == NULL || level > l->level)
+		return;
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	/* Out of memory: still say something, unescaped but truncated. */
+	text = log_escape(&line, raw) == 0 && line.data ? line.data : raw;
+	if (l->use_syslog)
+		syslog(syslog_prio[level], "%s", text);
+	else
+		fprintf(stderr, "%s: %s: %s\n", l->ident ? l->ident : "splitsync",
+		    level_names[level], text);
+	buf_free(&line);
+}
+
+/* log_msg - printf-style log_vmsg */
+void
+log_msg(const struct log *l, enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(l, level, fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,59 @@
+/*
+ * config - the agent configuration file
+ *
+ * Format: one "name = value" per line, '#' starts a comment line, blank
+ * lines ignored; list values are separated by white space. Unknown names,
+ * repeated names and bad values are errors reported as "file:line: what";
+ * all errors are collected and a file with any error is refused whole.
+ * Relative paths are resolved against the directory of the file. A
+ * struct config is immutable once loaded and passed down as const.
+ */
+#ifndef SPLITSYNC_CONFIG_H
+#define SPLITSYNC_CONFIG_H
+
+#include <stddef.h>
+#include "diag.h"
+
+enum config_source { CONFIG_SOURCE_LDIF, CONFIG_SOURCE_LDAP };
+
+struct config_ldap {
+	char **uris;            /* tried in turn */
+	size_t nuris;
+	char *base;             /* search base */
+	char *bind_dn;          /* simple bind; NULL: anonymous or SASL */
+	char *password_file;    /* simple bind password, first line */
+	char *sasl_mech;        /* "EXTERNAL" or NULL */
+	int starttls;           /* 1: StartTLS on ldap:// (required) */
+	int tls_verify;         /* 1 (default): verify server certificate */
+	char *ca_file;          /* CA certificates, NULL: system default */
+	int network_timeout;    /* seconds, connect */
+	int timeout;            /* seconds, each operation */
+	int page_size;          /* RFC 2696 page size */
+};
+
+struct config {
+	char *path;             /* the file as given */
+	enum config_source source;
+	char *ldif;             /* LDIF file (source = ldif) */
+	struct config_ldap ldap;
+	char *mapping;          /* mapping file */
+	char *layout;           /* "bluemind" or "gateway" */
+	char *repository;       /* git repository directory */
+	char *branch;           /* deploy branch, default "main" */
+	int bare;               /* create the repository bare (default 1) */
+	char *author_name;
+	char *author_email;
+	char **transports;      /* nexthop transports allowed in tables */
+	size_t ntransports;
+};
+
+/* config_load - read path into *out (caller frees with config_free).
+ * ERR_IO when it cannot be read, ERR_CONFIG when invalid (every problem
+ * recorded in d as file:line), ERR_NOMEM. */
+int config_load(const char *path, struct config **out, struct diag *d);
+void config_free(struct config *c);
+/* config_set_repository - replace the repository (--repo); the value is
+ * taken as given (relative to the working directory); ERR_NOMEM */
+int config_set_repository(struct config *c, const char *dir);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * entry - one directory entry as read from LDIF or LDAP
+ *
+ * An entry owns copies of its DN, attribute names and values (malloc).
+ * Values are byte strings that may hold anything, NUL included: len is
+ * authoritative; a terminating NUL is added after the bytes for
+ * convenience only. Attribute names are compared case-insensitively and
+ * without options: "member;range=0-1499" is found as "member".
+ */
+#ifndef SPLITSYNC_ENTRY_H
+#define SPLITSYNC_ENTRY_H
+
+#include <stddef.h>
+
+struct entry_value {
+	char *data;     /* len bytes, then a NUL */
+	size_t len;
+};
+
+struct entry_attr {
+	char *name;     /* as received, options included */
+	struct entry_value *values;
+	size_t count;
+	size_t cap;
+};
+
+struct entry {
+	char *dn;
+	char *origin;   /* "file:line" for LDIF entries, else NULL */
+	struct entry_attr *attrs;
+	size_t count;
+	size_t cap;
+};
+
+/* entry_source_fn - called once per entry by a source; the entry is
+ * borrowed for the duration of the call. A negative return stops the
+ * source, which returns that value. */
+typedef int (*entry_source_fn)(const struct entry *e, void *ctx);
+
+/* entry_new - empty entry with a copy of dn; ERR_NOMEM */
+int entry_new(struct entry **out, const char *dn, const char *origin);
+void entry_free(struct entry *e);
+/* entry_add_value - append a copy of one value to attribute name
+ * (created on first use); ERR_NOMEM */
+int entry_add_value(struct entry *e, const char *name, const void *data,
+    size_t len);
+/* entry_attr_get - first attribute whose base name (before ';') equals
+ * name, case-insensitively; borrowed, or NULL */
+const struct entry_attr *entry_attr_get(const struct entry *e,
+    const char *name);
+/* entry_attr_name_eq - base-name comparison used by entry_attr_get */
+int entry_attr_name_eq(const char *attr, const char *name);
+/* entry_has_value - 1 when attribute name has a value equal to data,
+ * compared ASCII-case-insensitively, else 0 */
+int entry_has_value(const struct entry *e, const char *name,
+    const char *data, size_t len);
+/* entry_dn_normalize - canonical form of a DN for comparison (RFC 4514
+ * syntax, attribute types and values lowercased) into *out (free());
+ * ERR_INVAL when dn is not a valid DN, ERR_NOMEM */
+int entry_dn_normalize(const char *dn, char **out);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * groups - group entries and nested membership
+ *
+ * Holds what membership needs from each group entry (DN, member,
+ * uniqueMember, memberUid, memberOf) and answers "is this entry a member
+ * of that group", nested groups included, cycles safe. DNs are compared
+ * in normalized form (entry_dn_normalize).
+ */
+#ifndef SPLITSYNC_GROUPS_H
+#define SPLITSYNC_GROUPS_H
+
+#include "entry.h"
+
+/* How membership is found, as BlueMind's import does: memberOf on the
+ * user, member or uniqueMember (DNs) or memberUid (uid values) on groups.
+ * GROUPS_VIA_ANY tries them all. */
+enum {
+	GROUPS_VIA_MEMBEROF = 1,
+	GROUPS_VIA_MEMBER = 2,
+	GROUPS_VIA_UNIQUEMEMBER = 4,
+	GROUPS_VIA_MEMBERUID = 8,
+	GROUPS_VIA_ANY = 15
+};
+
+struct groups;
+
+int groups_new(struct groups **out);
+void groups_free(struct groups *g);
+/* groups_add - remember a group entry (copied); a DN seen again replaces
+ * the earlier one. ERR_NOMEM */
+int groups_add(struct groups *g, const struct entry *e);
+/* groups_is_member - 1 when e is a member of group_dn, directly or
+ * through nested groups, by the ways in via; 0 when not; ERR_NOMEM.
+ * Results for a group are cached until the next groups_add. */
+int groups_is_member(struct groups *g, const char *group_dn,
+    const struct entry *e, unsigned via);
+
+#endif

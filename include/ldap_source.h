@@ -1,0 +1,41 @@
+/*
+ * ldap_source - the LDAP directory source
+ *
+ * A session tries the configured URIs in turn until one connects and
+ * binds: simple bind with the password read from a file that group and
+ * others cannot read, SASL EXTERNAL (ldapi://), or anonymous. StartTLS
+ * and ldaps:// verify the server certificate unless told otherwise.
+ * Searches use the paged results control (RFC 2696) and the configured
+ * network and operation timeouts. The password is never logged.
+ */
+#ifndef SPLITSYNC_LDAP_SOURCE_H
+#define SPLITSYNC_LDAP_SOURCE_H
+
+#include "config.h"
+#include "diag.h"
+#include "entry.h"
+
+struct ldap_source;
+
+/* ldap_source_open - connect and bind. Returns 0 with *out (caller frees
+ * with ldap_source_close); ERR_UNAVAIL when no URI could be reached (try
+ * later); ERR_AUTH when the credentials were refused (retrying will not
+ * help); ERR_CONFIG when the password file is unsafe or unreadable;
+ * ERR_NOMEM. The reason is recorded in d. */
+int ldap_source_open(const struct config_ldap *cfg, struct ldap_source **out,
+    struct diag *d);
+void ldap_source_close(struct ldap_source *s);
+/* ldap_source_search - subtree search under the configured base with
+ * filter, requesting attrs (NULL-terminated; NULL for all user
+ * attributes plus entryUUID), page by page; fn is called for each entry.
+ * Returns 0 only when the search completed: a size limit, a time limit
+ * or a lost connection is ERR_UNAVAIL, so a truncated result is never
+ * mistaken for the whole directory. A negative return of fn stops the
+ * search and is returned. */
+int ldap_source_search(struct ldap_source *s, const char *filter,
+    const char *const *attrs, entry_source_fn fn, void *ctx,
+    struct diag *d);
+/* ldap_source_uri - the URI of the current connection; borrowed */
+const char *ldap_source_uri(const struct ldap_source *s);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * ldif - the LDIF file source (RFC 2849 content records)
+ *
+ * Reads attrval records: comments, folded lines, base64 values ("::"),
+ * the optional "version: 1" line. A URL value ("attr:< file:...") and
+ * change records ("changetype:") are refused: splitsync reads a
+ * directory, it does not apply changes. The whole file is parsed before
+ * any entry is handed out, so a malformed file delivers nothing.
+ * Errors name file:line.
+ */
+#ifndef SPLITSYNC_LDIF_H
+#define SPLITSYNC_LDIF_H
+
+#include <stddef.h>
+#include "diag.h"
+#include "entry.h"
+
+/* ldif_read_file - parse path and call fn for each entry in file order.
+ * ERR_IO when the file cannot be read, ERR_DATA when it is malformed
+ * (the reason is in d), ERR_NOMEM, or what fn returned if negative. */
+int ldif_read_file(const char *path, entry_source_fn fn, void *ctx,
+    struct diag *d);
+/* ldif_read_buffer - the same on bytes in memory; name is used in
+ * messages ("name:line") */
+int ldif_read_buffer(const char *name, const char *data, size_t len,
+    entry_source_fn fn, void *ctx, struct diag *d);
+
+#endif

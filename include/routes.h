@@ -1,0 +1,60 @@
+/*
+ * routes - the route listing kept beside the tables, and its changes
+ *
+ * A commit carries, besides the tables, a listing of every route with
+ * the entry it came from ("key TAB kind TAB nexthop TAB id TAB dn",
+ * sorted by key; bytes below 0x20, 0x7f and '%' percent-encoded). It
+ * tells the next run who owned an address (so conflicts keep existing
+ * routes) and what changed, address by address, for the commit message.
+ *
+ * Kinds: "internal", "external" for addresses; "unknown-relay",
+ * "unknown-reject" for a domain's unknown recipients (key "@domain");
+ * "alias-domain" for an alias domain (key "@alias", nexthop the domain).
+ */
+#ifndef SPLITSYNC_ROUTES_H
+#define SPLITSYNC_ROUTES_H
+
+#include <stddef.h>
+#include "buf.h"
+#include "diag.h"
+#include "model.h"
+
+#define ROUTES_PATH ".splitsync/routes"
+
+struct route_row {
+	char *key;
+	char *kind;
+	char *nexthop;          /* "" when none */
+	char *id;
+	char *dn;
+};
+
+struct routes {
+	struct route_row *rows; /* sorted by key, unique */
+	size_t count;
+};
+
+struct route_change {
+	char op;                        /* '+', '-' or '~' */
+	const struct route_row *old;    /* NULL for '+' */
+	const struct route_row *new;    /* NULL for '-' */
+};
+
+/* routes_from_model - the listing of a finished model; ERR_NOMEM */
+int routes_from_model(const struct model *m, struct routes *out);
+/* routes_parse - read a listing; ERR_DATA (with "name:line" in d) */
+int routes_parse(const char *name, const char *data, size_t len,
+    struct routes *out, struct diag *d);
+int routes_format(const struct routes *r, struct buf *out);
+void routes_clear(struct routes *r);
+/* routes_find - the row for key, or NULL; borrowed */
+const struct route_row *routes_find(const struct routes *r, const char *key);
+/* routes_diff - changes from old to new, in key order, into *out
+ * (free()); rows are borrowed from old and new. ERR_NOMEM */
+int routes_diff(const struct routes *old, const struct routes *new,
+    struct route_change **out, size_t *n);
+/* routes_describe - one line for a change, "+ key: kind nexthop (dn)",
+ * "~ key: kind nexthop -> kind nexthop (dn)"; ERR_NOMEM */
+int routes_describe(const struct route_change *c, struct buf *out);
+
+#endif

@@ -1,0 +1,34 @@
+#!/bin/sh
+# run-all.sh BUILD_DIR TEST... - run the Check suites from the top of the
+# tree and print one total line. Every suite runs even when one fails.
+set -u
+build=$1
+shift
+SPLITSYNC_BIN=$build/splitsync
+export SPLITSYNC_BIN
+# Leak checking on; UBSan findings are fatal (compiled in as well).
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-120}
+export ASAN_OPTIONS UBSAN_OPTIONS CK_DEFAULT_TIMEOUT
+
+passed=0 failed=0 bad=
+for t in "$@"; do
+	out=$("$build/tests/$t" 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks: ' | tail -n 1)
+	n=$(printf '%s' "$line" | sed -n 's/.*Checks: \([0-9]*\).*/\1/p')
+	f=$(printf '%s' "$line" | sed -n 's/.*Failures: \([0-9]*\).*/\1/p')
+	e=$(printf '%s' "$line" | sed -n 's/.*Errors: \([0-9]*\).*/\1/p')
+	n=${n:-0} f=${f:-0} e=${e:-0}
+	passed=$((passed + n - f - e))
+	failed=$((failed + f + e))
+	if [ "$rc" != 0 ] || [ -z "$line" ]; then
+		bad="$bad $t"
+		[ -z "$line" ] && failed=$((failed + 1))
+	fi
+done
+echo "check: $passed passed, $failed failed"
+[ -z "$bad" ] || { echo "check: failing suites:$bad"; exit 1; }
+exit 0
