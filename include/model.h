@@ -42,8 +42,9 @@ struct mailbox_spec {
 	size_t naddresses;
 	enum route_kind route;
 	char *nexthop;          /* per-mailbox nexthop override, or NULL */
-	unsigned char *external;/* NULL, or per address: 1 = routed external
-	                           although the mailbox is internal */
+	unsigned char *external;/* NULL: every address follows route; else,
+	                           for a routed mailbox, per address 1 =
+	                           external, 0 = internal (partly external) */
 };
 
 void domain_spec_clear(struct domain_spec *d);
