@@ -40,6 +40,8 @@ buf_grow(struct buf *b, size_t extra)
 	p = realloc(b->data, cap);
 	if (p == NULL)
 		return ERR_NOMEM;
+	if (b->data == NULL)
+		p[0] = '\0';
 	b->data = p;
 	b->cap = cap;
 	return 0;

@@ -85,9 +85,16 @@ entry_add_value(struct entry *e, const char *name, const void *data,
 	struct entry_value *vals;
 	char *copy;
 	size_t cap;
+	int created = 0;
 
 	if (len == SIZE_MAX)
 		return ERR_NOMEM;
+	copy = malloc(len + 1);
+	if (copy == NULL)
+		return ERR_NOMEM;
+	if (len)
+		memcpy(copy, data, len);
+	copy[len] = '\0';
 	a = find_exact(e, name);
 	if (a == NULL) {
 		if (e->count == e->cap) {
@@ -96,7 +103,7 @@ entry_add_value(struct entry *e, const char *name, const void *data,
 			cap = e->cap ? e->cap * 2 : 8;
 			attrs = realloc(e->attrs, cap * sizeof *attrs);
 			if (attrs == NULL)
-				return ERR_NOMEM;
+				goto nomem;
 			e->attrs = attrs;
 			e->cap = cap;
 		}
@@ -104,27 +111,31 @@ entry_add_value(struct entry *e, const char *name, const void *data,
 		memset(a, 0, sizeof *a);
 		a->name = strdup(name);
 		if (a->name == NULL)
-			return ERR_NOMEM;
+			goto nomem;
 		e->count++;
+		created = 1;
 	}
 	if (a->count == a->cap) {
 		cap = a->cap ? a->cap * 2 : 2;
 		vals = realloc(a->values, cap * sizeof *vals);
 		if (vals == NULL)
-			return ERR_NOMEM;
+			goto nomem;
 		a->values = vals;
 		a->cap = cap;
 	}
-	copy = malloc(len + 1);
-	if (copy == NULL)
-		return ERR_NOMEM;
-	if (len)
-		memcpy(copy, data, len);
-	copy[len] = '\0';
 	a->values[a->count].data = copy;
 	a->values[a->count].len = len;
 	a->count++;
 	return 0;
+nomem:
+	/* Leave the entry as it was: no attribute without values. */
+	if (created) {
+		free(a->name);
+		free(a->values);
+		e->count--;
+	}
+	free(copy);
+	return ERR_NOMEM;
 }
 
 /* entry_attr_get - attribute by base name */
@@ -139,21 +150,36 @@ entry_attr_get(const struct entry *e, const char *name)
 	return NULL;
 }
 
-/* entry_has_value - case-insensitive value test */
+/* bytes_caseeq - ASCII case-insensitive equality of len bytes */
+static int
+bytes_caseeq(const char *a, const char *b, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (tolower((unsigned char)a[i]) != tolower((unsigned char)b[i]))
+			return 0;
+	return 1;
+}
+
+/* entry_has_value - case-insensitive value test over every attribute
+ * with that base name ("member;range=0-1", "member;range=2-*") */
 int
 entry_has_value(const struct entry *e, const char *name, const char *data,
     size_t len)
 {
-	const struct entry_attr *a = entry_attr_get(e, name);
-	size_t i;
+	size_t i, j;
 
-	if (a == NULL)
-		return 0;
-	for (i = 0; i < a->count; i++)
-		if (a->values[i].len == len &&
-		    strncasecmp(a->values[i].data, data, len) == 0 &&
-		    memchr(a->values[i].data, '\0', len) == NULL)
-			return 1;
+	for (i = 0; i < e->count; i++) {
+		const struct entry_attr *a = &e->attrs[i];
+
+		if (!entry_attr_name_eq(a->name, name))
+			continue;
+		for (j = 0; j < a->count; j++)
+			if (a->values[j].len == len &&
+			    bytes_caseeq(a->values[j].data, data, len))
+				return 1;
+	}
 	return 0;
 }
 

@@ -56,20 +56,53 @@ log_level_parse(const char *name, enum log_level *out)
 	return ERR_INVAL;
 }
 
-/* log_escape - append in, control characters written as \xHH */
+/* utf8_len - length of the valid UTF-8 sequence at p, or 0 */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	size_t n, i;
+	unsigned min;
+	unsigned long cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, min = 0x80, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, min = 0x800, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, min = 0x10000, cp = p[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* log_escape - append in, control characters and bytes that are not
+ * UTF-8 written as \xHH */
 int
 log_escape(struct buf *out, const char *in)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)in;
+	size_t n;
 	int rc = 0;
 
-	for (p = (const unsigned char *)in; *p && rc == 0; p++) {
-		if (*p < 0x20 || *p == 0x7f) {
+	while (*p && rc == 0) {
+		n = utf8_len(p);
+		if (n == 0 || *p < 0x20 || *p == 0x7f) {
 			char esc[4] = { '\\', 'x', hex[*p >> 4], hex[*p & 15] };
 			rc = buf_append(out, esc, sizeof esc);
+			p++;
 		} else {
-			rc = buf_putc(out, (char)*p);
+			rc = buf_append(out, p, n);
+			p += n;
 		}
 	}
 	return rc;

@@ -1,2 +1,242 @@
-/* placeholder, replaced by the CLI */
-int main(void) { return 0; }
+/*
+ * main - the splitsync command line
+ *
+ * SYNOPSIS
+ *	splitsync [-v | -q] [--syslog] COMMAND [options]
+ *	splitsync resync -c FILE [--repo DIR] [--dry-run] [--force]
+ *	splitsync render -c FILE -o DIR
+ *	splitsync check -c FILE
+ *	splitsync --help | --version
+ *
+ * DESCRIPTION
+ *	Parses the command line, loads the configuration, runs one job and
+ *	turns its result into an exit status from sysexits.h:
+ *	0 done (committed or nothing to commit), 64 usage, 65 data error,
+ *	69 source unavailable, 70 internal error, 73 cannot write,
+ *	75 change held (or the branch moved: run again), 77 credentials
+ *	refused, 78 configuration error.
+ *
+ * DIAGNOSTICS
+ *	Errors are logged on stderr (or syslog with --syslog) as
+ *	"splitsync: level: module: object: what: why".
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "diag.h"
+#include "errors.h"
+#include "job.h"
+#include "log.h"
+
+enum command { CMD_NONE, CMD_RESYNC, CMD_RENDER, CMD_CHECK };
+
+struct cli {
+	enum command command;
+	const char *config;
+	const char *repo;
+	const char *out_dir;
+	int dry_run;
+	int force;
+	enum log_level level;
+	int use_syslog;
+};
+
+static const char usage_text[] =
+	"usage: splitsync [-v | -q] [--syslog] COMMAND [options]\n"
+	"\n"
+	"commands:\n"
+	"  resync -c FILE [--repo DIR] [--dry-run] [--force]\n"
+	"        read the whole directory, render the tables, commit them\n"
+	"  render -c FILE -o DIR\n"
+	"        write the tables into DIR, no git\n"
+	"  check -c FILE\n"
+	"        validate configuration and mapping, report data problems\n"
+	"\n"
+	"options:\n"
+	"  -c, --config FILE   configuration file\n"
+	"      --repo DIR      repository to use instead of the configured one\n"
+	"      --dry-run       print route changes and the table diff only\n"
+	"      --force         accept a change the deletion guard holds\n"
+	"  -o, --output DIR    render: output directory\n"
+	"  -v, --verbose       more log detail (repeatable)\n"
+	"  -q, --quiet         errors only\n"
+	"      --syslog        log to syslog instead of stderr\n"
+	"  -h, --help          this text\n"
+	"  -V, --version       program version\n"
+	"\n"
+	"exit status: 0 done, 64 usage, 65 data error, 69 source unavailable,\n"
+	"70 internal error, 73 cannot write, 75 change held or branch moved,\n"
+	"77 credentials refused, 78 configuration error\n";
+
+/* sanitize_fds - make sure 0, 1 and 2 are open before anything else */
+static void
+sanitize_fds(void)
+{
+	struct stat st;
+	int fd;
+
+	for (fd = 0; fd < 3; fd++)
+		if (fstat(fd, &st) < 0 && open("/dev/null", O_RDWR) != fd)
+			_exit(EX_OSERR);
+}
+
+/* exit_code - sysexits status for an error code */
+static int
+exit_code(int rc)
+{
+	switch (rc) {
+	case 0: return EX_OK;
+	case ERR_CONFIG: return EX_CONFIG;
+	case ERR_DATA: return EX_DATAERR;
+	case ERR_UNAVAIL: return EX_UNAVAILABLE;
+	case ERR_AUTH: return EX_NOPERM;
+	case ERR_IO: return EX_CANTCREAT;
+	case ERR_HELD: return EX_TEMPFAIL;
+	case ERR_MOVED: return EX_TEMPFAIL;
+	case ERR_INVAL: return EX_USAGE;
+	}
+	return EX_SOFTWARE;
+}
+
+/* parse_command - the command word */
+static enum command
+parse_command(const char *word)
+{
+	if (strcmp(word, "resync") == 0)
+		return CMD_RESYNC;
+	if (strcmp(word, "render") == 0)
+		return CMD_RENDER;
+	if (strcmp(word, "check") == 0)
+		return CMD_CHECK;
+	return CMD_NONE;
+}
+
+/* usage_error - complain and return the usage status */
+static int
+usage_error(const char *what)
+{
+	fprintf(stderr, "splitsync: %s\n%s", what, usage_text);
+	return EX_USAGE;
+}
+
+/* parse_args - fill cli from argv; 0, or an exit status to stop with */
+static int
+parse_args(int argc, char **argv, struct cli *cli)
+{
+	enum { OPT_REPO = 256, OPT_DRY, OPT_FORCE, OPT_SYSLOG };
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "repo", required_argument, NULL, OPT_REPO },
+		{ "dry-run", no_argument, NULL, OPT_DRY },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "syslog", no_argument, NULL, OPT_SYSLOG },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	memset(cli, 0, sizeof *cli);
+	cli->level = LOG_LEVEL_NOTICE;
+	/* Options may come before or after the command word. */
+	while ((c = getopt_long(argc, argv, "+c:o:vqhV", opts, NULL)) != -1 ||
+	    (optind < argc && cli->command == CMD_NONE)) {
+		if (c == -1) {
+			cli->command = parse_command(argv[optind]);
+			if (cli->command == CMD_NONE)
+				return usage_error("unknown command");
+			optind++;
+			continue;
+		}
+		switch (c) {
+		case 'c': cli->config = optarg; break;
+		case 'o': cli->out_dir = optarg; break;
+		case OPT_REPO: cli->repo = optarg; break;
+		case OPT_DRY: cli->dry_run = 1; break;
+		case OPT_FORCE: cli->force = 1; break;
+		case OPT_SYSLOG: cli->use_syslog = 1; break;
+		case 'v':
+			if (cli->level < LOG_LEVEL_DEBUG)
+				cli->level++;
+			break;
+		case 'q': cli->level = LOG_LEVEL_ERROR; break;
+		case 'h': fputs(usage_text, stdout); return -EX_OK - 1;
+		case 'V':
+			printf("splitsync %s\n", SPLITSYNC_VERSION);
+			return -EX_OK - 1;
+		default: return EX_USAGE;
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument");
+	if (cli->command == CMD_NONE)
+		return usage_error("no command given");
+	if (cli->config == NULL)
+		return usage_error("-c FILE is required");
+	if (cli->command == CMD_RENDER && cli->out_dir == NULL)
+		return usage_error("render needs -o DIR");
+	if (cli->command != CMD_RENDER && cli->out_dir)
+		return usage_error("-o is for render only");
+	if (cli->command != CMD_RESYNC && (cli->dry_run || cli->force))
+		return usage_error("--dry-run and --force are for resync only");
+	return 0;
+}
+
+/* main - parse, load, run, map the result to an exit status */
+int
+main(int argc, char **argv)
+{
+	struct cli cli;
+	struct log log;
+	struct diag d;
+	struct config *cfg = NULL;
+	struct job_options o;
+	int rc;
+
+	sanitize_fds();
+	umask(022);
+	/* libldap writes to sockets: a closed peer is an error, not death. */
+	signal(SIGPIPE, SIG_IGN);
+	rc = parse_args(argc, argv, &cli);
+	if (rc < 0)
+		return EX_OK;
+	if (rc > 0)
+		return rc;
+	log_open(&log, "splitsync", cli.level, cli.use_syslog);
+	diag_init(&d, &log);
+	rc = config_load(cli.config, &cfg, &d);
+	if (rc == 0 && cli.repo)
+		rc = config_set_repository(cfg, cli.repo);
+	if (rc < 0) {
+		if (rc == ERR_IO)
+			rc = ERR_CONFIG;
+		goto out;
+	}
+	memset(&o, 0, sizeof o);
+	o.dry_run = cli.dry_run;
+	o.force = cli.force;
+	o.out_dir = cli.out_dir;
+	switch (cli.command) {
+	case CMD_RESYNC: rc = job_resync(cfg, &o, &log, stdout); break;
+	case CMD_RENDER: rc = job_render(cfg, &o, &log, stdout); break;
+	case CMD_CHECK: rc = job_check(cfg, &log, stdout); break;
+	case CMD_NONE: rc = ERR_INVAL; break;
+	}
+out:
+	fflush(stdout);
+	config_free(cfg);
+	diag_free(&d);
+	log_close(&log);
+	return exit_code(rc);
+}

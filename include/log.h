@@ -33,8 +33,8 @@ void log_open(struct log *l, const char *ident, enum log_level level,
 void log_close(struct log *l);
 /* log_level_parse - "error".."debug" to a level; 0 or ERR_INVAL */
 int log_level_parse(const char *name, enum log_level *out);
-/* log_escape - append in to out with bytes below 0x20 and 0x7f written as
- * \xHH; ERR_NOMEM */
+/* log_escape - append in to out with bytes below 0x20, 0x7f and bytes
+ * that are not part of valid UTF-8 written as \xHH; ERR_NOMEM */
 int log_escape(struct buf *out, const char *in);
 void log_msg(const struct log *l, enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

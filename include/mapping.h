@@ -46,7 +46,8 @@ const struct domain_spec *mapping_domain_at(const struct mapping *m,
 unsigned mapping_classify(const struct mapping *m, const struct entry *e);
 /* mapping_domain_from_entry - fill *out (caller clears with
  * domain_spec_clear) from a domain entry. ERR_DATA when the entry yields
- * no usable domain (reported with its DN), ERR_NOMEM. */
+ * no usable domain (reported with its DN), ERR_INVAL when the mapping
+ * has no <domains>, ERR_NOMEM. */
 int mapping_domain_from_entry(const struct mapping *m, const struct entry *e,
     struct domain_spec *out, struct diag *d);
 /* mapping_mailbox_from_entry - fill *out (caller clears with
@@ -54,7 +55,9 @@ int mapping_domain_from_entry(const struct mapping *m, const struct entry *e,
  * stripped, lowercased, default first, duplicates removed), routing
  * decided by the rules, group membership answered by g, nexthop
  * override, partly external addresses. Values that cannot be used are
- * reported with the DN and skipped. ERR_NOMEM. */
+ * reported with the DN and skipped. g may be NULL (no group entries:
+ * only the entry's own memberOf counts). ERR_NOMEM, or the error
+ * groups_is_member() returned. */
 int mapping_mailbox_from_entry(const struct mapping *m, const struct entry *e,
     struct groups *g, struct mailbox_spec *out, struct diag *d);
 

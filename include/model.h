@@ -41,7 +41,8 @@ struct mailbox_spec {
 	char **addresses;       /* lowercased, the default address first */
 	size_t naddresses;
 	enum route_kind route;
-	char *nexthop;          /* per-mailbox nexthop override, or NULL */
+	char *nexthop;          /* per-mailbox nexthop override for the
+	                           addresses that follow route, or NULL */
 	unsigned char *external;/* NULL: every address follows route; else,
 	                           for a routed mailbox, per address 1 =
 	                           external, 0 = internal (partly external) */

@@ -35,4 +35,19 @@ int render_tables(const char *layout, const struct model *m,
     struct tables *out);
 void render_tables_free(struct tables *t);
 
+/*
+ * For the layout implementations (render_<layout>.c): a layout adds
+ * "key value" rows to named tables; render.c sorts them, drops exact
+ * duplicates and writes the text.
+ */
+struct render_rows;
+/* render_rows_add - one row "key value" for table; ERR_NOMEM */
+int render_rows_add(struct render_rows *r, const char *table,
+    const char *key, const char *value);
+/* the layouts: declare every table (even empty ones), then add rows */
+int render_bluemind(const struct model *m, struct render_rows *r);
+int render_gateway(const struct model *m, struct render_rows *r);
+/* render_address_known - 1 when address is routed in m */
+int render_address_known(const struct model *m, const char *address);
+
 #endif

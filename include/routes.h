@@ -25,7 +25,7 @@ struct route_row {
 	char *key;
 	char *kind;
 	char *nexthop;          /* "" when none */
-	char *id;
+	char *id;               /* "" when the id is the DN */
 	char *dn;
 };
 

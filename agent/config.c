@@ -1,0 +1,862 @@
+/*
+ * config - the agent configuration file
+ *
+ * The syntax is that of Postfix main.cf without continuation lines or
+ * $name expansion: one "name = value" per line, '#' as the first
+ * non-blank character makes a comment line, blank lines are ignored,
+ * white space around names and values is trimmed. A '#' after a value
+ * is part of the value, as in main.cf.
+ *
+ * Every setting is one entry of the settings[] table (name, type, field,
+ * default, range or choices, requirement); parsing, defaults, required
+ * checks and config_free() are driven by that table, so adding a setting
+ * is one table entry plus its field in config.h. Relations between
+ * settings (a bind DN needs a password file, ...) are in cross_check().
+ *
+ * Relative paths are joined to the directory part of the file name as
+ * given; nothing is opened here but the configuration file itself.
+ * DIAGNOSTICS
+ *	config_load() records every problem with diag_error(): "file:line"
+ *	for a line, "file" for a missing setting. It reads the whole file
+ *	before it gives up, so one run shows every mistake, then returns
+ *	ERR_CONFIG. ERR_IO when the file cannot be read, ERR_NOMEM.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ldap.h>
+
+#include "buf.h"
+#include "config.h"
+#include "diag.h"
+#include "errors.h"
+
+#define CONFIG_LINE_MAX	4096	/* bytes per line, newline excluded */
+
+enum type {
+	T_STRING,	/* char *, optionally checked */
+	T_PATH,		/* char *, relative to the file's directory */
+	T_INT,		/* int in [min, max], decimal */
+	T_BOOL,		/* int, "yes" (1) or "no" (0) */
+	T_CHOICE,	/* char *, one of choices */
+	T_SOURCE,	/* enum config_source, index into choices */
+	T_LIST		/* char ** plus size_t count, white space separated */
+};
+
+/* who needs a setting */
+#define REQ_ALWAYS	1u
+#define REQ_LDIF	2u	/* when source = ldif */
+#define REQ_LDAP	4u	/* when source = ldap */
+
+/* a value check: 0 or ERR_INVAL with a short static reason */
+typedef int check_fn(const char *value, const char **why);
+
+struct setting {
+	const char *name;
+	enum type type;
+	size_t off;			/* the field in struct config */
+	size_t count_off;		/* T_LIST: its size_t count */
+	const char *def;		/* default as text, NULL: none */
+	long min, max;			/* T_INT range */
+	const char *const *choices;	/* T_CHOICE, T_SOURCE */
+	check_fn *check;		/* T_STRING, each T_LIST item */
+	unsigned required;		/* REQ_* */
+};
+
+static check_fn check_dn, check_uri, check_branch, check_author_name,
+    check_author_email, check_transport;
+
+/* in enum config_source order */
+static const char *const sources[] = { "ldif", "ldap", NULL };
+static const char *const layouts[] = { "bluemind", "gateway", NULL };
+static const char *const sasl_mechs[] = { "EXTERNAL", NULL };
+
+#define F(field) offsetof(struct config, field)
+#define S_SOURCE(n, f, ch, req) \
+	{ n, T_SOURCE, F(f), 0, NULL, 0, 0, ch, NULL, req }
+#define S_STRING(n, f, def, chk, req) \
+	{ n, T_STRING, F(f), 0, def, 0, 0, NULL, chk, req }
+#define S_PATH(n, f, req) \
+	{ n, T_PATH, F(f), 0, NULL, 0, 0, NULL, NULL, req }
+#define S_INT(n, f, def, lo, hi) \
+	{ n, T_INT, F(f), 0, def, lo, hi, NULL, NULL, 0 }
+#define S_BOOL(n, f, def) \
+	{ n, T_BOOL, F(f), 0, def, 0, 0, NULL, NULL, 0 }
+#define S_CHOICE(n, f, def, ch) \
+	{ n, T_CHOICE, F(f), 0, def, 0, 0, ch, NULL, 0 }
+#define S_LIST(n, f, cnt, def, chk, req) \
+	{ n, T_LIST, F(f), F(cnt), def, 0, 0, NULL, chk, req }
+
+/* Keep in step with docs/configuration.md. */
+static const struct setting settings[] = {
+	S_SOURCE("source", source, sources, REQ_ALWAYS),
+	S_PATH("ldif", ldif, REQ_LDIF),
+	S_LIST("ldap_uri", ldap.uris, ldap.nuris, NULL, check_uri, REQ_LDAP),
+	S_STRING("ldap_base", ldap.base, NULL, check_dn, REQ_LDAP),
+	S_STRING("ldap_bind_dn", ldap.bind_dn, NULL, check_dn, 0),
+	S_PATH("ldap_bind_password_file", ldap.password_file, 0),
+	S_CHOICE("ldap_sasl_mech", ldap.sasl_mech, NULL, sasl_mechs),
+	S_BOOL("ldap_starttls", ldap.starttls, "no"),
+	S_BOOL("ldap_tls_verify", ldap.tls_verify, "yes"),
+	S_PATH("ldap_ca_file", ldap.ca_file, 0),
+	S_INT("ldap_network_timeout", ldap.network_timeout, "10", 1, 3600),
+	S_INT("ldap_timeout", ldap.timeout, "60", 1, 86400),
+	S_INT("ldap_page_size", ldap.page_size, "500", 1, 100000),
+	S_PATH("mapping", mapping, REQ_ALWAYS),
+	S_CHOICE("layout", layout, "bluemind", layouts),
+	S_PATH("repository", repository, REQ_ALWAYS),
+	S_STRING("branch", branch, "main", check_branch, 0),
+	S_BOOL("repository_bare", bare, "yes"),
+	S_STRING("author_name", author_name, "splitsync", check_author_name,
+	    0),
+	S_STRING("author_email", author_email, "splitsync@localhost",
+	    check_author_email, 0),
+	S_LIST("transports", transports, ntransports, "smtp lmtp relay",
+	    check_transport, 0),
+};
+
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+
+/* the state of one config_load() */
+struct load {
+	const char *path;		/* as given */
+	size_t dirlen;			/* path[0..dirlen) is "dir/" or "" */
+	struct config *c;
+	struct diag *d;
+	unsigned lines[NSETTINGS];	/* where each was set, 0: not set */
+	unsigned char bad[NSETTINGS];	/* set, but the value was refused */
+	size_t nerrors;
+};
+
+/* field - address of a setting's field */
+static void *
+field(struct config *c, size_t off)
+{
+	return (char *)c + off;
+}
+
+/* report - record one problem at path:line (path alone for line 0) */
+__attribute__((format(printf, 3, 4)))
+static void
+report(struct load *st, unsigned line, const char *fmt, ...)
+{
+	struct buf where = BUF_INIT;
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	if (line == 0 || buf_printf(&where, "%s:%u", st->path, line) < 0)
+		diag_error(st->d, st->path, "%s", text);
+	else
+		diag_error(st->d, where.data, "%s", text);
+	buf_free(&where);
+	st->nerrors++;
+}
+
+/* find - index of a setting by name, or -1 */
+static int
+find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NSETTINGS; i++)
+		if (strcmp(settings[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* is_blank - the white space trimmed around names and values */
+static int
+is_blank(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* trim - strip white space at both ends, in place */
+static char *
+trim(char *s)
+{
+	size_t n;
+
+	while (is_blank((unsigned char)*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && is_blank((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+/* has_prefix_ci - s starts with prefix, ASCII case ignored */
+static int
+has_prefix_ci(const char *s, const char *prefix)
+{
+	return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* all_digits - non-empty, 0..9 only */
+static int
+all_digits(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* check_dn - RFC 4514 syntax, as libldap parses it */
+static int
+check_dn(const char *value, const char **why)
+{
+	LDAPDN dn = NULL;
+	int rc;
+
+	rc = ldap_str2dn(value, &dn, LDAP_DN_FORMAT_LDAPV3);
+	if (dn)
+		ldap_dnfree(dn);
+	if (rc != LDAP_SUCCESS) {
+		*why = "invalid DN syntax";
+		return ERR_INVAL;
+	}
+	return 0;
+}
+
+/* check_port - decimal 1..65535 */
+static int
+check_port(const char *s, size_t len)
+{
+	char digits[8];
+	long v;
+
+	if (!all_digits(s, len) || len > 5)
+		return ERR_INVAL;
+	memcpy(digits, s, len);
+	digits[len] = '\0';
+	v = strtol(digits, NULL, 10);
+	return v >= 1 && v <= 65535 ? 0 : ERR_INVAL;
+}
+
+/* check_uri - ldap://, ldaps:// or ldapi:// naming a server, nothing more */
+static int
+check_uri(const char *value, const char **why)
+{
+	LDAPURLDesc *lud = NULL;
+	const char *rest, *end, *rb, *colon;
+	size_t len, i;
+	int ldapi = 0, rc;
+
+	if (has_prefix_ci(value, "ldap://"))
+		rest = value + 7;
+	else if (has_prefix_ci(value, "ldaps://"))
+		rest = value + 8;
+	else if (has_prefix_ci(value, "ldapi://")) {
+		rest = value + 8;
+		ldapi = 1;
+	} else {
+		*why = "URI scheme must be ldap://, ldaps:// or ldapi://";
+		return ERR_INVAL;
+	}
+	end = strchr(rest, '/');
+	if (end && end[1] != '\0') {
+		*why = "URI must name a server only (no DN, attributes or filter)";
+		return ERR_INVAL;
+	}
+	len = end ? (size_t)(end - rest) : strlen(rest);
+	for (i = 0; i < len; i++)
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789.-_~%:[]", rest[i]) == NULL) {
+			*why = "invalid character in URI";
+			return ERR_INVAL;
+		}
+	if (!ldapi) {
+		/* [ipv6]:port or host:port; libldap takes any port number */
+		rb = memchr(rest, ']', len);
+		colon = NULL;
+		for (i = len; i > (rb ? (size_t)(rb - rest) : 0); i--)
+			if (rest[i - 1] == ':') {
+				colon = rest + i - 1;
+				break;
+			}
+		if (colon && check_port(colon + 1,
+		    len - (size_t)(colon + 1 - rest)) < 0) {
+			*why = "URI port must be a number 1..65535";
+			return ERR_INVAL;
+		}
+	}
+	rc = ldap_url_parse(value, &lud);
+	if (lud)
+		ldap_free_urldesc(lud);
+	if (rc != LDAP_URL_SUCCESS) {
+		*why = "invalid LDAP URI";
+		return ERR_INVAL;
+	}
+	return 0;
+}
+
+/* check_branch - a branch name git accepts (git-check-ref-format rules) */
+static int
+check_branch(const char *value, const char **why)
+{
+	size_t len = strlen(value), i;
+	unsigned char c;
+
+	*why = "invalid branch name";
+	if (len == 0 || value[0] == '/' || value[0] == '-'
+	    || value[len - 1] == '/' || value[len - 1] == '.'
+	    || strcmp(value, "@") == 0 || strstr(value, "..")
+	    || strstr(value, "//") || strstr(value, "@{")
+	    || strstr(value, "/.") || value[0] == '.'
+	    || (len >= 5 && strcmp(value + len - 5, ".lock") == 0)
+	    || strstr(value, ".lock/"))
+		return ERR_INVAL;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)value[i];
+		if (c <= 0x20 || c == 0x7f || strchr("~^:?*[\\", c))
+			return ERR_INVAL;
+	}
+	*why = NULL;
+	return 0;
+}
+
+/* check_author_name - git refuses angle brackets in a signature */
+static int
+check_author_name(const char *value, const char **why)
+{
+	if (strpbrk(value, "<>") != NULL) {
+		*why = "must not contain '<' or '>'";
+		return ERR_INVAL;
+	}
+	return 0;
+}
+
+/* check_author_email - local@domain, no white space or angle brackets */
+static int
+check_author_email(const char *value, const char **why)
+{
+	const char *at = strchr(value, '@');
+
+	if (strpbrk(value, "<> \t") != NULL) {
+		*why = "must not contain white space, '<' or '>'";
+		return ERR_INVAL;
+	}
+	if (at == NULL || at == value || at[1] == '\0'
+	    || strchr(at + 1, '@') != NULL) {
+		*why = "must be local@domain";
+		return ERR_INVAL;
+	}
+	return 0;
+}
+
+/* check_transport - a master.cf service name fit for a table */
+static int
+check_transport(const char *value, const char **why)
+{
+	size_t i;
+	char c;
+
+	for (i = 0; (c = value[i]) != '\0'; i++)
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+		    || (i > 0 && (c == '-' || c == '_' || c == '.')))) {
+			*why = "transport names are lowercase letters, digits, "
+			    "'-', '_' and '.'";
+			return ERR_INVAL;
+		}
+	return 0;
+}
+
+/* choice_index - position of value in a NULL-terminated list, or -1 */
+static int
+choice_index(const char *const *choices, const char *value)
+{
+	int i;
+
+	for (i = 0; choices[i]; i++)
+		if (strcmp(choices[i], value) == 0)
+			return i;
+	return -1;
+}
+
+/* report_choices - "name: "value" is not one of a|b|c" */
+static void
+report_choices(struct load *st, unsigned line, const struct setting *s,
+    const char *value)
+{
+	struct buf list = BUF_INIT;
+	size_t i;
+
+	for (i = 0; s->choices[i]; i++)
+		if (buf_printf(&list, "%s%s", i ? "|" : "", s->choices[i]) < 0)
+			break;
+	report(st, line, "%s: \"%s\" is not one of %s", s->name, value,
+	    list.data ? list.data : "");
+	buf_free(&list);
+}
+
+/* parse_int - decimal in [min, max]; no sign, no white space */
+static int
+parse_int(const char *value, long min, long max, int *out)
+{
+	char *end;
+	long v;
+
+	if (!all_digits(value, strlen(value)))
+		return ERR_INVAL;
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (errno == ERANGE || *end != '\0' || v < min || v > max)
+		return ERR_INVAL;
+	*out = (int)v;
+	return 0;
+}
+
+/* join_path - a relative path joined to the file's directory */
+static char *
+join_path(const struct load *st, const char *value)
+{
+	struct buf b = BUF_INIT;
+
+	if (value[0] == '/' || st->dirlen == 0)
+		return strdup(value);
+	if (buf_append(&b, st->path, st->dirlen) < 0
+	    || buf_puts(&b, value) < 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
+}
+
+/* free_list - release a string array */
+static void
+free_list(char **list, size_t n)
+{
+	size_t i;
+
+	if (list == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+/* set_list - split value on white space, check and store each item */
+static int
+set_list(struct load *st, const struct setting *s, char *value,
+    unsigned line)
+{
+	char **items = NULL, **grown, *p, *item;
+	size_t n = 0, i;
+	const char *why;
+	int rc = 0;
+
+	for (p = value; *p; ) {
+		while (is_blank((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			break;
+		item = p;
+		while (*p && !is_blank((unsigned char)*p))
+			p++;
+		if (*p)
+			*p++ = '\0';
+		why = NULL;
+		if (s->check && s->check(item, &why) < 0) {
+			report(st, line, "%s: \"%s\": %s", s->name, item, why);
+			rc = ERR_INVAL;
+			continue;
+		}
+		for (i = 0; i < n; i++)
+			if (strcmp(items[i], item) == 0)
+				break;
+		if (i < n) {
+			report(st, line, "%s: \"%s\" is listed twice", s->name,
+			    item);
+			rc = ERR_INVAL;
+			continue;
+		}
+		if (n + 1 > SIZE_MAX / sizeof *items) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		grown = realloc(items, (n + 1) * sizeof *items);
+		if (grown == NULL) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		items = grown;
+		if ((items[n] = strdup(item)) == NULL) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		n++;
+	}
+	if (rc == 0 && n == 0) {
+		report(st, line, "%s: empty list", s->name);
+		rc = ERR_INVAL;
+	}
+out:
+	if (rc < 0) {
+		free_list(items, n);
+		return rc;
+	}
+	*(char ***)field(st->c, s->off) = items;
+	*(size_t *)field(st->c, s->count_off) = n;
+	return 0;
+}
+
+/* set_string - store a new string (NULL: allocation failed) */
+static int
+set_string(struct config *c, const struct setting *s, char *copy)
+{
+	if (copy == NULL)
+		return ERR_NOMEM;
+	free(*(char **)field(c, s->off));
+	*(char **)field(c, s->off) = copy;
+	return 0;
+}
+
+/* apply - parse value into the setting's field; ERR_INVAL (reported),
+ * ERR_NOMEM */
+static int
+apply(struct load *st, const struct setting *s, char *value, unsigned line)
+{
+	const char *why = NULL;
+	int idx, n;
+
+	switch (s->type) {
+	case T_STRING:
+		if (s->check && s->check(value, &why) < 0) {
+			report(st, line, "%s: %s", s->name, why);
+			return ERR_INVAL;
+		}
+		return set_string(st->c, s, strdup(value));
+	case T_CHOICE:
+		if (choice_index(s->choices, value) < 0) {
+			report_choices(st, line, s, value);
+			return ERR_INVAL;
+		}
+		return set_string(st->c, s, strdup(value));
+	case T_PATH:
+		return set_string(st->c, s, join_path(st, value));
+	case T_INT:
+		if (parse_int(value, s->min, s->max, &n) < 0) {
+			report(st, line, "%s: \"%s\" is not a number from %ld "
+			    "to %ld", s->name, value, s->min, s->max);
+			return ERR_INVAL;
+		}
+		*(int *)field(st->c, s->off) = n;
+		return 0;
+	case T_BOOL:
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
+			report(st, line, "%s: \"%s\" is not yes or no",
+			    s->name, value);
+			return ERR_INVAL;
+		}
+		*(int *)field(st->c, s->off) = strcmp(value, "yes") == 0;
+		return 0;
+	case T_SOURCE:
+		if ((idx = choice_index(s->choices, value)) < 0) {
+			report_choices(st, line, s, value);
+			return ERR_INVAL;
+		}
+		*(enum config_source *)field(st->c, s->off) =
+		    idx == 0 ? CONFIG_SOURCE_LDIF : CONFIG_SOURCE_LDAP;
+		return 0;
+	case T_LIST:
+		return set_list(st, s, value, line);
+	}
+	return ERR_INVAL;
+}
+
+/* has_control - a byte below 0x20 other than tab, or DEL */
+static int
+has_control(const char *s)
+{
+	for (; *s; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/* parse_line - one line of the file; ERR_NOMEM only, all else reported */
+static int
+parse_line(struct load *st, char *raw, size_t len, unsigned line)
+{
+	const struct setting *s;
+	char *text, *eq, *name, *value;
+	int i, rc;
+
+	if (memchr(raw, '\0', len) != NULL) {
+		report(st, line, "NUL byte in line");
+		return 0;
+	}
+	text = trim(raw);
+	if (*text == '\0' || *text == '#')
+		return 0;
+	if (has_control(text)) {
+		report(st, line, "control character in line");
+		return 0;
+	}
+	if ((eq = strchr(text, '=')) == NULL) {
+		report(st, line, "expected \"name = value\"");
+		return 0;
+	}
+	*eq = '\0';
+	name = trim(text);
+	value = trim(eq + 1);
+	if (*name == '\0') {
+		report(st, line, "missing name before '='");
+		return 0;
+	}
+	if ((i = find(name)) < 0) {
+		report(st, line, "unknown setting \"%.100s\"", name);
+		return 0;
+	}
+	s = &settings[i];
+	if (st->lines[i] != 0) {
+		report(st, line, "%s: repeated (first set at line %u)",
+		    s->name, st->lines[i]);
+		return 0;
+	}
+	st->lines[i] = line;
+	if (*value == '\0') {
+		report(st, line, "%s: empty value (remove the line to use "
+		    "the default)", s->name);
+		st->bad[i] = 1;
+		return 0;
+	}
+	rc = apply(st, s, value, line);
+	if (rc == ERR_NOMEM)
+		return rc;
+	if (rc < 0)
+		st->bad[i] = 1;
+	return 0;
+}
+
+/* read_line - next line into buf (NUL-terminated, newline dropped);
+ * 1: a line, 0: end of file; *overlong when it had more than
+ * CONFIG_LINE_MAX bytes (the rest is skipped) */
+static int
+read_line(FILE *fp, char *buf, size_t *len, int *overlong)
+{
+	size_t n = 0;
+	int ch;
+
+	*overlong = 0;
+	while ((ch = getc(fp)) != EOF && ch != '\n') {
+		if (n < CONFIG_LINE_MAX)
+			buf[n++] = (char)ch;
+		else
+			*overlong = 1;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return ch != EOF || n > 0;
+}
+
+/* setting_ok - set, and its value was accepted */
+static int
+setting_ok(const struct load *st, const char *name)
+{
+	int i = find(name);
+
+	return i >= 0 && st->lines[i] != 0 && !st->bad[i];
+}
+
+/* line_of - where a setting was set, 0 when not */
+static unsigned
+line_of(const struct load *st, const char *name)
+{
+	int i = find(name);
+
+	return i >= 0 ? st->lines[i] : 0;
+}
+
+/* cross_check - settings that contradict each other */
+static void
+cross_check(struct load *st)
+{
+	const struct config *c = st->c;
+	unsigned bind = line_of(st, "ldap_bind_dn");
+	unsigned pass = line_of(st, "ldap_bind_password_file");
+	unsigned sasl = line_of(st, "ldap_sasl_mech");
+	unsigned tls = line_of(st, "ldap_starttls");
+	size_t i;
+
+	if (bind && !pass)
+		report(st, bind, "ldap_bind_dn needs ldap_bind_password_file");
+	if (pass && !bind)
+		report(st, pass, "ldap_bind_password_file needs ldap_bind_dn");
+	if (sasl && bind)
+		report(st, sasl, "ldap_sasl_mech cannot be combined with "
+		    "ldap_bind_dn (line %u)", bind);
+	if (setting_ok(st, "ldap_starttls") && c->ldap.starttls
+	    && setting_ok(st, "ldap_uri"))
+		for (i = 0; i < c->ldap.nuris; i++)
+			if (has_prefix_ci(c->ldap.uris[i], "ldaps://")) {
+				report(st, tls, "ldap_starttls = yes cannot be "
+				    "used with an ldaps:// URI (line %u)",
+				    line_of(st, "ldap_uri"));
+				break;
+			}
+}
+
+/* finish - defaults for what was not set, then missing settings */
+static int
+finish(struct load *st)
+{
+	const struct setting *s;
+	char *def;
+	size_t i;
+	int rc, source_known = setting_ok(st, "source");
+
+	for (i = 0; i < NSETTINGS; i++) {
+		s = &settings[i];
+		if (st->lines[i] != 0)
+			continue;
+		if (s->def) {
+			/* defaults are parsed like values: one code path */
+			if ((def = strdup(s->def)) == NULL)
+				return ERR_NOMEM;
+			rc = apply(st, s, def, 0);
+			free(def);
+			if (rc == ERR_NOMEM)
+				return rc;
+			continue;
+		}
+		if ((s->required & REQ_ALWAYS)
+		    || (source_known && (s->required & REQ_LDIF)
+			&& st->c->source == CONFIG_SOURCE_LDIF)
+		    || (source_known && (s->required & REQ_LDAP)
+			&& st->c->source == CONFIG_SOURCE_LDAP))
+			report(st, 0, "missing required setting \"%s\"%s",
+			    s->name, (s->required & REQ_ALWAYS) ? ""
+			    : st->c->source == CONFIG_SOURCE_LDIF
+			    ? " (source = ldif)" : " (source = ldap)");
+	}
+	return 0;
+}
+
+/* config_load - read and check the configuration file */
+int
+config_load(const char *path, struct config **out, struct diag *d)
+{
+	struct load st;
+	FILE *fp = NULL;
+	char *line = NULL;
+	const char *slash;
+	size_t len;
+	unsigned lineno = 0;
+	int overlong, rc = 0;
+
+	*out = NULL;
+	memset(&st, 0, sizeof st);
+	st.path = path;
+	st.d = d;
+	slash = strrchr(path, '/');
+	st.dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+	if ((st.c = calloc(1, sizeof *st.c)) == NULL
+	    || (st.c->path = strdup(path)) == NULL
+	    || (line = malloc(CONFIG_LINE_MAX + 1)) == NULL) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	if ((fp = fopen(path, "re")) == NULL) {
+		diag_error(d, path, "cannot open: %s", strerror(errno));
+		rc = ERR_IO;
+		goto out;
+	}
+	while (read_line(fp, line, &len, &overlong)) {
+		if (lineno == UINT_MAX) {
+			report(&st, 0, "too many lines");
+			break;
+		}
+		lineno++;
+		if (overlong) {
+			report(&st, lineno, "line longer than %d bytes",
+			    CONFIG_LINE_MAX);
+			continue;
+		}
+		if ((rc = parse_line(&st, line, len, lineno)) < 0)
+			goto out;
+	}
+	if (ferror(fp)) {
+		diag_error(d, path, "read error: %s", strerror(errno));
+		rc = ERR_IO;
+		goto out;
+	}
+	if ((rc = finish(&st)) < 0)
+		goto out;
+	cross_check(&st);
+	if (st.nerrors > 0)
+		rc = ERR_CONFIG;
+out:
+	if (fp)
+		fclose(fp);
+	free(line);
+	if (rc == ERR_NOMEM)
+		diag_error(d, path, "out of memory");
+	if (rc < 0) {
+		config_free(st.c);
+		return rc;
+	}
+	*out = st.c;
+	return 0;
+}
+
+/* config_free - release everything the table says the config owns */
+void
+config_free(struct config *c)
+{
+	const struct setting *s;
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < NSETTINGS; i++) {
+		s = &settings[i];
+		switch (s->type) {
+		case T_STRING:
+		case T_PATH:
+		case T_CHOICE:
+			free(*(char **)field(c, s->off));
+			break;
+		case T_LIST:
+			free_list(*(char ***)field(c, s->off),
+			    *(size_t *)field(c, s->count_off));
+			break;
+		case T_INT:
+		case T_BOOL:
+		case T_SOURCE:
+			break;
+		}
+	}
+	free(c->path);
+	free(c);
+}
+
+/* config_set_repository - replace the repository, value as given */
+int
+config_set_repository(struct config *c, const char *dir)
+{
+	char *copy;
+
+	if (c == NULL || dir == NULL || *dir == '\0')
+		return ERR_INVAL;
+	if ((copy = strdup(dir)) == NULL)
+		return ERR_NOMEM;
+	free(c->repository);
+	c->repository = copy;
+	return 0;
+}

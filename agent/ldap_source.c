@@ -1,0 +1,661 @@
+/*
+ * ldap_source - the LDAP directory source
+ *
+ * DESCRIPTION
+ *	ldap_source_open tries the configured URIs in order. Each gets its
+ *	own handle: LDAPv3, referrals off, the network timeout for connect,
+ *	the operation timeout for every synchronous call, and, when TLS is
+ *	used (ldaps://, or StartTLS on ldap://), certificate verification
+ *	(demand unless tls_verify is 0) and ca_file set on the handle with
+ *	a new TLS context so they take effect. StartTLS, when asked, is
+ *	required: a failure never falls back to clear text. The bind is
+ *	simple (password file), SASL EXTERNAL, or anonymous; an explicit
+ *	bind is always sent, so open fails when the server is down.
+ *
+ *	ldap_source_search runs one subtree search under the base with the
+ *	paged results control (RFC 2696, non-critical: a server without it
+ *	answers in one go) until the server returns an empty cookie. Each
+ *	page's result code is checked before its entries are delivered.
+ *	Continuation references are ignored (referrals are off; Active
+ *	Directory returns some for every search of a domain root).
+ *
+ * DIAGNOSTICS
+ *	Messages read "ldap_source: object: what failed: why".
+ *	ERR_CONFIG: the settings cannot work (no URI, a bad URI, an unsafe
+ *	or unreadable password file, a CA file TLS cannot load).
+ *	ERR_AUTH: the server refused the credentials; not retried on other
+ *	URIs. ERR_UNAVAIL: no URI could be reached ("URI: cannot connect"
+ *	for each), or a search did not complete (size, time or admin limit,
+ *	server busy, unavailable or gone, a base that does not exist).
+ *	When a later URI works, the earlier failures are warnings.
+ *	The password is never part of a message and is wiped after use.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <ldap.h>
+
+#include "diag.h"
+#include "entry.h"
+#include "errors.h"
+#include "ldap_source.h"
+
+#define DEFAULT_NETWORK_TIMEOUT 10      /* seconds */
+#define DEFAULT_TIMEOUT 60              /* seconds, per operation */
+#define DEFAULT_PAGE_SIZE 500
+#define PASSWORD_MAX 1024               /* longest first line accepted */
+
+struct ldap_source {
+	LDAP *ld;
+	char *uri;
+	char *base;
+	int timeout;
+	int page_size;
+};
+
+/* describe - "error text (server's message)" for rc on ld */
+static void
+describe(LDAP *ld, int rc, char *out, size_t size)
+{
+	char *msg = NULL;
+
+	if (ld != NULL &&
+	    ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &msg) !=
+	    LDAP_OPT_SUCCESS)
+		msg = NULL;
+	if (msg != NULL && *msg != '\0')
+		snprintf(out, size, "%s (%s)", ldap_err2string(rc), msg);
+	else
+		snprintf(out, size, "%s", ldap_err2string(rc));
+	if (msg != NULL)
+		ldap_memfree(msg);
+}
+
+/* read_password - first line of the password file into buf, checked on
+ * the open descriptor: a regular file owned by root or by us that group
+ * and others cannot access. buf holds PASSWORD_MAX + 2 bytes. */
+static int
+read_password(const char *path, char *buf, size_t *len, struct diag *d)
+{
+	const size_t size = PASSWORD_MAX + 2;
+	struct stat st;
+	size_t have = 0, line;
+	ssize_t n;
+	char *nl = NULL;
+	int fd, rc = ERR_CONFIG;
+
+	fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		diag_error(d, NULL, "ldap_source: %s: cannot open the "
+		    "password file: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		diag_error(d, NULL, "ldap_source: %s: cannot stat the "
+		    "password file: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		diag_error(d, NULL, "ldap_source: %s: password file is not "
+		    "a regular file", path);
+		goto out;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		diag_error(d, NULL, "ldap_source: %s: password file is owned "
+		    "by uid %lu, not by root or by uid %lu", path,
+		    (unsigned long)st.st_uid, (unsigned long)geteuid());
+		goto out;
+	}
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		diag_error(d, NULL, "ldap_source: %s: password file mode is "
+		    "%04o: group and others must have no access (chmod 600)",
+		    path, (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	while (have < size - 1 && nl == NULL) {
+		n = read(fd, buf + have, size - 1 - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			diag_error(d, NULL, "ldap_source: %s: cannot read the "
+			    "password file: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		nl = memchr(buf + have, '\n', (size_t)n);
+		have += (size_t)n;
+	}
+	line = nl ? (size_t)(nl - buf) : have;
+	if (line > PASSWORD_MAX) {
+		diag_error(d, NULL, "ldap_source: %s: password is longer than "
+		    "%d bytes", path, PASSWORD_MAX);
+		goto out;
+	}
+	if (line > 0 && buf[line - 1] == '\r')
+		line--;
+	if (line == 0) {
+		/* an empty simple bind password is an anonymous bind */
+		diag_error(d, NULL, "ldap_source: %s: password file is empty",
+		    path);
+		goto out;
+	}
+	if (memchr(buf, '\0', line) != NULL) {
+		diag_error(d, NULL, "ldap_source: %s: password holds a NUL "
+		    "byte", path);
+		goto out;
+	}
+	*len = line;
+	rc = 0;
+out:
+	/* only the password itself is kept, and only on success */
+	if (rc == 0)
+		explicit_bzero(buf + *len, size - *len);
+	else
+		explicit_bzero(buf, size);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* check_config - what open needs, before any connection is tried */
+static int
+check_config(const struct config_ldap *cfg, struct diag *d)
+{
+	size_t i;
+
+	if (cfg->uris == NULL || cfg->nuris == 0) {
+		diag_error(d, NULL, "ldap_source: no URI configured");
+		return ERR_CONFIG;
+	}
+	for (i = 0; i < cfg->nuris; i++) {
+		/* libldap would read a list here: one URI per entry */
+		if (cfg->uris[i] == NULL || *cfg->uris[i] == '\0' ||
+		    strpbrk(cfg->uris[i], " \t\r\n,") != NULL) {
+			diag_error(d, NULL, "ldap_source: URI %zu is empty or "
+			    "holds a separator", i + 1);
+			return ERR_CONFIG;
+		}
+	}
+	if (cfg->base == NULL) {
+		diag_error(d, NULL, "ldap_source: no search base configured");
+		return ERR_CONFIG;
+	}
+	if (cfg->sasl_mech != NULL &&
+	    strcasecmp(cfg->sasl_mech, "EXTERNAL") != 0) {
+		diag_error(d, NULL, "ldap_source: SASL mechanism %s is not "
+		    "supported (only EXTERNAL)", cfg->sasl_mech);
+		return ERR_CONFIG;
+	}
+	if (cfg->sasl_mech != NULL && cfg->bind_dn != NULL) {
+		diag_error(d, NULL, "ldap_source: bind_dn and sasl_mech "
+		    "exclude each other");
+		return ERR_CONFIG;
+	}
+	if ((cfg->bind_dn == NULL) != (cfg->password_file == NULL)) {
+		diag_error(d, NULL, "ldap_source: bind_dn and password_file "
+		    "go together");
+		return ERR_CONFIG;
+	}
+	if (cfg->network_timeout < 0 || cfg->timeout < 0 ||
+	    cfg->page_size < 0) {
+		diag_error(d, NULL, "ldap_source: negative timeout or page "
+		    "size");
+		return ERR_CONFIG;
+	}
+	return 0;
+}
+
+/* set_options - protocol, timeouts, referrals and TLS on one handle */
+static int
+set_options(LDAP *ld, const struct config_ldap *cfg, int use_tls,
+    const char *uri, struct diag *d)
+{
+	struct timeval ntv = { cfg->network_timeout, 0 };
+	struct timeval otv = { cfg->timeout, 0 };
+	int version = LDAP_VERSION3, require, zero = 0, lrc;
+	char why[512];
+
+	if (ntv.tv_sec == 0)
+		ntv.tv_sec = DEFAULT_NETWORK_TIMEOUT;
+	if (otv.tv_sec == 0)
+		otv.tv_sec = DEFAULT_TIMEOUT;
+	if (ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version) !=
+	    LDAP_OPT_SUCCESS ||
+	    ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) !=
+	    LDAP_OPT_SUCCESS ||
+	    ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &ntv) !=
+	    LDAP_OPT_SUCCESS ||
+	    ldap_set_option(ld, LDAP_OPT_TIMEOUT, &otv) !=
+	    LDAP_OPT_SUCCESS) {
+		diag_error(d, NULL, "ldap_source: %s: cannot set connection "
+		    "options", uri);
+		return ERR_CONFIG;
+	}
+	if (!use_tls)
+		return 0;
+	require = cfg->tls_verify ? LDAP_OPT_X_TLS_DEMAND :
+	    LDAP_OPT_X_TLS_NEVER;
+	if (ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &require) !=
+	    LDAP_OPT_SUCCESS ||
+	    (cfg->ca_file != NULL &&
+	    ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, cfg->ca_file) !=
+	    LDAP_OPT_SUCCESS)) {
+		diag_error(d, NULL, "ldap_source: %s: cannot set TLS options",
+		    uri);
+		return ERR_CONFIG;
+	}
+	/* the options above apply only to a context made after them */
+	lrc = ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero);
+	if (lrc != LDAP_OPT_SUCCESS) {
+		describe(ld, lrc, why, sizeof why);
+		diag_error(d, NULL, "ldap_source: %s: cannot set up TLS%s%s: "
+		    "%s", uri, cfg->ca_file ? " with CA file " : "",
+		    cfg->ca_file ? cfg->ca_file : "", why);
+		return ERR_CONFIG;
+	}
+	return 0;
+}
+
+/* refused - bind results that another URI or a later try won't change */
+static int
+refused(int lrc)
+{
+	switch (lrc) {
+	case LDAP_INVALID_CREDENTIALS:
+	case LDAP_INAPPROPRIATE_AUTH:
+	case LDAP_AUTH_METHOD_NOT_SUPPORTED:
+	case LDAP_STRONG_AUTH_REQUIRED:
+	case LDAP_CONFIDENTIALITY_REQUIRED:
+	case LDAP_SASL_BIND_IN_PROGRESS:
+		return 1;
+	}
+	return 0;
+}
+
+/* do_bind - simple, SASL EXTERNAL or anonymous bind */
+static int
+do_bind(LDAP *ld, const struct config_ldap *cfg, const char *uri,
+    const struct berval *pw, char *why, size_t size, struct diag *d)
+{
+	struct berval empty = { 0, (char *)"" };
+	const char *how;
+	int lrc;
+
+	if (cfg->sasl_mech != NULL) {
+		/* an empty initial response (no authzid) completes the
+		 * exchange in one step; none at all would ask for a second */
+		how = "SASL EXTERNAL bind";
+		lrc = ldap_sasl_bind_s(ld, NULL, "EXTERNAL", &empty, NULL,
+		    NULL, NULL);
+	} else if (cfg->bind_dn != NULL) {
+		how = "simple bind";
+		lrc = ldap_sasl_bind_s(ld, cfg->bind_dn, LDAP_SASL_SIMPLE,
+		    (struct berval *)pw, NULL, NULL, NULL);
+	} else {
+		how = "anonymous bind";
+		lrc = ldap_sasl_bind_s(ld, "", LDAP_SASL_SIMPLE, &empty, NULL,
+		    NULL, NULL);
+	}
+	if (lrc == LDAP_SUCCESS)
+		return 0;
+	describe(ld, lrc, why, size);
+	if (lrc == LDAP_NO_MEMORY)
+		return ERR_NOMEM;
+	if (refused(lrc)) {
+		diag_error(d, NULL, "ldap_source: %s: %s%s%s refused: %s", uri,
+		    how, cfg->bind_dn ? " as " : "",
+		    cfg->bind_dn ? cfg->bind_dn : "", why);
+		return ERR_AUTH;
+	}
+	return ERR_UNAVAIL;
+}
+
+/* connect_uri - one URI: handle, options, StartTLS, bind. ERR_UNAVAIL
+ * leaves the reason in why for the caller; other errors are recorded. */
+static int
+connect_uri(const struct config_ldap *cfg, const char *uri,
+    const struct berval *pw, LDAP **out, char *why, size_t size,
+    struct diag *d)
+{
+	LDAP *ld = NULL;
+	int lrc, rc, ldaps, starttls;
+
+	*out = NULL;
+	ldaps = strncasecmp(uri, "ldaps://", 8) == 0;
+	starttls = cfg->starttls && strncasecmp(uri, "ldap://", 7) == 0;
+	lrc = ldap_initialize(&ld, uri);
+	if (lrc != LDAP_SUCCESS) {
+		diag_error(d, NULL, "ldap_source: %s: invalid URI: %s", uri,
+		    ldap_err2string(lrc));
+		rc = lrc == LDAP_NO_MEMORY ? ERR_NOMEM : ERR_CONFIG;
+		goto out;
+	}
+	rc = set_options(ld, cfg, ldaps || starttls, uri, d);
+	if (rc < 0)
+		goto out;
+	if (starttls) {
+		lrc = ldap_start_tls_s(ld, NULL, NULL);
+		if (lrc != LDAP_SUCCESS) {
+			char detail[384];
+
+			describe(ld, lrc, detail, sizeof detail);
+			snprintf(why, size, "StartTLS failed: %s", detail);
+			rc = lrc == LDAP_NO_MEMORY ? ERR_NOMEM : ERR_UNAVAIL;
+			goto out;
+		}
+	}
+	rc = do_bind(ld, cfg, uri, pw, why, size, d);
+	if (rc < 0)
+		goto out;
+	*out = ld;
+	ld = NULL;
+out:
+	if (ld != NULL)
+		ldap_unbind_ext_s(ld, NULL, NULL);
+	return rc;
+}
+
+/* ldap_source_open - connect and bind to the first URI that answers */
+int
+ldap_source_open(const struct config_ldap *cfg, struct ldap_source **out,
+    struct diag *d)
+{
+	char pwbuf[PASSWORD_MAX + 2];
+	struct berval pw = { 0, pwbuf };
+	struct ldap_source *s = NULL;
+	char **why = NULL;
+	size_t i, tried = 0, pwlen = 0;
+	LDAP *ld = NULL;
+	int rc;
+
+	*out = NULL;
+	explicit_bzero(pwbuf, sizeof pwbuf);
+	rc = check_config(cfg, d);
+	if (rc < 0)
+		goto out;
+	if (cfg->bind_dn != NULL) {
+		rc = read_password(cfg->password_file, pwbuf, &pwlen, d);
+		if (rc < 0)
+			goto out;
+		pw.bv_len = pwlen;
+	}
+	why = calloc(cfg->nuris, sizeof *why);
+	if (why == NULL) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	rc = ERR_UNAVAIL;
+	for (i = 0; i < cfg->nuris && rc == ERR_UNAVAIL; i++) {
+		char reason[512] = "";
+
+		rc = connect_uri(cfg, cfg->uris[i], &pw, &ld, reason,
+		    sizeof reason, d);
+		if (rc == ERR_UNAVAIL) {
+			why[tried] = strdup(reason);
+			if (why[tried++] == NULL)
+				rc = ERR_NOMEM;
+		}
+	}
+	/* unreachable URIs are the error only when that is the outcome;
+	 * otherwise they are warnings and the real error stays the last */
+	for (i = 0; i < tried && rc != ERR_NOMEM; i++)
+		diag_add(d, rc == ERR_UNAVAIL ? DIAG_ERROR : DIAG_WARNING,
+		    DIAG_GENERAL, NULL, "ldap_source: %s: cannot connect: %s",
+		    cfg->uris[i], why[i]);
+	if (rc < 0)
+		goto out;
+	s = calloc(1, sizeof *s);
+	if (s == NULL) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	s->ld = ld;
+	ld = NULL;
+	s->uri = strdup(cfg->uris[tried]);
+	s->base = strdup(cfg->base);
+	s->timeout = cfg->timeout ? cfg->timeout : DEFAULT_TIMEOUT;
+	s->page_size = cfg->page_size ? cfg->page_size : DEFAULT_PAGE_SIZE;
+	if (s->uri == NULL || s->base == NULL) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	*out = s;
+	s = NULL;
+	rc = 0;
+out:
+	explicit_bzero(pwbuf, sizeof pwbuf);
+	if (why != NULL)
+		for (i = 0; i < tried; i++)
+			free(why[i]);
+	free(why);
+	if (ld != NULL)
+		ldap_unbind_ext_s(ld, NULL, NULL);
+	ldap_source_close(s);
+	return rc;
+}
+
+/* ldap_source_close - unbind and free */
+void
+ldap_source_close(struct ldap_source *s)
+{
+	if (s == NULL)
+		return;
+	if (s->ld != NULL)
+		ldap_unbind_ext_s(s->ld, NULL, NULL);
+	free(s->uri);
+	free(s->base);
+	free(s);
+}
+
+/* ldap_source_uri - the URI of the current connection */
+const char *
+ldap_source_uri(const struct ldap_source *s)
+{
+	return s->uri;
+}
+
+/* convert - one search entry as a struct entry (malloc throughout) */
+static int
+convert(LDAP *ld, LDAPMessage *msg, struct entry **out)
+{
+	struct berval **vals = NULL;
+	struct entry *e = NULL;
+	BerElement *ber = NULL;
+	char *dn, *name = NULL;
+	int rc, i;
+
+	*out = NULL;
+	dn = ldap_get_dn(ld, msg);
+	if (dn == NULL) {
+		rc = ERR_UNAVAIL;
+		goto out;
+	}
+	rc = entry_new(&e, dn, NULL);
+	if (rc < 0)
+		goto out;
+	for (name = ldap_first_attribute(ld, msg, &ber); name != NULL;
+	    name = ldap_next_attribute(ld, msg, ber)) {
+		vals = ldap_get_values_len(ld, msg, name);
+		for (i = 0; vals != NULL && vals[i] != NULL; i++) {
+			rc = entry_add_value(e, name, vals[i]->bv_val,
+			    vals[i]->bv_len);
+			if (rc < 0)
+				goto out;
+		}
+		if (vals != NULL)
+			ldap_value_free_len(vals);
+		vals = NULL;
+		ldap_memfree(name);
+	}
+	name = NULL;
+	*out = e;
+	e = NULL;
+	rc = 0;
+out:
+	/* older libldap versions assert on NULL: test each */
+	if (vals != NULL)
+		ldap_value_free_len(vals);
+	if (name != NULL)
+		ldap_memfree(name);
+	if (ber != NULL)
+		ber_free(ber, 0);
+	if (dn != NULL)
+		ldap_memfree(dn);
+	entry_free(e);
+	return rc;
+}
+
+/* next_cookie - the cookie of a page's response control: 1 with the
+ * cookie in *cookie (ber_memfree), 0 when the search is over, or an
+ * error code */
+static int
+next_cookie(LDAP *ld, LDAPControl **ctrls, struct berval *cookie)
+{
+	LDAPControl *c;
+	ber_int_t estimate;
+
+	c = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, ctrls, NULL);
+	/* no control: the server ignored paging and sent everything */
+	if (c == NULL)
+		return 0;
+	if (c->ldctl_value.bv_len == 0 ||
+	    ldap_parse_pageresponse_control(ld, c, &estimate, cookie) !=
+	    LDAP_SUCCESS)
+		return ERR_UNAVAIL;
+	return cookie->bv_len > 0 ? 1 : 0;
+}
+
+/* release - what one page's result holds; NULLs are skipped because
+ * older libldap versions assert on them */
+static void
+release(LDAPControl ***ctrls, char **matched, char **errmsg,
+    LDAPMessage **res)
+{
+	if (*ctrls != NULL)
+		ldap_controls_free(*ctrls);
+	if (*matched != NULL)
+		ldap_memfree(*matched);
+	if (*errmsg != NULL)
+		ldap_memfree(*errmsg);
+	if (*res != NULL)
+		ldap_msgfree(*res);
+	*ctrls = NULL;
+	*matched = *errmsg = NULL;
+	*res = NULL;
+}
+
+/* ldap_source_search - paged subtree search; 0 only when complete */
+int
+ldap_source_search(struct ldap_source *s, const char *filter,
+    const char *const *attrs, entry_source_fn fn, void *ctx,
+    struct diag *d)
+{
+	static const char *const all[] = { "*", "entryUUID", NULL };
+	struct berval cookie = { 0, NULL };
+	struct timeval tv = { s->timeout, 0 };
+	LDAPControl *page, *sctrls[2] = { NULL, NULL };
+	LDAPControl **rctrls = NULL;
+	LDAPMessage *res = NULL, *msg;
+	struct entry *e = NULL;
+	char *matched = NULL, *errmsg = NULL;
+	char why[512];
+	int lrc, err, rc, more;
+
+	if (attrs == NULL)
+		attrs = all;
+	for (;;) {
+		lrc = ldap_create_page_control(s->ld, s->page_size, &cookie, 0,
+		    &page);
+		if (lrc != LDAP_SUCCESS) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		sctrls[0] = page;
+		lrc = ldap_search_ext_s(s->ld, s->base, LDAP_SCOPE_SUBTREE,
+		    filter, (char **)attrs, 0, sctrls, NULL, &tv,
+		    LDAP_NO_LIMIT, &res);
+		ldap_control_free(page);
+		if (res == NULL) {
+			/* nothing came back: a local or connection error */
+			describe(s->ld, lrc, why, sizeof why);
+			if (lrc == LDAP_FILTER_ERROR) {
+				diag_error(d, NULL, "ldap_source: invalid "
+				    "filter %s", filter);
+				rc = ERR_INVAL;
+			} else if (lrc == LDAP_NO_MEMORY) {
+				rc = ERR_NOMEM;
+			} else {
+				diag_error(d, NULL, "ldap_source: %s: search "
+				    "under %s failed: %s", s->uri, s->base,
+				    why);
+				rc = ERR_UNAVAIL;
+			}
+			goto out;
+		}
+		lrc = ldap_parse_result(s->ld, res, &err, &matched, &errmsg,
+		    NULL, &rctrls, 0);
+		if (lrc != LDAP_SUCCESS)
+			err = lrc;
+		if (err == LDAP_NO_SUCH_OBJECT) {
+			diag_error(d, NULL, "ldap_source: %s: search base %s "
+			    "does not exist (noSuchObject%s%s)", s->uri,
+			    s->base, matched && *matched ? ", closest entry " :
+			    "", matched && *matched ? matched : "");
+			rc = ERR_UNAVAIL;
+			goto out;
+		}
+		if (err != LDAP_SUCCESS) {
+			diag_error(d, NULL, "ldap_source: %s: search under %s "
+			    "incomplete: %s%s%s%s", s->uri, s->base,
+			    ldap_err2string(err), errmsg && *errmsg ? " (" : "",
+			    errmsg && *errmsg ? errmsg : "",
+			    errmsg && *errmsg ? ")" : "");
+			rc = err == LDAP_NO_MEMORY ? ERR_NOMEM : ERR_UNAVAIL;
+			goto out;
+		}
+		for (msg = ldap_first_entry(s->ld, res); msg != NULL;
+		    msg = ldap_next_entry(s->ld, msg)) {
+			rc = convert(s->ld, msg, &e);
+			if (rc == ERR_UNAVAIL)
+				diag_error(d, NULL, "ldap_source: %s: cannot "
+				    "decode an entry", s->uri);
+			if (rc < 0)
+				goto out;
+			rc = fn(e, ctx);
+			entry_free(e);
+			e = NULL;
+			if (rc < 0)
+				goto out;
+		}
+		if (cookie.bv_val != NULL)
+			ber_memfree(cookie.bv_val);
+		cookie.bv_val = NULL;
+		cookie.bv_len = 0;
+		more = next_cookie(s->ld, rctrls, &cookie);
+		if (more < 0) {
+			diag_error(d, NULL, "ldap_source: %s: search under %s: "
+			    "invalid paged results response", s->uri,
+			    s->base);
+			rc = ERR_UNAVAIL;
+			goto out;
+		}
+		release(&rctrls, &matched, &errmsg, &res);
+		if (!more)
+			break;
+	}
+	rc = 0;
+out:
+	entry_free(e);
+	if (cookie.bv_val != NULL)
+		ber_memfree(cookie.bv_val);
+	release(&rctrls, &matched, &errmsg, &res);
+	return rc;
+}

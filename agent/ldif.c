@@ -1,0 +1,646 @@
+/*
+ * ldif - the LDIF file source (RFC 2849 content records)
+ *
+ * SYNOPSIS
+ *	#include "ldif.h"
+ *
+ *	int ldif_read_file(path, fn, ctx, d)
+ *	int ldif_read_buffer(name, data, len, fn, ctx, d)
+ *
+ * DESCRIPTION
+ *	The input is held in memory whole and walked twice. The first pass
+ *	only validates, so a malformed file delivers no entry at all. The
+ *	second pass builds one entry at a time, hands it to fn and frees it:
+ *	memory stays bounded by the file plus its largest entry, whatever
+ *	the number of entries.
+ *
+ *	Accepted: an optional "version: 1" first line, '#' comments (folded
+ *	ones too), folded lines (a line starting with one space continues
+ *	the previous one), LF or CRLF line ends, records separated by one
+ *	or more empty lines, "dn:" and "dn::", "attr: value", "attr:: base64"
+ *	(any bytes), "attr:" (an empty value), attribute options such as
+ *	"cn;lang-en" and Active Directory's "member;range=0-1499".
+ *
+ *	A plain value is passed on byte for byte: invalid UTF-8 and control
+ *	characters are data, judged per value by later stages. Only what
+ *	RFC 2849's SAFE-STRING cannot hold is refused (a leading ':' or '<',
+ *	a NUL or a carriage return): such values must be base64-encoded.
+ *
+ *	Each entry's origin is "name:line" of its dn line.
+ *
+ * DIAGNOSTICS
+ *	ERR_IO when the file cannot be opened or read, or is not a regular
+ *	file (where = the path, what = the reason). ERR_DATA for malformed
+ *	input, with where = "name:line": URL values, change records, control
+ *	lines, a record without dn or without attributes, a line without
+ *	':', a continuation line at the start of a record, an invalid
+ *	attribute description or base64 value, a plain value SAFE-STRING
+ *	cannot hold. ERR_NOMEM. A negative return of fn is returned
+ *	unchanged, without a message of our own.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "errors.h"
+#include "ldif.h"
+
+/* Longest piece of a bad attribute description quoted in a message. */
+#define NAME_SHOW 64
+
+enum line_kind {
+	LINE_EMPTY,     /* separates records */
+	LINE_ORPHAN,    /* continuation with no line to continue */
+	LINE_COMMENT,
+	LINE_TEXT
+};
+
+struct parser {
+	const char *name;       /* for "name:line" */
+	const char *data;
+	size_t len;
+	size_t pos;             /* start of the next physical line */
+	size_t next_no;         /* number of the next physical line */
+	size_t line_no;         /* first physical line of the logical one */
+	struct buf line;        /* current logical line, unfolded */
+	struct buf value;       /* current value, decoded */
+	struct buf where;       /* scratch for "name:line" */
+	struct diag *d;
+	int deliver;            /* 0: validating pass, 1: building pass */
+	entry_source_fn fn;
+	void *ctx;
+	struct entry *e;        /* entry being built (building pass) */
+	size_t dn_no;           /* line of the current record's dn */
+	size_t nvalues;         /* attribute lines in the current record */
+};
+
+/* where_at - "name:no" in the parser's scratch buffer, NULL when out of
+ * memory */
+static const char *
+where_at(struct parser *p, size_t no)
+{
+	buf_reset(&p->where);
+	if (buf_printf(&p->where, "%s:%zu", p->name, no) < 0)
+		return NULL;
+	return p->where.data;
+}
+
+/* fail - record a data error at line no; returns ERR_DATA */
+static int
+fail(struct parser *p, size_t no, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+fail(struct parser *p, size_t no, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	diag_error(p->d, where_at(p, no), "%s", what);
+	return ERR_DATA;
+}
+
+/* nomem - record an allocation failure at the current line */
+static int
+nomem(struct parser *p)
+{
+	diag_error(p->d, where_at(p, p->line_no), "out of memory");
+	return ERR_NOMEM;
+}
+
+/* next_physical - the next physical line, its LF or CRLF removed; the
+ * caller checks that one is left */
+static void
+next_physical(struct parser *p, const char **s, size_t *n)
+{
+	const char *start = p->data + p->pos;
+	const char *nl = memchr(start, '\n', p->len - p->pos);
+	size_t m = nl ? (size_t)(nl - start) : p->len - p->pos;
+
+	p->pos += nl ? m + 1 : m;
+	p->next_no++;
+	if (m > 0 && start[m - 1] == '\r')
+		m--;
+	*s = start;
+	*n = m;
+}
+
+/* next_logical - one logical line, continuations joined into p->line
+ * (comments are skipped whole, not copied); 1, 0 at the end, or
+ * ERR_NOMEM */
+static int
+next_logical(struct parser *p, enum line_kind *kind)
+{
+	const char *s;
+	size_t n;
+
+	if (p->pos >= p->len)
+		return 0;
+	p->line_no = p->next_no;
+	next_physical(p, &s, &n);
+	buf_reset(&p->line);
+	if (n == 0) {
+		*kind = LINE_EMPTY;
+		return 1;
+	}
+	/* Anything that could be continued has absorbed its continuations
+	 * already, so a space here follows an empty line or starts the
+	 * input. */
+	if (s[0] == ' ') {
+		*kind = LINE_ORPHAN;
+		return 1;
+	}
+	*kind = s[0] == '#' ? LINE_COMMENT : LINE_TEXT;
+	if (*kind == LINE_TEXT && buf_append(&p->line, s, n) < 0)
+		return nomem(p);
+	while (p->pos < p->len && p->data[p->pos] == ' ') {
+		next_physical(p, &s, &n);
+		if (*kind == LINE_TEXT &&
+		    buf_append(&p->line, s + 1, n - 1) < 0)
+			return nomem(p);
+	}
+	return 1;
+}
+
+/* is_alpha - ASCII letter, whatever the locale */
+static int
+is_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* is_digit - ASCII digit */
+static int
+is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* keychars - n > 0 bytes of letters, digits and '-' */
+static int
+keychars(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!is_alpha((unsigned char)s[i]) &&
+		    !is_digit((unsigned char)s[i]) && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* digits - length of the run of digits at the start of s[0..n) */
+static size_t
+digits(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && is_digit((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
+/* numeric_oid - number *("." number) */
+static int
+numeric_oid(const char *s, size_t n)
+{
+	size_t i = 0, k;
+
+	for (;;) {
+		k = digits(s + i, n - i);
+		if (k == 0)
+			return 0;
+		i += k;
+		if (i == n)
+			return 1;
+		if (s[i] != '.')
+			return 0;
+		i++;
+	}
+}
+
+/* range_option - Active Directory's "range=LOW-HIGH" or "range=LOW-*" */
+static int
+range_option(const char *s, size_t n)
+{
+	size_t i = 6, k;
+
+	if (n < 6 || strncasecmp(s, "range=", 6) != 0)
+		return 0;
+	k = digits(s + i, n - i);
+	if (k == 0)
+		return 0;
+	i += k;
+	if (i == n || s[i] != '-')
+		return 0;
+	i++;
+	if (i + 1 == n && s[i] == '*')
+		return 1;
+	k = digits(s + i, n - i);
+	return k > 0 && i + k == n;
+}
+
+/* valid_attr_desc - RFC 2849 AttributeDescription: a name (a letter,
+ * then letters, digits, '-') or a numeric OID, then ";option"s */
+static int
+valid_attr_desc(const char *s, size_t n)
+{
+	const char *semi = memchr(s, ';', n);
+	size_t k = semi ? (size_t)(semi - s) : n;
+
+	if (k == 0)
+		return 0;
+	if (is_digit((unsigned char)s[0])) {
+		if (!numeric_oid(s, k))
+			return 0;
+	} else if (!is_alpha((unsigned char)s[0]) || !keychars(s, k))
+		return 0;
+	while (k < n) {
+		size_t start = k + 1, olen;
+
+		semi = memchr(s + start, ';', n - start);
+		olen = semi ? (size_t)(semi - (s + start)) : n - start;
+		if (!keychars(s + start, olen) &&
+		    !range_option(s + start, olen))
+			return 0;
+		k = start + olen;
+	}
+	return 1;
+}
+
+/* b64_digit - value of one base64 character, or -1 */
+static int
+b64_digit(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* decode_base64 - append the bytes s[0..n) encodes to out (padded
+ * RFC 4648 base64); 1 when valid, 0 when not, ERR_NOMEM */
+static int
+decode_base64(struct buf *out, const char *s, size_t n)
+{
+	unsigned char b[3];
+	size_t i, j, pad;
+	int v[4];
+
+	if (n % 4 != 0)
+		return 0;
+	if (buf_grow(out, n / 4 * 3) < 0)
+		return ERR_NOMEM;
+	for (i = 0; i < n; i += 4) {
+		pad = 0;
+		for (j = 0; j < 4; j++) {
+			unsigned char c = (unsigned char)s[i + j];
+
+			/* '=' only pads the last group, at most twice. */
+			if (c == '=' && j >= 2 && i + 4 == n) {
+				v[j] = 0;
+				pad++;
+				continue;
+			}
+			if (pad > 0 || (v[j] = b64_digit(c)) < 0)
+				return 0;
+		}
+		b[0] = (unsigned char)(v[0] << 2 | v[1] >> 4);
+		b[1] = (unsigned char)((v[1] & 0x0f) << 4 | v[2] >> 2);
+		b[2] = (unsigned char)((v[2] & 0x03) << 6 | v[3]);
+		if (buf_append(out, b, 3 - pad) < 0)
+			return ERR_NOMEM;
+	}
+	return 1;
+}
+
+/* decode_value - the value-spec after "attr:" (s[0..n)) into p->value;
+ * attr names the attribute in messages */
+static int
+decode_value(struct parser *p, const char *attr, const char *s, size_t n)
+{
+	size_t i = 0;
+	int rc;
+
+	buf_reset(&p->value);
+	if (n > 0 && s[0] == '<')
+		return fail(p, p->line_no, "URL values are not supported "
+		    "(\"%s:<\"): put the value inline or base64-encode it",
+		    attr);
+	if (n > 0 && s[0] == ':') {
+		for (i = 1; i < n && s[i] == ' '; i++)
+			;
+		rc = decode_base64(&p->value, s + i, n - i);
+		if (rc < 0)
+			return nomem(p);
+		if (rc == 0)
+			return fail(p, p->line_no,
+			    "invalid base64 in the value of \"%s\"", attr);
+		return 0;
+	}
+	while (i < n && s[i] == ' ')
+		i++;
+	/* SAFE-STRING: what cannot be written plain must be base64. */
+	if (i < n && (s[i] == ':' || s[i] == '<'))
+		return fail(p, p->line_no, "the value of \"%s\" starts with "
+		    "'%c': such a value must be base64-encoded (\"%s::\")",
+		    attr, s[i], attr);
+	if (memchr(s + i, '\0', n - i) != NULL)
+		return fail(p, p->line_no, "the value of \"%s\" contains a "
+		    "NUL byte: such a value must be base64-encoded (\"%s::\")",
+		    attr, attr);
+	if (memchr(s + i, '\r', n - i) != NULL)
+		return fail(p, p->line_no, "the value of \"%s\" contains a "
+		    "carriage return: such a value must be base64-encoded "
+		    "(\"%s::\")", attr, attr);
+	if (buf_append(&p->value, s + i, n - i) < 0)
+		return nomem(p);
+	return 0;
+}
+
+/* value_text - the decoded value as a C string ("" when empty) */
+static const char *
+value_text(const struct parser *p)
+{
+	return p->value.data ? p->value.data : "";
+}
+
+/* version_line - "version: 1", the only version there is */
+static int
+version_line(struct parser *p, const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && s[i] == ' ')
+		i++;
+	if (n - i != 1 || s[i] != '1')
+		return fail(p, p->line_no,
+		    "unsupported LDIF version line (expected \"version: 1\")");
+	return 0;
+}
+
+/* start_record - a dn line opens a record */
+static int
+start_record(struct parser *p, const char *s, size_t n)
+{
+	const char *origin;
+	int rc;
+
+	if ((rc = decode_value(p, "dn", s, n)) < 0)
+		return rc;
+	/* The DN becomes a C string: refuse rather than cut it short. */
+	if (memchr(value_text(p), '\0', p->value.len) != NULL)
+		return fail(p, p->line_no, "the dn contains a NUL byte");
+	p->dn_no = p->line_no;
+	p->nvalues = 0;
+	if (!p->deliver)
+		return 0;
+	if ((origin = where_at(p, p->dn_no)) == NULL)
+		return nomem(p);
+	if (entry_new(&p->e, value_text(p), origin) < 0)
+		return nomem(p);
+	return 0;
+}
+
+/* end_record - an empty line or the end closes a record: hand it out */
+static int
+end_record(struct parser *p)
+{
+	int rc;
+
+	if (p->nvalues == 0)
+		return fail(p, p->dn_no, "the record has a dn but no "
+		    "attributes");
+	if (!p->deliver)
+		return 0;
+	rc = p->fn(p->e, p->ctx);
+	entry_free(p->e);
+	p->e = NULL;
+	return rc < 0 ? rc : 0;
+}
+
+/* attr_line - one "attr: value" line inside a record */
+static int
+attr_line(struct parser *p, char *attr, size_t alen, const char *s,
+    size_t n)
+{
+	int rc;
+
+	if (!valid_attr_desc(attr, alen))
+		return fail(p, p->line_no, "invalid attribute description "
+		    "\"%.*s\"", (int)(alen < NAME_SHOW ? alen : NAME_SHOW),
+		    attr);
+	if (entry_attr_name_eq(attr, "changetype"))
+		return fail(p, p->line_no, "change records are not "
+		    "supported; splitsync reads content LDIF");
+	if (entry_attr_name_eq(attr, "control"))
+		return fail(p, p->line_no, "control: lines are not "
+		    "supported; splitsync reads content LDIF");
+	if (entry_attr_name_eq(attr, "dn"))
+		return fail(p, p->line_no, "a second dn: line in one record "
+		    "(records are separated by an empty line)");
+	if ((rc = decode_value(p, attr, s, n)) < 0)
+		return rc;
+	p->nvalues++;
+	if (p->deliver &&
+	    entry_add_value(p->e, attr, p->value.data, p->value.len) < 0)
+		return nomem(p);
+	return 0;
+}
+
+/* text_line - dispatch one logical line that is not a comment */
+static int
+text_line(struct parser *p, int *first, int *in_record)
+{
+	char *s = p->line.data, *colon;
+	size_t n = p->line.len, alen;
+	int rc;
+
+	colon = memchr(s, ':', n);
+	if (colon == NULL)
+		return fail(p, p->line_no, "line has no ':' (expected "
+		    "\"attribute: value\")");
+	alen = (size_t)(colon - s);
+	*colon = '\0';  /* the attribute description as a C string */
+	if (*first) {
+		*first = 0;
+		if (alen == 7 && strncasecmp(s, "version", 7) == 0)
+			return version_line(p, colon + 1, n - alen - 1);
+	}
+	if (*in_record)
+		return attr_line(p, s, alen, colon + 1, n - alen - 1);
+	if (alen != 2 || strncasecmp(s, "dn", 2) != 0)
+		return fail(p, p->line_no, "the record does not start with "
+		    "a dn: line (found \"%.*s:\")",
+		    (int)(alen < NAME_SHOW ? alen : NAME_SHOW), s);
+	if ((rc = start_record(p, colon + 1, n - alen - 1)) < 0)
+		return rc;
+	*in_record = 1;
+	return 0;
+}
+
+/* parse - one pass over the input */
+static int
+parse(struct parser *p)
+{
+	enum line_kind kind;
+	int first = 1, in_record = 0, rc;
+
+	while ((rc = next_logical(p, &kind)) > 0) {
+		switch (kind) {
+		case LINE_EMPTY:
+			if (in_record) {
+				in_record = 0;
+				if ((rc = end_record(p)) < 0)
+					return rc;
+			}
+			break;
+		case LINE_ORPHAN:
+			return fail(p, p->line_no, "continuation line "
+			    "(starting with a space) at the start of a "
+			    "record");
+		case LINE_COMMENT:
+			break;
+		case LINE_TEXT:
+			if ((rc = text_line(p, &first, &in_record)) < 0)
+				return rc;
+			break;
+		}
+	}
+	if (rc < 0)
+		return rc;
+	return in_record ? end_record(p) : 0;
+}
+
+/* ldif_read_buffer - validate everything, then deliver entry by entry */
+int
+ldif_read_buffer(const char *name, const char *data, size_t len,
+    entry_source_fn fn, void *ctx, struct diag *d)
+{
+	struct parser p;
+	int rc;
+
+	memset(&p, 0, sizeof p);
+	p.name = name;
+	p.data = data;
+	p.len = len;
+	p.next_no = 1;
+	p.d = d;
+	p.fn = fn;
+	p.ctx = ctx;
+	buf_init(&p.line);
+	buf_init(&p.value);
+	buf_init(&p.where);
+
+	rc = parse(&p);
+	if (rc < 0)
+		goto cleanup;
+	p.pos = 0;
+	p.next_no = 1;
+	p.deliver = 1;
+	rc = parse(&p);
+cleanup:
+	entry_free(p.e);
+	buf_free(&p.line);
+	buf_free(&p.value);
+	buf_free(&p.where);
+	return rc;
+}
+
+/* ldif_read_file - read a regular file whole, then parse it */
+int
+ldif_read_file(const char *path, entry_source_fn fn, void *ctx,
+    struct diag *d)
+{
+	struct stat st;
+	char *data = NULL, extra;
+	size_t size = 0, got = 0;
+	ssize_t r;
+	int fd, rc;
+
+	/* O_NONBLOCK: opening a FIFO must not hang; it is refused below,
+	 * and the flag changes nothing for a regular file. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		diag_error(d, path, "cannot open: %s", strerror(errno));
+		rc = ERR_IO;
+		goto cleanup;
+	}
+	if (fstat(fd, &st) < 0) {
+		diag_error(d, path, "cannot stat: %s", strerror(errno));
+		rc = ERR_IO;
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		diag_error(d, path, "not a regular file");
+		rc = ERR_IO;
+		goto cleanup;
+	}
+	if (st.st_size < 0 || (uintmax_t)st.st_size >= SIZE_MAX) {
+		diag_error(d, path, "file too large");
+		rc = ERR_IO;
+		goto cleanup;
+	}
+	size = (size_t)st.st_size;
+	if ((data = malloc(size ? size : 1)) == NULL) {
+		diag_error(d, path, "out of memory reading %zu bytes", size);
+		rc = ERR_NOMEM;
+		goto cleanup;
+	}
+	while (got < size) {
+		r = read(fd, data + got, size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			diag_error(d, path, "read error: %s", strerror(errno));
+			rc = ERR_IO;
+			goto cleanup;
+		}
+		if (r == 0) {
+			diag_error(d, path, "file shrank while being read");
+			rc = ERR_IO;
+			goto cleanup;
+		}
+		got += (size_t)r;
+	}
+	/* A file still being written would be parsed cut short. */
+	do
+		r = read(fd, &extra, 1);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		diag_error(d, path, "read error: %s", strerror(errno));
+		rc = ERR_IO;
+		goto cleanup;
+	}
+	if (r > 0) {
+		diag_error(d, path, "file grew while being read");
+		rc = ERR_IO;
+		goto cleanup;
+	}
+	rc = ldif_read_buffer(path, data, size, fn, ctx, d);
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	free(data);
+	return rc;
+}

@@ -1,0 +1,43 @@
+/*
+ * job - the one-shot jobs: resync, render, check
+ *
+ * Each job reads the whole directory through the configured source,
+ * maps it with the mapping file, and builds the routing model; then
+ * resync commits the rendered tables to git, render writes them to a
+ * directory, check reports every problem. Problems are logged through
+ * the log given; results go to out (stdout for the CLI).
+ *
+ * Nothing is written unless the whole read succeeded: a malformed LDIF
+ * file, a truncated search or a refused bind leave the repository and
+ * the output directory as they were.
+ */
+#ifndef SPLITSYNC_JOB_H
+#define SPLITSYNC_JOB_H
+
+#include <stdio.h>
+#include "config.h"
+#include "log.h"
+
+struct job_options {
+	int dry_run;            /* resync: show the changes, commit nothing */
+	int force;              /* resync: accept a change the guard holds */
+	const char *out_dir;    /* render: where the tables go */
+};
+
+/* job_resync - read, map, render, commit. 0 when committed or nothing
+ * changed; ERR_CONFIG, ERR_DATA, ERR_UNAVAIL, ERR_AUTH, ERR_IO, ERR_HELD
+ * (an empty directory would delete every route: use force), ERR_MOVED,
+ * ERR_NOMEM, each logged. */
+int job_resync(const struct config *cfg, const struct job_options *o,
+    const struct log *log, FILE *out);
+/* job_render - write the tables into o->out_dir (each file written to a
+ * temp name, fsynced, renamed). Errors as job_resync. */
+int job_render(const struct config *cfg, const struct job_options *o,
+    const struct log *log, FILE *out);
+/* job_check - validate the mapping, read the directory, report every
+ * rejected value and conflict with its DN and a summary per domain.
+ * 0 when clean, ERR_DATA when the data has problems, other errors as
+ * job_resync. */
+int job_check(const struct config *cfg, const struct log *log, FILE *out);
+
+#endif

@@ -1,0 +1,688 @@
+/*
+ * check_resync - the one-shot path end to end: the splitsync binary, a
+ * real git repository, Postfix's postmap, and a real slapd.
+ *
+ * Each test copies a directory (LDIF) and a mapping into a temp dir,
+ * runs the binary, then reads the committed tables back with git and
+ * asks postmap what Postfix would answer for each recipient.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "slapd.h"
+#include "testlib.h"
+
+#define QUICKSTART "examples/quickstart"
+#define DATA "tests/data/resync"
+
+/* A scratch area: config, copies of the inputs, repository, tables. */
+struct scratch {
+	char *dir;
+	char *conf;
+	char *repo;
+	char *tables;   /* tables extracted from the branch, postmapped */
+};
+
+static void
+scratch_free(struct scratch *s)
+{
+	testlib_rmrf(s->dir);
+	free(s->dir);
+	free(s->conf);
+	free(s->repo);
+	free(s->tables);
+	memset(s, 0, sizeof *s);
+}
+
+/* scratch_new - temp dir with mapping and LDIF copied in and a config
+ * whose extra lines are appended (source, layout...) */
+static void
+scratch_new(struct scratch *s, const char *mapping, const char *ldif,
+    const char *extra)
+{
+	char *conf_text, *out = NULL;
+	int rc;
+
+	memset(s, 0, sizeof *s);
+	s->dir = testlib_tmpdir();
+	ck_assert_ptr_nonnull(s->dir);
+	ck_assert_int_ne(asprintf(&s->conf, "%s/splitsync.conf", s->dir), -1);
+	ck_assert_int_ne(asprintf(&s->repo, "%s/routing.git", s->dir), -1);
+	ck_assert_int_ne(asprintf(&s->tables, "%s/tables", s->dir), -1);
+	rc = testlib_sh(&out, "cp '%s' '%s/mapping.xml' && mkdir '%s' && "
+	    "touch '%s/main.cf'%s%s%s%s", mapping, s->dir, s->tables, s->tables,
+	    ldif ? " && cp '" : "", ldif ? ldif : "", ldif ? "' " : "",
+	    ldif ? s->dir : "");
+	ck_assert_msg(rc == 0, "setup: %s", out);
+	free(out);
+	if (ldif)
+		ck_assert_int_ne(asprintf(&conf_text, "source = ldif\n"
+		    "ldif = %s\nmapping = mapping.xml\nrepository = "
+		    "routing.git\n%s", strrchr(ldif, '/') + 1, extra ? extra :
+		    ""), -1);
+	else
+		ck_assert_int_ne(asprintf(&conf_text, "mapping = mapping.xml\n"
+		    "repository = routing.git\n%s", extra ? extra : ""), -1);
+	ck_assert_int_eq(testlib_write(s->conf, conf_text), 0);
+	free(conf_text);
+}
+
+/* run - the binary with arguments; returns the exit status */
+static int
+run(char **out, const char *args)
+{
+	return testlib_sh(out, "'%s' %s", testlib_bin(), args);
+}
+
+/* head - the branch head's commit id, or "" (free()) */
+static char *
+head(const struct scratch *s)
+{
+	char *out = NULL;
+
+	if (testlib_sh(&out, "git --git-dir='%s' rev-parse --verify -q "
+	    "refs/heads/main", s->repo) != 0) {
+		free(out);
+		return strdup("");
+	}
+	out[strcspn(out, "\n")] = '\0';
+	return out;
+}
+
+/* commits - number of commits on main */
+static int
+commits(const struct scratch *s)
+{
+	char *out = NULL;
+	int n = 0;
+
+	if (testlib_sh(&out, "git --git-dir='%s' rev-list --count main",
+	    s->repo) == 0)
+		n = atoi(out);
+	free(out);
+	return n;
+}
+
+/* extract - every table of the head into s->tables, postmapped */
+static void
+extract(const struct scratch *s, const char *const *tables)
+{
+	char *out = NULL;
+	int rc;
+
+	for (; *tables; tables++) {
+		rc = testlib_sh(&out, "git --git-dir='%s' show 'main:%s' > "
+		    "'%s/%s' && postmap -c '%s' 'hash:%s/%s'", s->repo, *tables,
+		    s->tables, *tables, s->tables, s->tables, *tables);
+		ck_assert_msg(rc == 0, "table %s: %s", *tables, out);
+		free(out);
+		out = NULL;
+	}
+}
+
+/* lookup - what Postfix answers for key in table: the value, or NULL
+ * when the key is not found (free()) */
+static char *
+lookup(const struct scratch *s, const char *table, const char *key)
+{
+	char *out = NULL;
+	int rc;
+
+	rc = testlib_sh(&out, "postmap -c '%s' -q '%s' 'hash:%s/%s'",
+	    s->tables, key, s->tables, table);
+	if (rc == 1) {
+		free(out);
+		return NULL;
+	}
+	ck_assert_msg(rc == 0, "postmap -q %s %s: %s", key, table, out);
+	out[strcspn(out, "\n")] = '\0';
+	return out;
+}
+
+/* expect - assert that table answers value for key (NULL: not found) */
+static void
+expect(const struct scratch *s, const char *table, const char *key,
+    const char *value)
+{
+	char *got = lookup(s, table, key);
+
+	if (value == NULL)
+		ck_assert_msg(got == NULL, "%s: %s: expected no entry, got %s",
+		    table, key, got);
+	else
+		ck_assert_msg(got && strcmp(got, value) == 0,
+		    "%s: %s: expected %s, got %s", table, key, value,
+		    got ? got : "(not found)");
+	free(got);
+}
+
+static const char *const bluemind_tables[] = {
+	"virtual_domains", "virtual_mailbox", "virtual_alias", "transport",
+	"master_relay_transport", NULL
+};
+
+static const char *const gateway_tables[] = {
+	"relay_domains", "relay_recipients", "transport", NULL
+};
+
+#define LOCAL "lmtp:core.example.com:2400"
+#define LEGACY "smtp:[legacy.example.com]:25"
+
+/* The routes of the quickstart directory, in the BlueMind layout. */
+static void
+expect_quickstart_bluemind(const struct scratch *s)
+{
+	extract(s, bluemind_tables);
+	/* master domain: every user known */
+	expect(s, "virtual_domains", "example.com", "OK");
+	expect(s, "virtual_domains", "example.net", "OK");
+	expect(s, "virtual_domains", "example.org", "OK");
+	expect(s, "virtual_mailbox", "alice@example.com", "OK");
+	expect(s, "transport", "alice@example.com", LOCAL);
+	expect(s, "virtual_alias", "alice.martin@example.com",
+	    "alice@example.com");
+	expect(s, "virtual_alias", "alice@example.net", "alice@example.com");
+	expect(s, "virtual_alias", "@example.net", "@example.com");
+	/* not migrated: known, relayed to the legacy server */
+	expect(s, "virtual_mailbox", "bob@example.com", "OK");
+	expect(s, "transport", "bob@example.com", LEGACY);
+	expect(s, "virtual_alias", "robert@example.com", "bob@example.com");
+	/* nested group */
+	expect(s, "transport", "erin@example.com", LEGACY);
+	/* partly external */
+	expect(s, "transport", "carol@example.com", LOCAL);
+	expect(s, "transport", "sales@example.com", LEGACY);
+	expect(s, "virtual_mailbox", "sales@example.com", "OK");
+	expect(s, "virtual_alias", "sales@example.com", NULL);
+	/* master mode: unknown recipients are not listed: rejected */
+	expect(s, "virtual_mailbox", "nobody@example.com", NULL);
+	expect(s, "virtual_mailbox", "@example.com", NULL);
+	expect(s, "master_relay_transport", "example.com", NULL);
+	/* routing none */
+	expect(s, "virtual_mailbox", "frank@example.com", NULL);
+	expect(s, "transport", "frank@example.com", NULL);
+	/* slave domain: everything accepted, unknown to the relay */
+	expect(s, "virtual_mailbox", "@example.org", "OK");
+	expect(s, "virtual_mailbox", "dave@example.org", NULL);
+	expect(s, "transport", "dave@example.org", LOCAL);
+	expect(s, "master_relay_transport", "example.org", LEGACY);
+	/* hostile values refused, the rest of the entry kept */
+	expect(s, "transport", "mallory@example.com", LOCAL);
+	expect(s, "virtual_mailbox", "mallory@elsewhere.test", NULL);
+	expect(s, "virtual_alias", "mallory@elsewhere.test", NULL);
+	/* the conflict: alice keeps her address */
+	expect(s, "virtual_alias", "alice@example.com", NULL);
+}
+
+START_TEST(quickstart_resync_commits_routes)
+{
+	struct scratch s;
+	char *out = NULL, *msg = NULL;
+	int rc;
+
+	scratch_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", NULL);
+	rc = run(&out, "resync -c ");
+	free(out);
+	ck_assert_int_eq(rc, 64);
+	rc = testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc == 0, "resync: %s", out);
+	ck_assert_msg(strstr(out, "committed ") != NULL, "%s", out);
+	free(out);
+	ck_assert_int_eq(commits(&s), 1);
+	expect_quickstart_bluemind(&s);
+
+	/* The message: route by route, conflicts, trailers. */
+	rc = testlib_sh(&msg, "git --git-dir='%s' log -1 --format=%%B main",
+	    s.repo);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_msg(strstr(msg, "+ bob@example.com: external " LEGACY
+	    " (uid=bob,ou=people,dc=example,dc=com)") != NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, "+ @example.org: unknown-relay") != NULL,
+	    "%s", msg);
+	ck_assert_msg(strstr(msg, "uid=mallory,ou=people,dc=example,dc=com: "
+	    "address alice@example.com is already routed for "
+	    "uid=alice,ou=people,dc=example,dc=com") != NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, "Splitsync-Layout: bluemind") != NULL, "%s",
+	    msg);
+	ck_assert_msg(strstr(msg, "Splitsync-Conflicts: 1") != NULL, "%s", msg);
+	free(msg);
+
+	/* Nothing changed: no second commit. */
+	rc = testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc == 0 && strstr(out, "no change"), "%s", out);
+	free(out);
+	ck_assert_int_eq(commits(&s), 1);
+	ck_assert_int_eq(testlib_sh(&out, "git --git-dir='%s' fsck --strict",
+	    s.repo), 0);
+	free(out);
+	scratch_free(&s);
+}
+END_TEST
+
+START_TEST(change_is_committed_route_by_route)
+{
+	struct scratch s;
+	char *out = NULL, *before, *after;
+	int rc;
+
+	scratch_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", NULL);
+	ck_assert_int_eq(testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(),
+	    s.conf), 0);
+	free(out);
+	/* Bob is migrated: he leaves the split group. */
+	rc = testlib_sh(&out, "sed -i '/^member: uid=bob,/d' '%s/directory.ldif'",
+	    s.dir);
+	ck_assert_int_eq(rc, 0);
+	free(out);
+
+	/* A dry run shows the change and commits nothing. */
+	before = head(&s);
+	rc = testlib_sh(&out, "'%s' resync --dry-run -c '%s'", testlib_bin(),
+	    s.conf);
+	ck_assert_msg(rc == 0, "%s", out);
+	ck_assert_msg(strstr(out, "~ bob@example.com: external " LEGACY
+	    " -> internal " LOCAL) != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "-bob@example.com " LEGACY) != NULL, "%s",
+	    out);
+	ck_assert_msg(strstr(out, "+bob@example.com " LOCAL) != NULL, "%s",
+	    out);
+	free(out);
+	after = head(&s);
+	ck_assert_str_eq(before, after);
+	free(after);
+
+	rc = testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc == 0, "%s", out);
+	free(out);
+	ck_assert_int_eq(commits(&s), 2);
+	rc = testlib_sh(&out, "git --git-dir='%s' log -1 --format=%%B main",
+	    s.repo);
+	ck_assert_msg(strstr(out, "splitsync: 0 added, 2 changed, 0 removed")
+	    != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "~ bob@example.com: external " LEGACY
+	    " -> internal " LOCAL " (uid=bob,") != NULL, "%s", out);
+	free(out);
+	extract(&s, bluemind_tables);
+	expect(&s, "transport", "bob@example.com", LOCAL);
+	expect(&s, "transport", "erin@example.com", LEGACY);
+	free(before);
+	scratch_free(&s);
+}
+END_TEST
+
+/* A bad run leaves the branch exactly where it was. */
+static void
+expect_refused(const char *mapping, const char *ldif, int status,
+    const char *message)
+{
+	struct scratch s;
+	char *out = NULL, *before, *after;
+	int rc;
+
+	scratch_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", NULL);
+	ck_assert_int_eq(testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(),
+	    s.conf), 0);
+	free(out);
+	before = head(&s);
+	rc = testlib_sh(&out, "cp '%s' '%s/mapping.xml' && cp '%s' "
+	    "'%s/directory.ldif'", mapping, s.dir, ldif, s.dir);
+	ck_assert_int_eq(rc, 0);
+	free(out);
+	rc = testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc == status, "expected %d, got %d: %s", status, rc, out);
+	ck_assert_msg(strstr(out, message) != NULL, "expected \"%s\" in: %s",
+	    message, out);
+	free(out);
+	after = head(&s);
+	ck_assert_str_eq(before, after);
+	ck_assert_int_eq(commits(&s), 1);
+	free(before);
+	free(after);
+	scratch_free(&s);
+}
+
+START_TEST(malformed_ldif_keeps_last_commit)
+{
+	expect_refused(QUICKSTART "/mapping.xml", DATA "/malformed.ldif", 65,
+	    "directory.ldif:9:");
+}
+END_TEST
+
+START_TEST(invalid_mapping_keeps_last_commit)
+{
+	expect_refused(DATA "/invalid-mapping.xml", QUICKSTART
+	    "/directory.ldif", 78, "mapping.xml:");
+}
+END_TEST
+
+START_TEST(empty_directory_is_held)
+{
+	struct scratch s;
+	char *out = NULL, *before, *after;
+	int rc;
+
+	expect_refused(QUICKSTART "/mapping.xml", DATA "/empty.ldif", 75,
+	    "held");
+	/* --force accepts it. */
+	scratch_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", NULL);
+	ck_assert_int_eq(testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(),
+	    s.conf), 0);
+	free(out);
+	before = head(&s);
+	ck_assert_int_eq(testlib_sh(&out, "cp '%s' '%s/directory.ldif'",
+	    DATA "/empty.ldif", s.dir), 0);
+	free(out);
+	rc = testlib_sh(&out, "'%s' resync --force -c '%s'", testlib_bin(),
+	    s.conf);
+	ck_assert_msg(rc == 0, "%s", out);
+	free(out);
+	after = head(&s);
+	ck_assert_str_ne(before, after);
+	extract(&s, bluemind_tables);
+	expect(&s, "transport", "alice@example.com", NULL);
+	free(before);
+	free(after);
+	scratch_free(&s);
+}
+END_TEST
+
+/* Every line of every table: "key value", nothing else. */
+static void
+expect_clean_lines(const struct scratch *s, const char *const *tables)
+{
+	char *out = NULL;
+	int rc;
+
+	for (; *tables; tables++) {
+		/* A key: an address, a domain or @domain; a value: OK, an
+		 * address, @domain or a nexthop. */
+		rc = testlib_sh(&out, "grep -nvE '^@?[a-z0-9.!#$%%&*+/=?^_`{|}~-]+"
+		    "(@[a-z0-9.-]+)? [][a-zA-Z0-9.:@_-]+$' '%s/%s'", s->tables,
+		    *tables);
+		ck_assert_msg(rc == 1, "%s has a bad line: %s", *tables, out);
+		free(out);
+		out = NULL;
+	}
+}
+
+START_TEST(hostile_values_never_reach_a_table)
+{
+	struct scratch s;
+	char *out = NULL, *line;
+	size_t i;
+	int rc;
+	static const char *const refused[] = {
+		"uid=nl,ou=people,dc=example,dc=com: address \"evil@example.com\\x0a",
+		"uid=space,ou=people,dc=example,dc=com: address \"a b@example.com\"",
+		"uid=hash,ou=people,dc=example,dc=com: address \"x@example.com#y\"",
+		"uid=star,ou=people,dc=example,dc=com: address \"*\"",
+		"uid=dot,ou=people,dc=example,dc=com: address \".example.com\"",
+		"uid=bare,ou=people,dc=example,dc=com: address \"example.com\"",
+		"uid=outside,ou=people,dc=example,dc=com: address \"x@elsewhere.test\"",
+		"uid=utf8,ou=people,dc=example,dc=com: address",
+		"uid=nul,ou=people,dc=example,dc=com:",
+		"uid=relay,ou=people,dc=example,dc=com:",
+	};
+
+	scratch_new(&s, DATA "/hostile-mapping.xml", DATA "/hostile.ldif",
+	    NULL);
+	rc = testlib_sh(&out, "'%s' check -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc == 65, "check: %d: %s", rc, out);
+	for (i = 0; i < sizeof refused / sizeof refused[0]; i++)
+		ck_assert_msg(strstr(out, refused[i]) != NULL,
+		    "check does not report \"%s\":\n%s", refused[i], out);
+	free(out);
+	rc = testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc == 0, "resync: %s", out);
+	free(out);
+	extract(&s, bluemind_tables);
+	expect_clean_lines(&s, bluemind_tables);
+	/* The good values of the same entries are there. */
+	expect(&s, "transport", "good.nl@example.com", LOCAL);
+	expect(&s, "transport", "good.space@example.com", LOCAL);
+	expect(&s, "transport", "good.relay@example.com", LEGACY);
+	expect(&s, "virtual_mailbox", "@example.com", NULL);
+	expect(&s, "transport", "example.com", NULL);
+	/* No line carries a control character either. */
+	rc = testlib_sh(&out, "cd '%s' && cat virtual_domains virtual_mailbox "
+	    "virtual_alias transport master_relay_transport | LC_ALL=C "
+	    "grep -c '[[:cntrl:]]'", s.tables);
+	line = out;
+	ck_assert_msg(rc == 1 || (line && atoi(line) == 0), "%s", out);
+	free(out);
+	scratch_free(&s);
+}
+END_TEST
+
+START_TEST(render_and_gateway_layout)
+{
+	struct scratch s;
+	char *out = NULL;
+	int rc;
+
+	scratch_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", "layout = gateway\n");
+	rc = testlib_sh(&out, "'%s' render -c '%s' -o '%s'", testlib_bin(),
+	    s.conf, s.tables);
+	ck_assert_msg(rc == 0, "%s", out);
+	free(out);
+	rc = testlib_sh(&out, "cd '%s' && for t in relay_domains "
+	    "relay_recipients transport; do postmap -c . hash:$t || exit 1; "
+	    "done; ls -a", s.tables);
+	ck_assert_msg(rc == 0, "%s", out);
+	ck_assert_msg(strstr(out, ".transport.") == NULL, "temp file left: %s",
+	    out);
+	free(out);
+	expect_clean_lines(&s, gateway_tables);
+	expect(&s, "relay_domains", "example.net", "OK");
+	expect(&s, "relay_recipients", "alice@example.com", "OK");
+	expect(&s, "relay_recipients", "alice@example.net", "OK");
+	expect(&s, "relay_recipients", "robert@example.net", "OK");
+	expect(&s, "relay_recipients", "nobody@example.com", NULL);
+	expect(&s, "relay_recipients", "@example.org", "OK");
+	expect(&s, "transport", "robert@example.net", LEGACY);
+	expect(&s, "transport", "sales@example.com", LEGACY);
+	expect(&s, "transport", "carol@example.com", LOCAL);
+	expect(&s, "transport", "example.org", LEGACY);
+	expect(&s, "transport", "dave@example.org", LOCAL);
+	scratch_free(&s);
+}
+END_TEST
+
+/* --- against a real slapd ------------------------------------------- */
+
+static struct slapd sd;
+static char ldap_ldif[512];
+
+/* The quickstart directory without the entries base.ldif has. */
+static void
+make_ldap_ldif(void)
+{
+	char *out = NULL;
+	int rc;
+
+	snprintf(ldap_ldif, sizeof ldap_ldif, "%s/quickstart.ldif", sd.dir);
+	rc = testlib_sh(&out, "awk -v RS= -v ORS='\\n\\n' '!/(^|\\n)dn: "
+	    "(dc=example|ou=people,dc=example|ou=groups,dc=example),dc=com"
+	    "(\\n|$)/' '%s' > '%s'", QUICKSTART "/directory.ldif", ldap_ldif);
+	ck_assert_msg(rc == 0, "%s", out);
+	free(out);
+}
+
+static void
+slapd_setup(void)
+{
+	memset(&sd, 0, sizeof sd);
+	ck_assert_msg(slapd_start(&sd, NULL) == 0, "slapd: %s", sd.output);
+	ck_assert_msg(slapd_load(&sd, SLAPD_BASE_LDIF) == 0, "%s", sd.output);
+	make_ldap_ldif();
+	ck_assert_msg(slapd_load(&sd, ldap_ldif) == 0, "%s", sd.output);
+}
+
+static void
+slapd_teardown(void)
+{
+	slapd_cleanup(&sd);
+}
+
+/* ldap_scratch - scratch area whose config reads sd over uri */
+static void
+ldap_scratch(struct scratch *s, const char *uri, const char *bind)
+{
+	char *extra;
+
+	ck_assert_int_ne(asprintf(&extra, "source = ldap\nldap_uri = %s\n"
+	    "ldap_base = %s\nldap_network_timeout = 2\nldap_timeout = 10\n%s",
+	    uri, sd.base, bind), -1);
+	scratch_new(s, QUICKSTART "/mapping.xml", NULL, extra);
+	free(extra);
+}
+
+START_TEST(ldap_resync_master_slave_groups_partial)
+{
+	struct scratch s;
+	char *out = NULL;
+	int rc;
+
+	ldap_scratch(&s, sd.ldapi_uri, "ldap_sasl_mech = EXTERNAL\n");
+	rc = testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc == 0, "resync: %s", out);
+	free(out);
+	expect_quickstart_bluemind(&s);
+	rc = testlib_sh(&out, "git --git-dir='%s' log -1 --format=%%B main",
+	    s.repo);
+	ck_assert_msg(strstr(out, "Splitsync-Source: ldapi://") != NULL, "%s",
+	    out);
+	free(out);
+	scratch_free(&s);
+}
+END_TEST
+
+START_TEST(ldap_same_tables_as_ldif)
+{
+	struct scratch a, b;
+	char *out = NULL;
+	int rc;
+
+	ldap_scratch(&a, sd.ldapi_uri, "ldap_sasl_mech = EXTERNAL\n");
+	scratch_new(&b, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", NULL);
+	ck_assert_int_eq(testlib_sh(&out, "'%s' render -c '%s' -o '%s' && "
+	    "'%s' render -c '%s' -o '%s'", testlib_bin(), a.conf, a.tables,
+	    testlib_bin(), b.conf, b.tables), 0);
+	free(out);
+	rc = testlib_sh(&out, "diff -r '%s' '%s'", a.tables, b.tables);
+	ck_assert_msg(rc == 0, "LDAP and LDIF disagree:\n%s", out);
+	free(out);
+	scratch_free(&a);
+	scratch_free(&b);
+}
+END_TEST
+
+START_TEST(ldap_password_bind_and_failures)
+{
+	struct scratch s;
+	char *out = NULL, *bind, *before;
+	int rc;
+
+	/* A good password file: commits. */
+	ck_assert_int_ne(asprintf(&bind, "ldap_bind_dn = %s\n"
+	    "ldap_bind_password_file = password\n", sd.root_dn), -1);
+	ldap_scratch(&s, sd.ldap_uri, bind);
+	free(bind);
+	ck_assert_int_eq(testlib_sh(&out, "cd '%s' && umask 077 && "
+	    "printf '%%s\\n' '%s' > password", s.dir, sd.root_pw), 0);
+	free(out);
+	rc = testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc == 0, "resync: %s", out);
+	ck_assert_msg(strstr(out, sd.root_pw) == NULL, "password logged");
+	free(out);
+	before = head(&s);
+
+	/* Readable by others: refused before any connection. */
+	ck_assert_int_eq(testlib_sh(&out, "chmod 644 '%s/password'", s.dir), 0);
+	free(out);
+	rc = testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc == 78, "world-readable password: %d %s", rc, out);
+	free(out);
+
+	/* Wrong password: 77, and the branch stays. */
+	ck_assert_int_eq(testlib_sh(&out, "cd '%s' && rm password && umask 077 "
+	    "&& echo wrong-password > password", s.dir), 0);
+	free(out);
+	rc = testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc == 77, "wrong password: %d %s", rc, out);
+	ck_assert_msg(strstr(out, "wrong-password") == NULL, "password logged");
+	free(out);
+	out = head(&s);
+	ck_assert_str_eq(before, out);
+	free(out);
+	free(before);
+	scratch_free(&s);
+}
+END_TEST
+
+START_TEST(ldap_unreachable_keeps_last_commit)
+{
+	struct scratch s;
+	char *out = NULL, *before, *after;
+	int rc;
+
+	ldap_scratch(&s, sd.ldapi_uri, "ldap_sasl_mech = EXTERNAL\n");
+	ck_assert_int_eq(testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(),
+	    s.conf), 0);
+	free(out);
+	before = head(&s);
+	ck_assert_int_eq(slapd_stop(&sd), 0);
+	rc = testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc == 69, "unreachable: %d %s", rc, out);
+	ck_assert_msg(strstr(out, "cannot connect") != NULL ||
+	    strstr(out, "unavailable") != NULL, "%s", out);
+	free(out);
+	after = head(&s);
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+	scratch_free(&s);
+}
+END_TEST
+
+static Suite *
+resync_suite(void)
+{
+	Suite *s = suite_create("resync");
+	TCase *tc = tcase_create("ldif");
+	TCase *tl = tcase_create("ldap");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, quickstart_resync_commits_routes);
+	tcase_add_test(tc, change_is_committed_route_by_route);
+	tcase_add_test(tc, malformed_ldif_keeps_last_commit);
+	tcase_add_test(tc, invalid_mapping_keeps_last_commit);
+	tcase_add_test(tc, empty_directory_is_held);
+	tcase_add_test(tc, hostile_values_never_reach_a_table);
+	tcase_add_test(tc, render_and_gateway_layout);
+	suite_add_tcase(s, tc);
+
+	tcase_set_timeout(tl, 120);
+	tcase_add_checked_fixture(tl, slapd_setup, slapd_teardown);
+	tcase_add_test(tl, ldap_resync_master_slave_groups_partial);
+	tcase_add_test(tl, ldap_same_tables_as_ldif);
+	tcase_add_test(tl, ldap_password_bind_and_failures);
+	tcase_add_test(tl, ldap_unreachable_keeps_last_commit);
+	suite_add_tcase(s, tl);
+	return s;
+}
+
+int
+main(void)
+{
+	return testlib_main(resync_suite());
+}
