@@ -785,10 +785,22 @@ cleanup:
 	return rc;
 }
 
+/* under - whether path lies in the directory dir (NULL: never) */
+static int
+under(const char *dir, const char *path)
+{
+	size_t n;
+
+	if (dir == NULL)
+		return 0;
+	n = strlen(dir);
+	return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
 /* git_sink_diff - merge the sorted head entries with the sorted files */
 int
 git_sink_diff(struct git_sink *s, const struct git_sink_file *files,
-    size_t nfiles, struct buf *out, struct diag *d)
+    size_t nfiles, const char *skip, struct buf *out, struct diag *d)
 {
 	const struct git_sink_file **v = NULL;
 	struct leaves l = { NULL, 0, 0, 0 };
@@ -818,7 +830,9 @@ git_sink_diff(struct git_sink *s, const struct git_sink_file *files,
 			c = i < nfiles ? -1 : 1;
 		/* a submodule link has no content to compare: left out */
 		old = c >= 0 && l.v[j].blob ? &l.v[j].id : NULL;
-		if (c < 0)
+		if (under(skip, c <= 0 ? v[i]->path : l.v[j].path))
+			rc = 0;
+		else if (c < 0)
 			rc = diff_one(s, v[i]->path, NULL, v[i], out, d);
 		else if (c > 0)
 			rc = old ? diff_one(s, l.v[j].path, old, NULL, out, d) : 0;

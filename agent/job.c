@@ -204,6 +204,14 @@ build_model(const struct config *cfg, const struct mapping *map,
 	rc = model_finish(b.model, owner, owner_ctx, d);
 	if (rc < 0)
 		goto cleanup;
+	/* A gateway cannot hand internal mail on by MX: it is the MX. */
+	for (i = 0; strcmp(cfg->layout, "gateway") == 0 &&
+	    i < model_domain_count(b.model); i++)
+		if (model_domain_at(b.model, i)->local == NULL)
+			diag_warn(d, model_domain_at(b.model, i)->origin,
+			    "domain %s has no local nexthop: the gateway layout "
+			    "routes its internal recipients by MX",
+			    model_domain_at(b.model, i)->name);
 	*out = b.model;
 	b.model = NULL;
 cleanup:
@@ -460,7 +468,8 @@ job_resync(const struct config *cfg, const struct job_options *o,
 	if (o->dry_run) {
 		rc = print_changes(out, ch, nch);
 		/* The listing is state, not a table: show only tables. */
-		rc = rc ? rc : git_sink_diff(sink, files, nfiles - 1, &diff, &d);
+		rc = rc ? rc : git_sink_diff(sink, files, nfiles, ROUTES_STATE_DIR,
+		    &diff, &d);
 		if (rc == 0 && diff.len)
 			fwrite(diff.data, 1, diff.len, out);
 		goto cleanup;
@@ -617,29 +626,44 @@ cleanup:
 }
 
 /* print_summary - per domain counts, for check */
-static void
+static int
 print_summary(FILE *out, const struct model *m)
 {
-	size_t i, j, in, ex;
+	size_t i, j, n = model_domain_count(m);
+	size_t *in = calloc(n ? n : 1, sizeof *in);
+	size_t *ex = calloc(n ? n : 1, sizeof *ex);
+	int rc = 0;
 
-	for (i = 0; i < model_domain_count(m); i++) {
-		const struct model_domain *dm = model_domain_at(m, i);
+	if (in == NULL || ex == NULL) {
+		rc = ERR_NOMEM;
+		goto cleanup;
+	}
+	/* Few domains, many addresses: one pass, a short scan each. */
+	for (j = 0; j < model_address_count(m); j++) {
+		const struct model_address *a = model_address_at(m, j);
 
-		in = ex = 0;
-		for (j = 0; j < model_address_count(m); j++) {
-			const struct model_address *a = model_address_at(m, j);
-
-			if (strcmp(a->domain, dm->name) != 0)
+		for (i = 0; i < n; i++) {
+			if (model_domain_at(m, i)->name != a->domain &&
+			    strcmp(model_domain_at(m, i)->name, a->domain) != 0)
 				continue;
 			if (a->route == ROUTE_EXTERNAL)
-				ex++;
+				ex[i]++;
 			else
-				in++;
+				in[i]++;
+			break;
 		}
-		fprintf(out, "domain %s: %zu internal, %zu external, unknown "
-		    "recipients %s\n", dm->name, in, ex, dm->forward_unknown ?
-		    "relayed" : "rejected");
 	}
+	for (i = 0; i < n; i++) {
+		const struct model_domain *dm = model_domain_at(m, i);
+
+		fprintf(out, "domain %s: %zu internal, %zu external, unknown "
+		    "recipients %s\n", dm->name, in[i], ex[i],
+		    dm->forward_unknown ? "relayed" : "rejected");
+	}
+cleanup:
+	free(in);
+	free(ex);
+	return rc;
 }
 
 /* job_check - report everything wrong with configuration and data */
@@ -668,7 +692,9 @@ job_check(const struct config *cfg, const struct log *log, FILE *out)
 	}
 	if (rc < 0)
 		goto cleanup;
-	print_summary(out, model);
+	rc = print_summary(out, model);
+	if (rc < 0)
+		goto cleanup;
 	fprintf(out, "%zu mailboxes, %zu addresses, %zu rejected values, "
 	    "%zu conflicts\n", model_mailbox_count(model),
 	    model_address_count(model), d.nrejected, d.nconflicts);

@@ -127,7 +127,11 @@ usage_error(const char *what)
 	return EX_USAGE;
 }
 
-/* parse_args - fill cli from argv; 0, or an exit status to stop with */
+/* What parse_args returns when it printed help or the version. */
+#define PARSE_DONE (-1)
+
+/* parse_args - fill cli from argv; 0 to go on, PARSE_DONE, or an exit
+ * status to stop with */
 static int
 parse_args(int argc, char **argv, struct cli *cli)
 {
@@ -171,10 +175,10 @@ parse_args(int argc, char **argv, struct cli *cli)
 				cli->level++;
 			break;
 		case 'q': cli->level = LOG_LEVEL_ERROR; break;
-		case 'h': fputs(usage_text, stdout); return -EX_OK - 1;
+		case 'h': fputs(usage_text, stdout); return PARSE_DONE;
 		case 'V':
 			printf("splitsync %s\n", SPLITSYNC_VERSION);
-			return -EX_OK - 1;
+			return PARSE_DONE;
 		default: return EX_USAGE;
 		}
 	}
@@ -209,7 +213,7 @@ main(int argc, char **argv)
 	/* libldap writes to sockets: a closed peer is an error, not death. */
 	signal(SIGPIPE, SIG_IGN);
 	rc = parse_args(argc, argv, &cli);
-	if (rc < 0)
+	if (rc == PARSE_DONE)
 		return EX_OK;
 	if (rc > 0)
 		return rc;

@@ -1466,6 +1466,7 @@ compile_domain(struct cc *c, const xmlNode *n, struct domain_spec *ds)
 {
 	struct buf origin = BUF_INIT;
 	const xmlNode *k;
+	const char *base;
 	char *s, *fwd;
 	size_t i;
 
@@ -1475,7 +1476,11 @@ compile_domain(struct cc *c, const xmlNode *n, struct domain_spec *ds)
 	fwd = prop(c, n, "forward-unknown", 1);
 	ds->forward_unknown = fwd != NULL && strcmp(fwd, "true") == 0;
 	free(fwd);
-	if (buf_printf(&origin, "%s:%ld", c->path, xmlGetLineNo(n)) < 0)
+	/* The file name alone: the route listing must not depend on where
+	 * the configuration happens to live. */
+	base = strrchr(c->path, '/');
+	if (buf_printf(&origin, "%s:%ld", base ? base + 1 : c->path,
+	    xmlGetLineNo(n)) < 0)
 		c->nomem = 1;
 	ds->origin = buf_steal(&origin);
 	if (ds->origin == NULL)

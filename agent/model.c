@@ -69,6 +69,8 @@ struct model {
 	struct model_address *addrs;    /* final, sorted by address */
 	size_t naddrs;
 	size_t nkept;                   /* mailboxes with an address */
+	size_t *dom_order;              /* after finish: doms by name */
+	int mailboxes_started;          /* no domain may be added now */
 	int finished;
 };
 
@@ -181,6 +183,7 @@ model_free(struct model *m)
 	for (i = 0; i < m->ndoms; i++)
 		domain_spec_clear(&m->doms[i].spec);
 	free(m->doms);
+	free(m->dom_order);
 	free(m->names);
 	for (i = 0; i < m->nmboxes; i++) {
 		free(m->mboxes[i].id);
@@ -208,7 +211,8 @@ static void
 sort_names(struct model *m)
 {
 	if (!m->names_sorted) {
-		qsort(m->names, m->nnames, sizeof *m->names, name_cmp);
+		if (m->nnames)
+			qsort(m->names, m->nnames, sizeof *m->names, name_cmp);
 		m->names_sorted = 1;
 	}
 }
@@ -317,6 +321,20 @@ str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* set_view - the renderers' view of a domain; its strings live on the
+ * heap, so the view stays valid when the domain array moves */
+static void
+set_view(struct dom *dm)
+{
+	dm->view.name = dm->spec.name;
+	dm->view.aliases = (const char *const *)dm->spec.aliases;
+	dm->view.naliases = dm->spec.naliases;
+	dm->view.relay = dm->spec.relay;
+	dm->view.forward_unknown = dm->spec.forward_unknown;
+	dm->view.local = dm->spec.local;
+	dm->view.origin = dm->spec.origin;
+}
+
 /* model_add_domain - validate and copy a domain */
 int
 model_add_domain(struct model *m, const struct domain_spec *spec,
@@ -327,7 +345,7 @@ model_add_domain(struct model *m, const struct domain_spec *spec,
 	size_t dom = m->ndoms, names_before = m->nnames, i;
 	int rc;
 
-	if (m->nmboxes || m->finished || spec->name == NULL)
+	if (m->mailboxes_started || m->finished || spec->name == NULL)
 		return ERR_INVAL;
 	rc = copy_domain(&copy, spec);
 	if (rc < 0)
@@ -362,6 +380,7 @@ model_add_domain(struct model *m, const struct domain_spec *spec,
 	if (copy.naliases)
 		qsort(copy.aliases, copy.naliases, sizeof *copy.aliases, str_cmp);
 	m->doms[dom].spec = copy;
+	set_view(&m->doms[dom]);
 	m->ndoms++;
 	m->names_sorted = 0;
 	return 0;
@@ -407,6 +426,7 @@ model_add_mailbox(struct model *m, const struct mailbox_spec *spec,
 
 	if (m->finished || spec->dn == NULL || spec->id == NULL)
 		return ERR_INVAL;
+	m->mailboxes_started = 1;
 	if (spec->route == ROUTE_NONE)
 		return 0;
 	sort_names(m);
@@ -480,7 +500,12 @@ claim_cmp_ctx(const struct model *m, const struct claim *a,
 	c = strcmp(m->mboxes[a->mbox].id, m->mboxes[b->mbox].id);
 	if (c)
 		return c;
-	return strcmp(m->mboxes[a->mbox].dn, m->mboxes[b->mbox].dn);
+	c = strcmp(m->mboxes[a->mbox].dn, m->mboxes[b->mbox].dn);
+	if (c)
+		return c;
+	if (a->mbox != b->mbox)
+		return a->mbox < b->mbox ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
 }
 
 /* A qsort without a context argument: the claims carry what the order
@@ -558,6 +583,9 @@ resolve_conflicts(struct model *m, model_owner_fn owner, void *ctx,
 				if (k == win)
 					continue;
 				m->claims[k].lost = 1;
+				/* The same mailbox listing it twice: no rival. */
+				if (m->claims[k].mbox == m->claims[win].mbox)
+					continue;
 				diag_add(d, DIAG_WARNING, DIAG_CONFLICT,
 				    m->mboxes[m->claims[k].mbox].dn,
 				    "address %s is already routed for %s; "
@@ -620,17 +648,6 @@ build_views(struct model *m, struct diag *d)
 	size_t i, n = 0, *defaults = NULL;
 	int rc = 0;
 
-	for (i = 0; i < m->ndoms; i++) {
-		struct dom *dm = &m->doms[i];
-
-		dm->view.name = dm->spec.name;
-		dm->view.aliases = (const char *const *)dm->spec.aliases;
-		dm->view.naliases = dm->spec.naliases;
-		dm->view.relay = dm->spec.relay;
-		dm->view.forward_unknown = dm->spec.forward_unknown;
-		dm->view.local = dm->spec.local;
-		dm->view.origin = dm->spec.origin;
-	}
 	m->addrs = calloc(m->nclaims ? m->nclaims : 1, sizeof *m->addrs);
 	/* The default address of a mailbox: its first surviving claim. */
 	defaults = calloc(m->nmboxes ? m->nmboxes : 1, sizeof *defaults);
@@ -690,6 +707,37 @@ cleanup:
 	return rc;
 }
 
+/* A qsort without a context argument: sort pointers to the views. */
+static int
+view_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct dom *const *)a)->spec.name,
+	    (*(struct dom *const *)b)->spec.name);
+}
+
+/* sort_domains - the order model_domain_at gives once finished */
+static int
+sort_domains(struct model *m)
+{
+	struct dom **tmp;
+	size_t i;
+
+	m->dom_order = calloc(m->ndoms ? m->ndoms : 1, sizeof *m->dom_order);
+	tmp = calloc(m->ndoms ? m->ndoms : 1, sizeof *tmp);
+	if (m->dom_order == NULL || tmp == NULL) {
+		free(tmp);
+		return ERR_NOMEM;
+	}
+	for (i = 0; i < m->ndoms; i++)
+		tmp[i] = &m->doms[i];
+	if (m->ndoms)
+		qsort(tmp, m->ndoms, sizeof *tmp, view_cmp);
+	for (i = 0; i < m->ndoms; i++)
+		m->dom_order[i] = (size_t)(tmp[i] - m->doms);
+	free(tmp);
+	return 0;
+}
+
 /* model_finish - resolve conflicts and build the views */
 int
 model_finish(struct model *m, model_owner_fn owner, void *ctx,
@@ -704,7 +752,8 @@ model_finish(struct model *m, model_owner_fn owner, void *ctx,
 	if (rc < 0)
 		return rc;
 	resolve_conflicts(m, owner, ctx, d);
-	rc = build_views(m, d);
+	rc = sort_domains(m);
+	rc = rc ? rc : build_views(m, d);
 	if (rc < 0)
 		return rc;
 	m->finished = 1;
@@ -722,7 +771,9 @@ model_domain_count(const struct model *m)
 const struct model_domain *
 model_domain_at(const struct model *m, size_t i)
 {
-	return i < m->ndoms ? &m->doms[i].view : NULL;
+	if (i >= m->ndoms)
+		return NULL;
+	return &m->doms[m->dom_order ? m->dom_order[i] : i].view;
 }
 
 /* model_domain_find - the domain managing name */

@@ -16,6 +16,11 @@
  *
  *	An address listed explicitly wins over the twin of another one.
  *
+ *	An internal address needs the domain's local nexthop here: without
+ *	one Postfix routes it by MX, which from the MX itself is a loop
+ *	(check warns about such domains). In a forward-unknown domain it
+ *	still gets ":", so the domain's relay row does not take it.
+ *
  * DIAGNOSTICS
  *	ERR_NOMEM.
  */

@@ -211,6 +211,11 @@ decode_field(const char *s, size_t len, int *bad)
 	if (out == NULL)
 		return NULL;
 	for (i = 0; i < len; i++) {
+		/* routes_format never writes these raw: the file is damaged. */
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+			*bad = 1;
+			break;
+		}
 		if (s[i] != '%') {
 			*o++ = s[i];
 			continue;
@@ -288,7 +293,8 @@ routes_parse(const char *name, const char *data, size_t len,
 		for (k = 0; k < NFIELDS; k++)
 			free(field[k]);
 		if (bad) {
-			diag_error(d, NULL, "%s:%zu: bad %%-escape", name, line);
+			diag_error(d, NULL, "%s:%zu: bad %%-escape or control "
+			    "byte", name, line);
 			rc = ERR_DATA;
 		}
 		if (rc < 0)
@@ -332,9 +338,11 @@ routes_find(const struct routes *r, const char *key)
 static int
 row_same(const struct route_row *a, const struct route_row *b)
 {
+	/* Without an entryUUID the DN is the owner's identity. */
 	return strcmp(a->kind, b->kind) == 0 &&
 	    strcmp(a->nexthop, b->nexthop) == 0 &&
-	    strcmp(a->id, b->id) == 0;
+	    strcmp(a->id, b->id) == 0 &&
+	    (*a->id || strcmp(a->dn, b->dn) == 0);
 }
 
 /* routes_diff - merge the two sorted listings */

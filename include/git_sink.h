@@ -73,9 +73,10 @@ int git_sink_commit(struct git_sink *s, const struct git_sink_file *files,
     struct diag *d);
 /* git_sink_diff - append to out the unified diff ("a/PATH", "b/PATH",
  * sorted by path) from the branch head to files, for every path added,
- * changed or removed; nothing when they are equal. ERR_INVAL (as for
- * git_sink_commit), ERR_IO, ERR_NOMEM. */
+ * changed or removed; nothing when they are equal. Paths under the
+ * directory skip (NULL: none) are left out on both sides. ERR_INVAL (as
+ * for git_sink_commit), ERR_IO, ERR_NOMEM. */
 int git_sink_diff(struct git_sink *s, const struct git_sink_file *files,
-    size_t nfiles, struct buf *out, struct diag *d);
+    size_t nfiles, const char *skip, struct buf *out, struct diag *d);
 
 #endif

@@ -82,9 +82,10 @@ int model_new(struct model **out, const char *const *transports,
     size_t ntransports);
 void model_free(struct model *m);
 /* model_add_domain - validate and copy a domain. A name already managed,
- * an invalid name or nexthop, or forward-unknown without a relay is
- * reported in d (with d->origin) and the spec is refused (ERR_DATA) or,
- * for a bad flag, corrected. ERR_NOMEM. Must precede every mailbox. */
+ * an invalid name or local nexthop refuses the spec (ERR_DATA, reported
+ * with the spec's origin); an invalid relay is dropped and
+ * forward-unknown without a relay is turned off, both reported.
+ * ERR_NOMEM. ERR_INVAL once a mailbox was added. */
 int model_add_domain(struct model *m, const struct domain_spec *spec,
     struct diag *d);
 /* model_add_mailbox - validate and copy a mailbox; bad values are
@@ -101,6 +102,8 @@ typedef const char *(*model_owner_fn)(const char *address, void *ctx);
 int model_finish(struct model *m, model_owner_fn owner, void *ctx,
     struct diag *d);
 
+/* model_domain_count, model_domain_at - the domains; sorted by name once
+ * the model is finished, in the order they were added before */
 size_t model_domain_count(const struct model *m);
 const struct model_domain *model_domain_at(const struct model *m, size_t i);
 /* model_domain_find - the domain that manages name (itself or as an

@@ -19,7 +19,8 @@
 #include "diag.h"
 #include "model.h"
 
-#define ROUTES_PATH ".splitsync/routes"
+#define ROUTES_STATE_DIR ".splitsync"
+#define ROUTES_PATH ROUTES_STATE_DIR "/routes"
 
 struct route_row {
 	char *key;

@@ -529,18 +529,18 @@ START_TEST(t_diff)
 	f[1] = file("gone", "old line\n");
 	f[2] = file("same", "same line\n");
 	/* unborn: every file is added */
-	ck_assert_int_eq(git_sink_diff(s, f, 3, &out, &d), 0);
+	ck_assert_int_eq(git_sink_diff(s, f, 3, NULL, &out, &d), 0);
 	ck_assert_ptr_nonnull(strstr(out.data, "+++ b/transport\n"));
 	ck_assert_ptr_nonnull(strstr(out.data, "--- /dev/null\n"));
 	ck_assert_ptr_nonnull(strstr(out.data, "+same line\n"));
 	buf_free(&out);
 	ck_assert_int_eq(commit(s, f, 3, "one", hex), 1);
-	ck_assert_int_eq(git_sink_diff(s, f, 3, &out, &d), 0);
+	ck_assert_int_eq(git_sink_diff(s, f, 3, NULL, &out, &d), 0);
 	ck_assert_uint_eq(out.len, 0);
 
 	f[0] = file("transport", t2);
 	f[1] = file("added", "new line\n");
-	ck_assert_int_eq(git_sink_diff(s, f, 3, &out, &d), 0);
+	ck_assert_int_eq(git_sink_diff(s, f, 3, NULL, &out, &d), 0);
 	ck_assert_ptr_nonnull(out.data);
 	ck_assert_ptr_nonnull(strstr(out.data,
 	    "diff --git a/transport b/transport\n"));
@@ -606,7 +606,7 @@ START_TEST(t_invalid_path)
 	    &committed, hex, &d), ERR_INVAL);
 	ck_assert_int_eq(committed, 0);
 	ck_assert_ptr_nonnull(strstr(diag_last_error(&d), "git_sink: "));
-	ck_assert_int_eq(git_sink_diff(s, f, 2, &out, &d), ERR_INVAL);
+	ck_assert_int_eq(git_sink_diff(s, f, 2, NULL, &out, &d), ERR_INVAL);
 	ck_assert_uint_eq(out.len, 0);
 	ck_assert_int_eq(git_sink_read(s, bad_paths[_i], &got, &len, &d),
 	    ERR_INVAL);

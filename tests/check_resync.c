@@ -291,6 +291,8 @@ START_TEST(change_is_committed_route_by_route)
 	    out);
 	ck_assert_msg(strstr(out, "+bob@example.com " LOCAL) != NULL, "%s",
 	    out);
+	ck_assert_msg(strstr(out, ".splitsync") == NULL, "state in diff: %s",
+	    out);
 	free(out);
 	after = head(&s);
 	ck_assert_str_eq(before, after);

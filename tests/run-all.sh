@@ -12,9 +12,24 @@ UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-120}
 export ASAN_OPTIONS UBSAN_OPTIONS CK_DEFAULT_TIMEOUT
 
+# make valgrind: every suite (and each binary it runs) under memcheck.
+# The binary the suites run goes through a wrapper, so a memory error
+# in it (exit 99) fails the test that ran it.
+run=
+if [ -n "${SPLITSYNC_VALGRIND:-}" ]; then
+	run="valgrind -q --error-exitcode=99 --leak-check=full"
+	wrapper=$build/splitsync-valgrind
+	printf '#!/bin/sh\nexec %s --errors-for-leak-kinds=definite "%s" "$@"\n' \
+		"$run" "$(pwd)/$build/splitsync" > "$wrapper"
+	chmod +x "$wrapper"
+	SPLITSYNC_BIN=$wrapper
+	CK_FORK=no
+	export CK_FORK
+fi
+
 passed=0 failed=0 bad=
 for t in "$@"; do
-	out=$("$build/tests/$t" 2>&1)
+	out=$($run "$build/tests/$t" 2>&1)
 	rc=$?
 	printf '%s\n' "$out"
 	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks: ' | tail -n 1)

@@ -1,0 +1,719 @@
+/*
+ * check_render - the Postfix tables of each layout
+ *
+ * One model covers every situation the layouts distinguish: a master
+ * domain with alias domains, a domain forwarding unknown recipients to
+ * its relay (with an alias domain too), a domain without relay or local
+ * nexthop; internal, external and partly external mailboxes; aliases;
+ * an address listed explicitly in an alias domain; a mailbox nexthop
+ * override; external without relay. Its tables are compared byte for
+ * byte with the golden files in tests/data/render/<layout>/<table>,
+ * written by hand from the semantics in agent/render_<layout>.c. The
+ * same model with hostile entries added, or with its specs in another
+ * order, must give the same bytes; every table must load with postmap
+ * and answer as Postfix is expected to.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "errors.h"
+#include "model.h"
+#include "render.h"
+#include "testlib.h"
+
+#define DATA "tests/data/render"
+
+#define R1 "smtp:[relay.example.com]:25"
+#define L1 "lmtp:[core.example.com]:2400"
+#define R2 "smtp:[old.split.test]:25"
+#define N4 "lmtp:[core2.example.com]:2400"
+#define N5 "smtp:[mx.partner.example]:25"
+
+#define MAXADDR 8
+
+static const char *const transports[] = { "smtp", "lmtp" };
+
+struct dom_def {
+	const char *name;
+	const char *aliases[3];
+	const char *relay;
+	int fu;
+	const char *local;
+	const char *origin;
+};
+
+struct mb_def {
+	const char *id;
+	const char *dn;
+	enum route_kind route;
+	const char *nexthop;
+	const char *ext;        /* "010": per address 1 = external; NULL */
+	const char *addrs[MAXADDR];
+};
+
+/* MB - a mailbox definition; the addresses come last */
+#define MB(id, dn, route, nexthop, ext, ...) \
+	{ id, dn, route, nexthop, ext, { __VA_ARGS__ } }
+
+#define INT ROUTE_INTERNAL
+#define EXT ROUTE_EXTERNAL
+#define PEOPLE ",ou=people,dc=example,dc=com"
+
+static const struct dom_def domains[] = {
+	/* master: unknown recipients rejected, two alias domains */
+	{ "example.com", { "example.org", "example.net" }, R1, 0, L1,
+	    "mapping.xml:3" },
+	/* forward unknown recipients to the old server */
+	{ "split.test", { "split.example" }, R2, 1, NULL,
+	    "cn=split.test,ou=domains,dc=example,dc=com" },
+	/* nothing but the name */
+	{ "plain.example", { NULL }, NULL, 0, NULL, "mapping.xml:20" },
+};
+#define NDOMAINS (sizeof domains / sizeof domains[0])
+
+static const struct mb_def mailboxes[] = {
+	/* internal, with an alias */
+	MB("uuid-alice", "uid=alice" PEOPLE, INT, NULL, NULL,
+	    "alice@example.com", "alice.smith@example.com"),
+	/* external, with an alias in an alias domain */
+	MB("uuid-bob", "uid=bob" PEOPLE, EXT, NULL, NULL,
+	    "bob@example.com", "bob@example.org"),
+	/* partly external: its address in the alias domain is external,
+	 * so it is listed explicitly there */
+	MB("uuid-carol", "uid=carol" PEOPLE, INT, NULL, "010",
+	    "carol@example.com", "carol@example.net", "c.jones@example.com"),
+	/* its own nexthop for the addresses that stay internal */
+	MB("uuid-dave", "uid=dave" PEOPLE, INT, N4, "01",
+	    "dave@example.com", "dave.ext@example.com"),
+	/* external through its own nexthop, which its internal address
+	 * does not follow */
+	MB("uuid-erin", "uid=erin" PEOPLE, EXT, N5, "10", "erin@example.com",
+	    "erin.local@example.com"),
+	/* internal without local nexthop in a forward-unknown domain; no
+	 * entryUUID */
+	MB("uid=frank,ou=people,dc=split,dc=test",
+	    "uid=frank,ou=people,dc=split,dc=test", INT, NULL, NULL,
+	    "frank@split.test", "f@split.test", "frank@split.example"),
+	MB("uuid-grace", "uid=grace,ou=people,dc=split,dc=test", EXT, NULL,
+	    NULL, "grace@split.test"),
+	MB("uuid-henry", "uid=henry" PEOPLE, INT, NULL, NULL,
+	    "henry@plain.example"),
+	/* external, but the domain has no relay: internal */
+	MB("uuid-ivan", "uid=ivan" PEOPLE, EXT, NULL, NULL,
+	    "ivan@plain.example"),
+};
+#define NMAILBOXES (sizeof mailboxes / sizeof mailboxes[0])
+
+/* Entries that must change nothing: bad values, conflicts lost, route
+ * none. */
+static const struct mb_def noise[] = {
+	MB("uuid-mallory", "uid=mallory" PEOPLE, EXT,
+	    "smtp:[evil.example]:25\n@example.com smtp:[evil.example]:25",
+	    NULL, "@example.com", "example.com", ".example.com", "*",
+	    "x\n@example.com smtp:[evil.example]", "x y@example.com",
+	    "x#y@example.com", "Alice@example.com"),
+	MB("uuid-zz-trudy", "uid=trudy" PEOPLE, EXT, N5, NULL,
+	    "alice@example.com", "x\001@example.com", "t@evil.example",
+	    "grace@split.test", "@split.test", "split.test",
+	    "h\xc3\xa9@plain.example", "\xff@example.com"),
+	MB("uuid-none", "uid=none" PEOPLE, ROUTE_NONE, N5, NULL,
+	    "bob@example.com", "none@example.com"),
+};
+#define NNOISE (sizeof noise / sizeof noise[0])
+
+static const char *const bluemind_names[] = {
+	"master_relay_transport", "transport", "virtual_alias",
+	"virtual_domains", "virtual_mailbox", NULL
+};
+static const char *const gateway_names[] = {
+	"relay_domains", "relay_recipients", "transport", NULL
+};
+
+struct layout_def {
+	const char *name;
+	const char *const *tables;
+};
+
+static const struct layout_def layouts[] = {
+	{ "bluemind", bluemind_names },
+	{ "gateway", gateway_names },
+};
+#define NLAYOUTS (sizeof layouts / sizeof layouts[0])
+
+/* xstrdup - strdup that cannot fail silently */
+static char *
+xstrdup(const char *s)
+{
+	char *c;
+
+	if (s == NULL)
+		return NULL;
+	c = strdup(s);
+	ck_assert_ptr_nonnull(c);
+	return c;
+}
+
+/* add_dom - build a spec, add it, release it */
+static void
+add_dom(struct model *m, const struct dom_def *def, struct diag *d)
+{
+	struct domain_spec s;
+	size_t i, n = 0;
+
+	memset(&s, 0, sizeof s);
+	while (n < 3 && def->aliases[n])
+		n++;
+	s.name = xstrdup(def->name);
+	s.aliases = calloc(n ? n : 1, sizeof *s.aliases);
+	ck_assert_ptr_nonnull(s.aliases);
+	for (i = 0; i < n; i++)
+		s.aliases[i] = xstrdup(def->aliases[i]);
+	s.naliases = n;
+	s.relay = xstrdup(def->relay);
+	s.forward_unknown = def->fu;
+	s.local = xstrdup(def->local);
+	s.origin = xstrdup(def->origin);
+	ck_assert_int_eq(model_add_domain(m, &s, d), 0);
+	domain_spec_clear(&s);
+}
+
+/* add_mb - build a spec, add it, release it */
+static void
+add_mb(struct model *m, const struct mb_def *def, struct diag *d)
+{
+	struct mailbox_spec s;
+	size_t i, n = 0;
+
+	memset(&s, 0, sizeof s);
+	while (n < MAXADDR && def->addrs[n])
+		n++;
+	s.id = xstrdup(def->id);
+	s.dn = xstrdup(def->dn);
+	s.addresses = calloc(n ? n : 1, sizeof *s.addresses);
+	ck_assert_ptr_nonnull(s.addresses);
+	for (i = 0; i < n; i++)
+		s.addresses[i] = xstrdup(def->addrs[i]);
+	s.naddresses = n;
+	s.route = def->route;
+	s.nexthop = xstrdup(def->nexthop);
+	if (def->ext) {
+		ck_assert_uint_eq(strlen(def->ext), n);
+		s.external = calloc(n, 1);
+		ck_assert_ptr_nonnull(s.external);
+		for (i = 0; i < n; i++)
+			s.external[i] = def->ext[i] == '1';
+	}
+	ck_assert_int_eq(model_add_mailbox(m, &s, d), 0);
+	mailbox_spec_clear(&s);
+}
+
+/* shuffle - a permutation of 0..n-1 from seed (a fixed LCG) */
+static void
+shuffle(size_t *v, size_t n, unsigned long seed)
+{
+	size_t i, j, t;
+
+	for (i = 0; i < n; i++)
+		v[i] = i;
+	for (i = n; i > 1 && seed; i--) {
+		seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+		j = (size_t)((seed >> 33) % i);
+		t = v[i - 1];
+		v[i - 1] = v[j];
+		v[j] = t;
+	}
+}
+
+/* golden_model - the model of the golden files; seed 0 adds the specs
+ * in the order listed, another seed in another order; with_noise adds
+ * the hostile entries (mixed in) */
+static struct model *
+golden_model(unsigned long seed, int with_noise, struct diag *d)
+{
+	const struct mb_def *all[NMAILBOXES + NNOISE];
+	size_t dorder[NDOMAINS], morder[NMAILBOXES + NNOISE], n = 0, i;
+	struct model *m = NULL;
+
+	ck_assert_int_eq(model_new(&m, transports, 2), 0);
+	shuffle(dorder, NDOMAINS, seed);
+	for (i = 0; i < NDOMAINS; i++)
+		add_dom(m, &domains[dorder[i]], d);
+	for (i = 0; i < NMAILBOXES; i++)
+		all[n++] = &mailboxes[i];
+	for (i = 0; with_noise && i < NNOISE; i++)
+		all[n++] = &noise[i];
+	shuffle(morder, n, seed);
+	for (i = 0; i < n; i++)
+		add_mb(m, all[morder[i]], d);
+	ck_assert_int_eq(model_finish(m, NULL, NULL, d), 0);
+	return m;
+}
+
+/* first_diff - line number (1-based) where a and b differ */
+static size_t
+first_diff(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t i, line = 1;
+
+	for (i = 0; i < alen && i < blen && a[i] == b[i]; i++)
+		if (a[i] == '\n')
+			line++;
+	return line;
+}
+
+/* check_golden - every table of layout equals its golden file */
+static void
+check_golden(const struct layout_def *lay, const struct tables *t,
+    const char *what)
+{
+	size_t i, n = 0, len;
+	char path[256], *want;
+
+	while (lay->tables[n])
+		n++;
+	ck_assert_msg(t->count == n, "%s %s: %zu tables, expected %zu",
+	    what, lay->name, t->count, n);
+	for (i = 0; i < n; i++) {
+		const struct table *tb = &t->items[i];
+
+		ck_assert_str_eq(tb->name, lay->tables[i]);
+		snprintf(path, sizeof path, DATA "/%s/%s", lay->name, tb->name);
+		want = testlib_read(path, &len);
+		ck_assert_msg(want != NULL, "cannot read %s", path);
+		ck_assert_msg(tb->text.len == len && (len == 0 ||
+		    memcmp(tb->text.data, want, len) == 0),
+		    "%s: %s differs from %s at line %zu:\n%s", what, tb->name,
+		    path, first_diff(tb->text.data ? tb->text.data : "",
+		    tb->text.len, want, len),
+		    tb->text.data ? tb->text.data : "");
+		free(want);
+	}
+}
+
+START_TEST(test_golden)
+{
+	const struct layout_def *lay = &layouts[_i];
+	struct tables t;
+	struct diag d;
+	struct model *m;
+
+	diag_init(&d, NULL);
+	m = golden_model(0, 0, &d);
+	/* the model is the one the golden files were written for */
+	ck_assert_uint_eq(model_address_count(m), 17);
+	ck_assert_uint_eq(model_mailbox_count(m), NMAILBOXES);
+	ck_assert_uint_eq(d.nconflicts, 0);
+	ck_assert_uint_eq(d.nrejected, 1);     /* ivan: no relay */
+	ck_assert_int_eq(render_tables(lay->name, m, &t), 0);
+	check_golden(lay, &t, "golden");
+	render_tables_free(&t);
+	ck_assert_uint_eq(t.count, 0);
+	ck_assert_ptr_null(t.items);
+	model_free(m);
+	diag_free(&d);
+}
+END_TEST
+
+START_TEST(test_golden_with_noise)
+{
+	/* hostile values, lost conflicts and route none change nothing */
+	const struct layout_def *lay = &layouts[_i];
+	struct tables t;
+	struct diag d;
+	struct model *m;
+
+	diag_init(&d, NULL);
+	m = golden_model(0, 1, &d);
+	ck_assert_uint_eq(model_address_count(m), 17);
+	ck_assert_uint_eq(d.nconflicts, 2);    /* alice@, grace@ */
+	ck_assert_int_eq(render_tables(lay->name, m, &t), 0);
+	check_golden(lay, &t, "noise");
+	render_tables_free(&t);
+	model_free(m);
+	diag_free(&d);
+}
+END_TEST
+
+START_TEST(test_order)
+{
+	/* the same specs in other orders: the same bytes */
+	const struct layout_def *lay = &layouts[_i / 12];
+	unsigned long seed = (unsigned long)(_i % 12) + 1;
+	struct tables t;
+	struct diag d;
+	struct model *m;
+
+	diag_init(&d, NULL);
+	m = golden_model(seed, seed & 1, &d);
+	ck_assert_int_eq(render_tables(lay->name, m, &t), 0);
+	check_golden(lay, &t, "permutation");
+	render_tables_free(&t);
+	model_free(m);
+	diag_free(&d);
+}
+END_TEST
+
+START_TEST(test_twice)
+{
+	const struct layout_def *lay = &layouts[_i];
+	struct tables a, b;
+	struct diag d;
+	struct model *m;
+	size_t i;
+
+	diag_init(&d, NULL);
+	m = golden_model(0, 1, &d);
+	ck_assert_int_eq(render_tables(lay->name, m, &a), 0);
+	ck_assert_int_eq(render_tables(lay->name, m, &b), 0);
+	ck_assert_uint_eq(a.count, b.count);
+	for (i = 0; i < a.count; i++) {
+		ck_assert_str_eq(a.items[i].name, b.items[i].name);
+		ck_assert_uint_eq(a.items[i].text.len, b.items[i].text.len);
+		ck_assert(memcmp(a.items[i].text.data, b.items[i].text.data,
+		    a.items[i].text.len) == 0);
+	}
+	render_tables_free(&a);
+	render_tables_free(&b);
+	model_free(m);
+	diag_free(&d);
+}
+END_TEST
+
+/* check_shape - one table: "key value\n" lines, keys lowercase and
+ * printable, sorted in byte order (LC_ALL=C), no key twice */
+static void
+check_shape(const char *layout, const struct table *tb)
+{
+	const char *p = tb->text.data, *end = p + tb->text.len, *nl, *sp;
+	const char *prev = NULL;
+	size_t prevlen = 0, line = 0, klen, i;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(strlen(p), tb->text.len);
+	while (p < end) {
+		line++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		ck_assert_msg(nl != NULL, "%s/%s:%zu: no newline", layout,
+		    tb->name, line);
+		sp = memchr(p, ' ', (size_t)(nl - p));
+		ck_assert_msg(sp != NULL && sp > p && sp + 1 < nl,
+		    "%s/%s:%zu: not \"key value\"", layout, tb->name, line);
+		ck_assert_msg(!memchr(sp + 1, ' ', (size_t)(nl - sp - 1)),
+		    "%s/%s:%zu: more than two fields", layout, tb->name, line);
+		klen = (size_t)(sp - p);
+		for (i = 0; p + i < nl; i++) {
+			unsigned char c = (unsigned char)p[i];
+
+			ck_assert_msg(c > ' ' || p + i == sp, "%s/%s:%zu: "
+			    "control byte", layout, tb->name, line);
+			ck_assert_msg(c < 0x7f, "%s/%s:%zu: byte %02x", layout,
+			    tb->name, line, c);
+			ck_assert_msg(p + i >= sp || !isupper(c),
+			    "%s/%s:%zu: uppercase key", layout, tb->name, line);
+			ck_assert_msg(c != '#', "%s/%s:%zu: '#'", layout,
+			    tb->name, line);
+		}
+		ck_assert_msg(strncmp(p, "*", klen) != 0 || klen != 1,
+		    "%s/%s:%zu: key \"*\"", layout, tb->name, line);
+		if (prev) {
+			size_t common = prevlen < klen ? prevlen : klen;
+			int c = memcmp(prev, p, common);
+
+			if (c == 0)
+				c = prevlen < klen ? -1 :
+				    prevlen > klen ? 1 : 0;
+			ck_assert_msg(c < 0, "%s/%s:%zu: key %.*s after %.*s "
+			    "(unsorted or twice)", layout, tb->name, line,
+			    (int)klen, p, (int)prevlen, prev);
+		}
+		prev = p;
+		prevlen = klen;
+		p = nl + 1;
+	}
+}
+
+START_TEST(test_shape)
+{
+	const struct layout_def *lay = &layouts[_i];
+	struct tables t;
+	struct diag d;
+	struct model *m;
+	size_t i;
+
+	diag_init(&d, NULL);
+	m = golden_model(5, 1, &d);
+	ck_assert_int_eq(render_tables(lay->name, m, &t), 0);
+	for (i = 0; i < t.count; i++) {
+		check_shape(lay->name, &t.items[i]);
+		if (i)
+			ck_assert_str_lt(t.items[i - 1].name, t.items[i].name);
+	}
+	render_tables_free(&t);
+	model_free(m);
+	diag_free(&d);
+}
+END_TEST
+
+START_TEST(test_unknown_layout)
+{
+	static const char *const bad[] = {
+		"", "BlueMind", "bluemind ", "bluemind\n", "postfix", "gate",
+		"../bluemind", "gateway/", "exchange", "zimbra"
+	};
+	struct tables t;
+	struct diag d;
+	struct model *m;
+	size_t i;
+
+	diag_init(&d, NULL);
+	m = golden_model(0, 0, &d);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		t.items = (struct table *)&t;
+		t.count = 42;
+		ck_assert_int_eq(render_layout_known(bad[i]), 0);
+		ck_assert_int_eq(render_tables(bad[i], m, &t), ERR_INVAL);
+		/* nothing to free, and freeing is harmless */
+		ck_assert_uint_eq(t.count, 0);
+		ck_assert_ptr_null(t.items);
+		render_tables_free(&t);
+	}
+	for (i = 0; i < NLAYOUTS; i++)
+		ck_assert_int_eq(render_layout_known(layouts[i].name), 1);
+	model_free(m);
+	diag_free(&d);
+}
+END_TEST
+
+/* postmap_all - write every table into dir (with an empty main.cf)
+ * and load each with postmap; postmap must say nothing */
+static void
+postmap_all(const char *dir, const struct tables *t)
+{
+	char path[512], *out = NULL;
+	size_t i;
+	int rc;
+
+	snprintf(path, sizeof path, "%s/main.cf", dir);
+	ck_assert_int_eq(testlib_write(path, ""), 0);
+	for (i = 0; i < t->count; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, t->items[i].name);
+		ck_assert_int_eq(testlib_write(path, t->items[i].text.data ?
+		    t->items[i].text.data : ""), 0);
+		rc = testlib_sh(&out, "postmap -c '%s' 'hash:%s'", dir, path);
+		ck_assert_msg(rc == 0, "postmap %s: %d: %s", t->items[i].name,
+		    rc, out ? out : "");
+		ck_assert_msg(out == NULL || *out == '\0', "postmap %s: %s",
+		    t->items[i].name, out);
+		free(out);
+		out = NULL;
+	}
+}
+
+struct query {
+	const char *layout;
+	const char *table;
+	const char *key;
+	const char *value;      /* NULL: not found */
+};
+
+static const struct query queries[] = {
+	{ "bluemind", "transport", "alice@example.com", L1 },
+	/* Postfix folds the key */
+	{ "bluemind", "transport", "Alice@Example.COM", L1 },
+	{ "bluemind", "transport", "frank@split.test", ":" },
+	{ "bluemind", "transport", "grace@split.test", R2 },
+	{ "bluemind", "transport", "dave@example.com", N4 },
+	{ "bluemind", "transport", "dave.ext@example.com", R1 },
+	{ "bluemind", "transport", "erin@example.com", N5 },
+	{ "bluemind", "transport", "erin.local@example.com", L1 },
+	{ "bluemind", "transport", "henry@plain.example", NULL },
+	{ "bluemind", "transport", "alice.smith@example.com", NULL },
+	{ "bluemind", "transport", "example.com", NULL },
+	{ "bluemind", "master_relay_transport", "split.test", R2 },
+	{ "bluemind", "master_relay_transport", "split.example", NULL },
+	{ "bluemind", "master_relay_transport", "example.com", NULL },
+	{ "bluemind", "virtual_alias", "@example.net", "@example.com" },
+	{ "bluemind", "virtual_alias", "@split.example", "@split.test" },
+	{ "bluemind", "virtual_alias", "carol@example.net",
+	    "carol@example.net" },
+	{ "bluemind", "virtual_alias", "c.jones@example.com",
+	    "carol@example.com" },
+	{ "bluemind", "virtual_alias", "alice@example.com", NULL },
+	{ "bluemind", "virtual_mailbox", "@split.test", "OK" },
+	{ "bluemind", "virtual_mailbox", "frank@split.test", NULL },
+	{ "bluemind", "virtual_mailbox", "dave@example.com", "OK" },
+	{ "bluemind", "virtual_mailbox", "@example.com", NULL },
+	{ "bluemind", "virtual_mailbox", "nobody@example.com", NULL },
+	{ "bluemind", "virtual_domains", "split.example", "OK" },
+	{ "bluemind", "virtual_domains", "evil.example", NULL },
+	{ "gateway", "transport", "carol@example.org", L1 },
+	{ "gateway", "transport", "carol@example.net", R1 },
+	{ "gateway", "transport", "grace@split.example", R2 },
+	{ "gateway", "transport", "f@split.example", ":" },
+	{ "gateway", "transport", "split.example", R2 },
+	{ "gateway", "transport", "example.org", L1 },
+	{ "gateway", "transport", "plain.example", NULL },
+	{ "gateway", "relay_recipients", "@split.example", "OK" },
+	{ "gateway", "relay_recipients", "erin@example.org", "OK" },
+	{ "gateway", "relay_recipients", "nobody@example.com", NULL },
+	{ "gateway", "relay_recipients", "@example.com", NULL },
+	{ "gateway", "relay_recipients", "frank@split.test", NULL },
+	{ "gateway", "relay_domains", "example.org", "OK" },
+	{ "gateway", "relay_domains", "sub.example.org", NULL },
+};
+#define NQUERIES (sizeof queries / sizeof queries[0])
+
+START_TEST(test_postmap)
+{
+	const struct layout_def *lay = &layouts[_i];
+	struct tables t;
+	struct diag d;
+	struct model *m;
+	char *dir = testlib_tmpdir(), *out = NULL, want[256];
+	size_t i;
+	int rc;
+
+	ck_assert_ptr_nonnull(dir);
+	diag_init(&d, NULL);
+	m = golden_model(0, 1, &d);
+	ck_assert_int_eq(render_tables(lay->name, m, &t), 0);
+	postmap_all(dir, &t);
+	for (i = 0; i < NQUERIES; i++) {
+		const struct query *q = &queries[i];
+
+		if (strcmp(q->layout, lay->name) != 0)
+			continue;
+		rc = testlib_sh(&out, "postmap -c '%s' -q '%s' 'hash:%s/%s'",
+		    dir, q->key, dir, q->table);
+		if (q->value == NULL) {
+			ck_assert_msg(rc == 1, "%s %s: found: %s", q->table,
+			    q->key, out ? out : "");
+		} else {
+			snprintf(want, sizeof want, "%s\n", q->value);
+			ck_assert_msg(rc == 0, "%s %s: rc %d: %s", q->table,
+			    q->key, rc, out ? out : "");
+			ck_assert_msg(out && strcmp(out, want) == 0,
+			    "%s %s: %s, expected %s", q->table, q->key,
+			    out ? out : "", q->value);
+		}
+		free(out);
+		out = NULL;
+	}
+	render_tables_free(&t);
+	model_free(m);
+	diag_free(&d);
+	testlib_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_empty_model)
+{
+	/* no domain, no mailbox: every table, each an empty file */
+	const struct layout_def *lay = &layouts[_i];
+	struct tables t;
+	struct diag d;
+	struct model *m = NULL;
+	char *dir = testlib_tmpdir();
+	size_t i, n = 0;
+
+	ck_assert_ptr_nonnull(dir);
+	diag_init(&d, NULL);
+	ck_assert_int_eq(model_new(&m, transports, 2), 0);
+	ck_assert_int_eq(model_finish(m, NULL, NULL, &d), 0);
+	ck_assert_uint_eq(d.count, 0);
+	ck_assert_int_eq(render_tables(lay->name, m, &t), 0);
+	while (lay->tables[n])
+		n++;
+	ck_assert_uint_eq(t.count, n);
+	for (i = 0; i < n; i++) {
+		ck_assert_str_eq(t.items[i].name, lay->tables[i]);
+		ck_assert_uint_eq(t.items[i].text.len, 0);
+		ck_assert_ptr_nonnull(t.items[i].text.data);
+		ck_assert_str_eq(t.items[i].text.data, "");
+	}
+	postmap_all(dir, &t);
+	render_tables_free(&t);
+	model_free(m);
+	diag_free(&d);
+	testlib_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_domains_only)
+{
+	/* domains without mailboxes: only domain-wide rows */
+	const struct layout_def *lay = &layouts[_i];
+	struct tables t;
+	struct diag d;
+	struct model *m = NULL;
+	size_t i, lines = 0, j;
+
+	diag_init(&d, NULL);
+	ck_assert_int_eq(model_new(&m, transports, 2), 0);
+	for (i = 0; i < NDOMAINS; i++)
+		add_dom(m, &domains[i], &d);
+	ck_assert_int_eq(model_finish(m, NULL, NULL, &d), 0);
+	ck_assert_int_eq(render_tables(lay->name, m, &t), 0);
+	for (i = 0; i < t.count; i++) {
+		check_shape(lay->name, &t.items[i]);
+		for (j = 0; j < t.items[i].text.len; j++)
+			lines += t.items[i].text.data[j] == '\n';
+		/* no key holds a local part */
+		for (j = 0; j < t.items[i].text.len; j++) {
+			const char *k = t.items[i].text.data + j, *sp, *at;
+
+			if (j && k[-1] != '\n')
+				continue;
+			sp = strchr(k, ' ');
+			ck_assert_ptr_nonnull(sp);
+			at = memchr(k, '@', (size_t)(sp - k));
+			ck_assert_msg(at == NULL || at == k,
+			    "%s/%s: address key: %.*s", lay->name,
+			    t.items[i].name, (int)(sp - k), k);
+		}
+	}
+	/* bluemind: 6 virtual_domains, @split.test, master relay, 3
+	 * alias rewrites; gateway: 6 relay_domains, 2 "@" recipients, 5
+	 * domain transports (plain.example has none) */
+	ck_assert_uint_eq(lines, strcmp(lay->name, "bluemind") == 0 ? 11 : 13);
+	render_tables_free(&t);
+	model_free(m);
+	diag_free(&d);
+}
+END_TEST
+
+/* render_suite - all of the above */
+static Suite *
+render_suite(void)
+{
+	Suite *s = suite_create("render");
+	TCase *tg = tcase_create("golden");
+	TCase *tp = tcase_create("postmap");
+
+	tcase_add_loop_test(tg, test_golden, 0, (int)NLAYOUTS);
+	tcase_add_loop_test(tg, test_golden_with_noise, 0, (int)NLAYOUTS);
+	tcase_add_loop_test(tg, test_order, 0, (int)NLAYOUTS * 12);
+	tcase_add_loop_test(tg, test_twice, 0, (int)NLAYOUTS);
+	tcase_add_loop_test(tg, test_shape, 0, (int)NLAYOUTS);
+	tcase_add_test(tg, test_unknown_layout);
+	tcase_add_loop_test(tg, test_domains_only, 0, (int)NLAYOUTS);
+	suite_add_tcase(s, tg);
+
+	tcase_set_timeout(tp, 60);
+	tcase_add_loop_test(tp, test_postmap, 0, (int)NLAYOUTS);
+	tcase_add_loop_test(tp, test_empty_model, 0, (int)NLAYOUTS);
+	suite_add_tcase(s, tp);
+	return s;
+}
+
+int
+main(void)
+{
+	return testlib_main(render_suite());
+}
