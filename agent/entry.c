@@ -55,6 +55,50 @@ entry_free(struct entry *e)
 	free(e);
 }
 
+/* entry_dup - deep copy */
+int
+entry_dup(const struct entry *e, struct entry **out)
+{
+	struct entry *c;
+	size_t i, j;
+	int rc;
+
+	*out = NULL;
+	rc = entry_new(&c, e->dn, e->origin);
+	for (i = 0; rc == 0 && i < e->count; i++)
+		for (j = 0; rc == 0 && j < e->attrs[i].count; j++)
+			rc = entry_add_value(c, e->attrs[i].name,
+			    e->attrs[i].values[j].data, e->attrs[i].values[j].len);
+	if (rc < 0) {
+		entry_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+/* entry_equal - same DN, attributes and values, in order */
+int
+entry_equal(const struct entry *a, const struct entry *b)
+{
+	size_t i, j;
+
+	if (strcmp(a->dn, b->dn) != 0 || a->count != b->count)
+		return 0;
+	for (i = 0; i < a->count; i++) {
+		const struct entry_attr *x = &a->attrs[i], *y = &b->attrs[i];
+
+		if (strcmp(x->name, y->name) != 0 || x->count != y->count)
+			return 0;
+		for (j = 0; j < x->count; j++)
+			if (x->values[j].len != y->values[j].len ||
+			    memcmp(x->values[j].data, y->values[j].data,
+			    x->values[j].len) != 0)
+				return 0;
+	}
+	return 1;
+}
+
 /* entry_attr_name_eq - compare base names, ignoring options */
 int
 entry_attr_name_eq(const char *attr, const char *name)

@@ -247,6 +247,30 @@ cleanup:
 	return rc;
 }
 
+/* git_sink_head_message - the head commit's message, copied */
+int
+git_sink_head_message(struct git_sink *s, char **out, struct diag *d)
+{
+	git_commit *commit = NULL;
+	git_tree *tree = NULL;
+	const char *msg;
+	int rc;
+
+	*out = NULL;
+	if (!s->has_head)
+		return ERR_NOTFOUND;
+	rc = load_head(s, &commit, &tree, d);
+	if (rc < 0)
+		return rc;
+	msg = git_commit_message(commit);
+	*out = strdup(msg ? msg : "");
+	if (*out == NULL)
+		rc = ERR_NOMEM;
+	git_tree_free(tree);
+	git_commit_free(commit);
+	return rc;
+}
+
 /* same_blob - whether data hashes to the blob id (size checked first:
  * reading a header is far cheaper than hashing a large table) */
 static int

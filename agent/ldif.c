@@ -644,3 +644,85 @@ cleanup:
 	free(data);
 	return rc;
 }
+
+/* safe_string - whether RFC 2849 lets value be written as it is */
+static int
+safe_string(const char *v, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return 1;
+	if (v[0] == ' ' || v[0] == ':' || v[0] == '<' || v[len - 1] == ' ')
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c == 0 || c == '\n' || c == '\r' || c >= 0x80)
+			return 0;
+	}
+	return 1;
+}
+
+/* put_base64 - append the base64 encoding of len bytes */
+static int
+put_base64(struct buf *out, const unsigned char *p, size_t len)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char q[4];
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i + 2 < len; i += 3) {
+		q[0] = tab[p[i] >> 2];
+		q[1] = tab[(p[i] & 3) << 4 | p[i + 1] >> 4];
+		q[2] = tab[(p[i + 1] & 15) << 2 | p[i + 2] >> 6];
+		q[3] = tab[p[i + 2] & 63];
+		rc = buf_append(out, q, 4);
+	}
+	if (rc == 0 && i < len) {
+		q[0] = tab[p[i] >> 2];
+		if (i + 1 < len) {
+			q[1] = tab[(p[i] & 3) << 4 | p[i + 1] >> 4];
+			q[2] = tab[(p[i + 1] & 15) << 2];
+		} else {
+			q[1] = tab[(p[i] & 3) << 4];
+			q[2] = '=';
+		}
+		q[3] = '=';
+		rc = buf_append(out, q, 4);
+	}
+	return rc;
+}
+
+/* put_line - "name: value" or "name:: base64" */
+static int
+put_line(struct buf *out, const char *name, const char *v, size_t len)
+{
+	int rc = buf_puts(out, name);
+
+	if (rc == 0 && safe_string(v, len)) {
+		rc = buf_puts(out, len ? ": " : ":");
+		rc = rc ? rc : buf_append(out, v, len);
+	} else if (rc == 0) {
+		rc = buf_puts(out, ":: ");
+		rc = rc ? rc : put_base64(out, (const unsigned char *)v, len);
+	}
+	return rc ? rc : buf_putc(out, '\n');
+}
+
+/* ldif_write_entry - one content record; lines are not folded */
+int
+ldif_write_entry(struct buf *out, const struct entry *e)
+{
+	size_t i, j;
+	int rc;
+
+	rc = put_line(out, "dn", e->dn, strlen(e->dn));
+	for (i = 0; rc == 0 && i < e->count; i++)
+		for (j = 0; rc == 0 && j < e->attrs[i].count; j++)
+			rc = put_line(out, e->attrs[i].name,
+			    e->attrs[i].values[j].data, e->attrs[i].values[j].len);
+	return rc ? rc : buf_putc(out, '\n');
+}

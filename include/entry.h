@@ -40,6 +40,11 @@ typedef int (*entry_source_fn)(const struct entry *e, void *ctx);
 /* entry_new - empty entry with a copy of dn; ERR_NOMEM */
 int entry_new(struct entry **out, const char *dn, const char *origin);
 void entry_free(struct entry *e);
+/* entry_dup - deep copy of e into *out (caller frees); ERR_NOMEM */
+int entry_dup(const struct entry *e, struct entry **out);
+/* entry_equal - 1 when a and b have the same DN and the same attributes
+ * with the same values in the same order, else 0 */
+int entry_equal(const struct entry *a, const struct entry *b);
 /* entry_add_value - append a copy of one value to attribute name
  * (created on first use); ERR_NOMEM */
 int entry_add_value(struct entry *e, const char *name, const void *data,

@@ -49,6 +49,9 @@ int git_sink_refresh(struct git_sink *s, struct diag *d);
 /* git_sink_head - the head commit id (hex) into oid_hex; ERR_NOTFOUND
  * when the branch does not exist yet */
 int git_sink_head(struct git_sink *s, char oid_hex[41]);
+/* git_sink_head_message - the message of the head commit into *out
+ * (free()). ERR_NOTFOUND on an unborn branch, ERR_IO, ERR_NOMEM. */
+int git_sink_head_message(struct git_sink *s, char **out, struct diag *d);
 /* git_sink_read - the content of path at the branch head into *out
  * (free(); NUL-terminated, len excludes it). ERR_NOTFOUND (nothing
  * recorded in d) when the branch or the file does not exist; ERR_INVAL,

@@ -12,6 +12,7 @@
 #define SPLITSYNC_LDIF_H
 
 #include <stddef.h>
+#include "buf.h"
 #include "diag.h"
 #include "entry.h"
 
@@ -24,5 +25,10 @@ int ldif_read_file(const char *path, entry_source_fn fn, void *ctx,
  * messages ("name:line") */
 int ldif_read_buffer(const char *name, const char *data, size_t len,
     entry_source_fn fn, void *ctx, struct diag *d);
+
+/* ldif_write_entry - append e to out as one LDIF content record (values
+ * that are not SAFE-STRINGs base64-encoded, a blank line after), the
+ * attributes in their order; ERR_NOMEM */
+int ldif_write_entry(struct buf *out, const struct entry *e);
 
 #endif

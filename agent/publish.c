@@ -1,0 +1,554 @@
+/*
+ * publish - from the directory copy to a commit
+ *
+ * DESCRIPTION
+ *	publish_model makes two passes over the mirror: domains and groups
+ *	first (a mailbox's route may depend on any group), then mailboxes.
+ *	Directory domains are added in DN order after the mapping's own,
+ *	so the model never depends on the order entries arrived in.
+ *
+ *	publish_commit commits only when a table changed: a change of the
+ *	route listing or of the service state alone (a renamed entry, an
+ *	attribute the routes do not depend on) is not a routing change. The
+ *	state committed with the tables is always the one that matches the
+ *	cookie in the same commit, so a restart from any commit resumes
+ *	consistently. An empty directory facing a branch that routes mail
+ *	is held: that is a broken source far more often than a real change.
+ *
+ * DIAGNOSTICS
+ *	Data problems go to the diag given to publish_model; failures are
+ *	recorded in d and returned.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "errors.h"
+#include "groups.h"
+#include "publish.h"
+#include "render.h"
+
+#define MESSAGE_MAX_CHANGES 1000
+
+/* What the passes over the mirror accumulate. */
+struct build {
+	const struct mapping *map;
+	struct groups *groups;
+	struct model *model;
+	struct domain_spec *domains;    /* from the directory */
+	size_t ndomains, capdomains;
+	struct diag *d;
+};
+
+/* first_pass - domains and groups */
+static int
+first_pass(const struct entry *e, void *ctx)
+{
+	struct build *b = ctx;
+	unsigned cls = mapping_classify(b->map, e);
+	int rc;
+
+	if (cls & MAPPING_GROUP) {
+		rc = groups_add(b->groups, e);
+		if (rc < 0)
+			return rc;
+	}
+	if (cls & MAPPING_DOMAIN) {
+		if (b->ndomains == b->capdomains) {
+			size_t cap = b->capdomains ? b->capdomains * 2 : 8;
+			struct domain_spec *p = realloc(b->domains,
+			    cap * sizeof *p);
+
+			if (p == NULL)
+				return ERR_NOMEM;
+			b->domains = p;
+			b->capdomains = cap;
+		}
+		memset(&b->domains[b->ndomains], 0, sizeof *b->domains);
+		rc = mapping_domain_from_entry(b->map, e,
+		    &b->domains[b->ndomains], b->d);
+		if (rc == 0)
+			b->ndomains++;
+		else if (rc != ERR_DATA)
+			return rc;
+	}
+	return 0;
+}
+
+/* second_pass - mailboxes */
+static int
+second_pass(const struct entry *e, void *ctx)
+{
+	struct build *b = ctx;
+	struct mailbox_spec spec;
+	int rc;
+
+	if (!(mapping_classify(b->map, e) & MAPPING_MAILBOX))
+		return 0;
+	memset(&spec, 0, sizeof spec);
+	rc = mapping_mailbox_from_entry(b->map, e, b->groups, &spec, b->d);
+	if (rc == 0)
+		rc = model_add_mailbox(b->model, &spec, b->d);
+	mailbox_spec_clear(&spec);
+	return rc == ERR_DATA ? 0 : rc;
+}
+
+/* origin_cmp - directory domains in DN order */
+static int
+origin_cmp(const void *a, const void *b)
+{
+	const struct domain_spec *x = a, *y = b;
+	int c = strcmp(x->origin ? x->origin : "", y->origin ? y->origin : "");
+
+	return c ? c : strcmp(x->name, y->name);
+}
+
+/* warn_gateway - a gateway cannot hand internal mail on by MX: it is
+ * the MX */
+static void
+warn_gateway(const struct config *cfg, const struct model *m,
+    struct diag *d)
+{
+	size_t i;
+
+	if (strcmp(cfg->layout, "gateway") != 0)
+		return;
+	for (i = 0; i < model_domain_count(m); i++)
+		if (model_domain_at(m, i)->local == NULL)
+			diag_warn(d, model_domain_at(m, i)->origin,
+			    "domain %s has no local nexthop: the gateway layout "
+			    "routes its internal recipients by MX",
+			    model_domain_at(m, i)->name);
+}
+
+/* publish_model - two passes over the mirror into a finished model */
+int
+publish_model(const struct config *cfg, const struct mapping *map,
+    const struct mirror *m, model_owner_fn owner, void *owner_ctx,
+    struct model **out, struct diag *d)
+{
+	struct build b;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	memset(&b, 0, sizeof b);
+	b.map = map;
+	b.d = d;
+	rc = groups_new(&b.groups);
+	if (rc == 0)
+		rc = model_new(&b.model, (const char *const *)cfg->transports,
+		    cfg->ntransports);
+	rc = rc ? rc : mirror_each(m, first_pass, &b);
+	if (rc < 0)
+		goto cleanup;
+	for (i = 0; i < mapping_domain_count(map); i++) {
+		rc = model_add_domain(b.model, mapping_domain_at(map, i), d);
+		if (rc < 0 && rc != ERR_DATA)
+			goto cleanup;
+	}
+	if (b.ndomains)
+		qsort(b.domains, b.ndomains, sizeof *b.domains, origin_cmp);
+	for (i = 0; i < b.ndomains; i++) {
+		rc = model_add_domain(b.model, &b.domains[i], d);
+		if (rc < 0 && rc != ERR_DATA)
+			goto cleanup;
+	}
+	rc = mirror_each(m, second_pass, &b);
+	rc = rc ? rc : model_finish(b.model, owner, owner_ctx, d);
+	if (rc < 0)
+		goto cleanup;
+	warn_gateway(cfg, b.model, d);
+	*out = b.model;
+	b.model = NULL;
+cleanup:
+	for (i = 0; i < b.ndomains; i++)
+		domain_spec_clear(&b.domains[i]);
+	free(b.domains);
+	groups_free(b.groups);
+	model_free(b.model);
+	return rc;
+}
+
+/* publish_previous_owner - who owned address in a listing */
+const char *
+publish_previous_owner(const char *address, void *routes)
+{
+	const struct route_row *row = routes_find(routes, address);
+
+	if (row == NULL)
+		return NULL;
+	return *row->id ? row->id : row->dn;
+}
+
+/* publish_read_routes - the head's listing; empty when there is none */
+int
+publish_read_routes(struct git_sink *sink, struct routes *out,
+    struct diag *d)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	out->rows = NULL;
+	out->count = 0;
+	rc = git_sink_read(sink, ROUTES_PATH, &data, &len, d);
+	if (rc == ERR_NOTFOUND)
+		return 0;
+	if (rc == 0)
+		rc = routes_parse(ROUTES_PATH, data, len, out, d);
+	free(data);
+	return rc;
+}
+
+/* routed_rows - how many rows of a listing route an address */
+static size_t
+routed_rows(const struct routes *r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->count; i++)
+		if (r->rows[i].key[0] != '@')
+			n++;
+	return n;
+}
+
+/* tables_changed - 1 when some table differs from the head's */
+static int
+tables_changed(struct git_sink *sink, const struct tables *t,
+    struct diag *d)
+{
+	struct diag quiet;
+	size_t i, len;
+	char *data;
+	int rc, changed = 0;
+
+	diag_init(&quiet, NULL);
+	for (i = 0; !changed && i < t->count; i++) {
+		data = NULL;
+		rc = git_sink_read(sink, t->items[i].name, &data, &len, &quiet);
+		if (rc == ERR_NOTFOUND)
+			changed = 1;
+		else if (rc < 0) {
+			diag_error(d, t->items[i].name, "%s",
+			    diag_last_error(&quiet));
+			changed = rc;
+		} else if (len != t->items[i].text.len ||
+		    memcmp(data, t->items[i].text.data, len) != 0)
+			changed = 1;
+		free(data);
+	}
+	diag_free(&quiet);
+	return changed;
+}
+
+/* append_conflicts - the conflicts found, for the commit message */
+static int
+append_conflicts(struct buf *msg, const struct diag *problems)
+{
+	size_t i;
+	int rc = 0, first = 1;
+
+	for (i = 0; rc == 0 && problems && i < problems->count; i++) {
+		const struct diag_item *it = &problems->items[i];
+
+		if (it->kind != DIAG_CONFLICT)
+			continue;
+		if (first)
+			rc = buf_puts(msg, "\nConflicts (existing routes kept):\n");
+		first = 0;
+		rc = rc ? rc : buf_printf(msg, "! %s: %s\n", it->where, it->what);
+	}
+	return rc;
+}
+
+/* append_cookie - the trailer, bytes outside printable ASCII and '%'
+ * percent-encoded so any cookie survives a commit message */
+static int
+append_cookie(struct buf *msg, const char *cookie, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i;
+	int rc;
+
+	rc = buf_puts(msg, PUBLISH_COOKIE_TRAILER ": ");
+	for (i = 0; rc == 0 && i < len; i++) {
+		unsigned char c = (unsigned char)cookie[i];
+
+		if (c <= 0x20 || c >= 0x7f || c == '%') {
+			char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
+			rc = buf_append(msg, esc, 3);
+		} else {
+			rc = buf_putc(msg, (char)c);
+		}
+	}
+	return rc ? rc : buf_putc(msg, '\n');
+}
+
+/* compose_message - summary, one line per change, conflicts, trailers */
+static int
+compose_message(struct buf *msg, const struct route_change *ch, size_t n,
+    const struct model *m, const struct config *cfg,
+    const struct publish_request *req, const struct diag *problems)
+{
+	size_t i, add = 0, del = 0, mod = 0;
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		if (ch[i].op == '+')
+			add++;
+		else if (ch[i].op == '-')
+			del++;
+		else
+			mod++;
+	}
+	rc = buf_printf(msg, "splitsync: %zu added, %zu changed, %zu removed "
+	    "(%zu addresses, %zu domains)\n\n", add, mod, del,
+	    model_address_count(m), model_domain_count(m));
+	for (i = 0; rc == 0 && i < n && i < MESSAGE_MAX_CHANGES; i++) {
+		rc = routes_describe(&ch[i], msg);
+		rc = rc ? rc : buf_putc(msg, '\n');
+	}
+	if (rc == 0 && n > MESSAGE_MAX_CHANGES)
+		rc = buf_printf(msg, "... and %zu more changes\n",
+		    n - MESSAGE_MAX_CHANGES);
+	rc = rc ? rc : append_conflicts(msg, problems);
+	rc = rc ? rc : buf_puts(msg, "\nSplitsync-Source: ");
+	rc = rc ? rc : log_escape(msg, req->source ? req->source : "");
+	rc = rc ? rc : buf_printf(msg, "\nSplitsync-Layout: %s\n"
+	    "Splitsync-Rejected: %zu\nSplitsync-Conflicts: %zu\n", cfg->layout,
+	    problems ? problems->nrejected : 0,
+	    problems ? problems->nconflicts : 0);
+	if (rc == 0 && req->cookie)
+		rc = append_cookie(msg, req->cookie, req->cookie_len);
+	return rc;
+}
+
+/* The files of one commit and the buffers behind them. */
+struct fileset {
+	struct git_sink_file *files;
+	size_t count;
+	struct buf *shards;             /* MIRROR_SHARDS, or NULL */
+	char (*names)[32];
+};
+
+/* fileset_free - release the state buffers */
+static void
+fileset_free(struct fileset *f)
+{
+	size_t i;
+
+	if (f->shards)
+		for (i = 0; i < MIRROR_SHARDS; i++)
+			buf_free(&f->shards[i]);
+	free(f->shards);
+	free(f->names);
+	free(f->files);
+	memset(f, 0, sizeof *f);
+}
+
+/* fileset_make - tables, route listing, and the state when given */
+static int
+fileset_make(struct fileset *f, const struct tables *t,
+    const struct buf *listing, const struct mirror *state)
+{
+	size_t i, n = t->count + 1;
+	int rc;
+
+	memset(f, 0, sizeof *f);
+	if (state) {
+		rc = mirror_shards(state, &f->shards);
+		if (rc < 0)
+			return rc;
+		f->names = calloc(MIRROR_SHARDS, sizeof *f->names);
+		if (f->names == NULL)
+			goto nomem;
+		n += MIRROR_SHARDS;
+	}
+	f->files = calloc(n, sizeof *f->files);
+	if (f->files == NULL)
+		goto nomem;
+	for (i = 0; i < t->count; i++) {
+		f->files[f->count].path = t->items[i].name;
+		f->files[f->count].data = t->items[i].text.data;
+		f->files[f->count++].len = t->items[i].text.len;
+	}
+	f->files[f->count].path = ROUTES_PATH;
+	f->files[f->count].data = listing->data;
+	f->files[f->count++].len = listing->len;
+	for (i = 0; state && i < MIRROR_SHARDS; i++) {
+		/* An empty shard is not committed: fewer objects. */
+		if (f->shards[i].len == 0)
+			continue;
+		mirror_shard_name(i, f->names[i], sizeof f->names[i]);
+		f->files[f->count].path = f->names[i];
+		f->files[f->count].data = f->shards[i].data;
+		f->files[f->count++].len = f->shards[i].len;
+	}
+	return 0;
+nomem:
+	fileset_free(f);
+	return ERR_NOMEM;
+}
+
+/* print_changes - the route changes, for a dry run */
+static int
+print_changes(FILE *out, const struct route_change *ch, size_t n)
+{
+	struct buf line = BUF_INIT;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < n; i++) {
+		buf_reset(&line);
+		rc = routes_describe(&ch[i], &line);
+		if (rc == 0)
+			fprintf(out, "%s\n", line.data);
+	}
+	if (n == 0)
+		fprintf(out, "no route changes\n");
+	buf_free(&line);
+	return rc;
+}
+
+/* publish_commit - render, compare, commit */
+int
+publish_commit(const struct config *cfg, struct git_sink *sink,
+    const struct model *m, const struct routes *prev,
+    const struct publish_request *req, const struct diag *problems,
+    FILE *out, struct publish_result *res, struct diag *d)
+{
+	struct routes next = { NULL, 0 };
+	struct route_change *ch = NULL;
+	struct tables tables = { NULL, 0 };
+	struct fileset fs;
+	struct buf listing = BUF_INIT, msg = BUF_INIT, diff = BUF_INIT;
+	size_t nch = 0;
+	int rc, changed;
+
+	memset(res, 0, sizeof *res);
+	memset(&fs, 0, sizeof fs);
+	if (git_sink_head(sink, res->oid) < 0)
+		res->oid[0] = '\0';
+	if (model_mailbox_count(m) == 0 && routed_rows(prev) > 0 &&
+	    !req->force) {
+		diag_error(d, cfg->branch, "the directory yields no mailbox but "
+		    "the branch routes %zu addresses: held", routed_rows(prev));
+		res->held = 1;
+		return ERR_HELD;
+	}
+	rc = render_tables(cfg->layout, m, &tables);
+	rc = rc ? rc : routes_from_model(m, &next);
+	rc = rc ? rc : routes_format(&next, &listing);
+	rc = rc ? rc : buf_grow(&listing, 0);
+	rc = rc ? rc : routes_diff(prev, &next, &ch, &nch);
+	rc = rc ? rc : fileset_make(&fs, &tables, &listing, req->state);
+	if (rc < 0)
+		goto cleanup;
+	res->changes = nch;
+	if (req->dry_run) {
+		rc = print_changes(out, ch, nch);
+		/* The listing and the state are not tables: left out. */
+		rc = rc ? rc : git_sink_diff(sink, fs.files, fs.count,
+		    ROUTES_STATE_DIR, &diff, d);
+		if (rc == 0 && diff.len)
+			fwrite(diff.data, 1, diff.len, out);
+		goto cleanup;
+	}
+	changed = tables_changed(sink, &tables, d);
+	if (changed <= 0) {
+		rc = changed;
+		goto cleanup;
+	}
+	rc = compose_message(&msg, ch, nch, m, cfg, req, problems);
+	rc = rc ? rc : git_sink_commit(sink, fs.files, fs.count, msg.data,
+	    cfg->author_name, cfg->author_email, &res->committed, res->oid, d);
+cleanup:
+	fileset_free(&fs);
+	free(ch);
+	buf_free(&listing);
+	buf_free(&msg);
+	buf_free(&diff);
+	routes_clear(&next);
+	render_tables_free(&tables);
+	return rc;
+}
+
+/* hexval - value of a hex digit, or -1 */
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* parse_cookie - the cookie trailer of a commit message, decoded */
+static int
+parse_cookie(const char *msg, char **cookie, size_t *len)
+{
+	static const char key[] = "\n" PUBLISH_COOKIE_TRAILER ": ";
+	const char *p = strstr(msg, key), *q, *end;
+	char *out;
+	size_t n = 0;
+	int hi, lo;
+
+	*cookie = NULL;
+	*len = 0;
+	if (p == NULL)
+		return 0;
+	p += sizeof key - 1;
+	end = p + strcspn(p, "\n");
+	out = malloc((size_t)(end - p) + 1);
+	if (out == NULL)
+		return ERR_NOMEM;
+	for (q = p; q < end; q++) {
+		if (*q == '%' && end - q > 2 && (hi = hexval(q[1])) >= 0 &&
+		    (lo = hexval(q[2])) >= 0) {
+			out[n++] = (char)(hi * 16 + lo);
+			q += 2;
+		} else {
+			out[n++] = *q;
+		}
+	}
+	out[n] = '\0';
+	*cookie = out;
+	*len = n;
+	return 0;
+}
+
+/* publish_load_state - mirror shards and cookie of the head */
+int
+publish_load_state(struct git_sink *sink, struct mirror *m, char **cookie,
+    size_t *cookie_len, struct diag *d)
+{
+	char name[32], *data, *msg = NULL;
+	size_t i, len;
+	int rc = 0;
+
+	*cookie = NULL;
+	*cookie_len = 0;
+	for (i = 0; rc == 0 && i < MIRROR_SHARDS; i++) {
+		mirror_shard_name(i, name, sizeof name);
+		data = NULL;
+		rc = git_sink_read(sink, name, &data, &len, d);
+		if (rc == 0)
+			rc = mirror_load(m, name, data, len, d);
+		else if (rc == ERR_NOTFOUND)
+			rc = 0;
+		free(data);
+	}
+	if (rc == 0) {
+		rc = git_sink_head_message(sink, &msg, d);
+		if (rc == 0)
+			rc = parse_cookie(msg, cookie, cookie_len);
+		else if (rc == ERR_NOTFOUND)
+			rc = 0;
+	}
+	free(msg);
+	return rc;
+}
