@@ -77,6 +77,7 @@ static check_fn check_dn, check_uri, check_branch, check_author_name,
 static const char *const sources[] = { "ldif", "ldap", NULL };
 static const char *const layouts[] = { "bluemind", "gateway", NULL };
 static const char *const sasl_mechs[] = { "EXTERNAL", NULL };
+static const char *const feeds[] = { "poll", "persist", NULL };
 
 #define F(field) offsetof(struct config, field)
 #define S_SOURCE(n, f, ch, req) \
@@ -120,6 +121,11 @@ static const struct setting settings[] = {
 	    check_author_email, 0),
 	S_LIST("transports", transports, ntransports, "smtp lmtp relay",
 	    check_transport, 0),
+	S_CHOICE("feed", feed, "poll", feeds),
+	S_INT("poll_interval", poll_interval, "300", 1, 86400),
+	S_INT("debounce", debounce, "1000", 0, 600000),
+	S_INT("reconnect_min", reconnect_min, "1", 1, 3600),
+	S_INT("reconnect_max", reconnect_max, "300", 1, 86400),
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -701,6 +707,14 @@ cross_check(struct load *st)
 	if (sasl && bind)
 		report(st, sasl, "ldap_sasl_mech cannot be combined with "
 		    "ldap_bind_dn (line %u)", bind);
+	if (setting_ok(st, "feed") && setting_ok(st, "source") && c->feed &&
+	    strcmp(c->feed, "persist") == 0 && c->source != CONFIG_SOURCE_LDAP)
+		report(st, line_of(st, "feed"), "feed = persist needs "
+		    "source = ldap (syncrepl)");
+	if (setting_ok(st, "reconnect_min") && setting_ok(st, "reconnect_max")
+	    && c->reconnect_min > c->reconnect_max)
+		report(st, line_of(st, "reconnect_min"), "reconnect_min is "
+		    "larger than reconnect_max");
 	if (setting_ok(st, "ldap_starttls") && c->ldap.starttls
 	    && setting_ok(st, "ldap_uri"))
 		for (i = 0; i < c->ldap.nuris; i++)

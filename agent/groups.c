@@ -628,6 +628,7 @@ cache_get(struct groups *g, const char *group_dn, unsigned via,
 		cache_clear(&c);
 		return rc;
 	}
+
 	if (g->ncache < GROUPS_CACHE_MAX) {
 		slot = &g->cache[g->ncache++];
 	} else {
@@ -706,9 +707,19 @@ groups_is_member(struct groups *g, const char *group_dn,
 		a = &e->attrs[i];
 		if (!entry_attr_name_eq(a->name, "memberOf"))
 			continue;
-		for (j = 0; j < a->count; j++)
+		for (j = 0; j < a->count; j++) {
+			/* A group whose entry we hold says itself who is in
+			 * it: memberOf is kept by an overlay whose updates a
+			 * change feed does not always carry, so it can lag. */
+			if ((via & ~GROUPS_VIA_MEMBEROF) &&
+			    (rc = dn_in(&a->values[j], &g->index, NULL)) != 0) {
+				if (rc < 0)
+					return rc;
+				continue;
+			}
 			if ((rc = dn_in(&a->values[j], &c->closure, also)) != 0)
 				return rc;
+		}
 	}
 	return 0;
 }

@@ -513,6 +513,27 @@ out:
 	return rc;
 }
 
+/* ldap_source_entry - one search entry as a struct entry */
+int
+ldap_source_entry(LDAP *ld, LDAPMessage *msg, struct entry **out)
+{
+	return convert(ld, msg, out);
+}
+
+/* ldap_source_base - the configured search base */
+const char *
+ldap_source_base(const struct ldap_source *s)
+{
+	return s->base;
+}
+
+/* ldap_source_ldap - the connection's handle, borrowed */
+LDAP *
+ldap_source_ldap(struct ldap_source *s)
+{
+	return s->ld;
+}
+
 /* next_cookie - the cookie of a page's response control: 1 with the
  * cookie in *cookie (ber_memfree), 0 when the search is over, or an
  * error code */

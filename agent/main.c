@@ -6,6 +6,7 @@
  *	splitsync resync -c FILE [--repo DIR] [--dry-run] [--force]
  *	splitsync render -c FILE -o DIR
  *	splitsync check -c FILE
+ *	splitsync run -c FILE [--repo DIR]
  *	splitsync --help | --version
  *
  * DESCRIPTION
@@ -31,12 +32,13 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "diag.h"
 #include "errors.h"
 #include "job.h"
 #include "log.h"
 
-enum command { CMD_NONE, CMD_RESYNC, CMD_RENDER, CMD_CHECK };
+enum command { CMD_NONE, CMD_RESYNC, CMD_RENDER, CMD_CHECK, CMD_RUN };
 
 struct cli {
 	enum command command;
@@ -59,6 +61,8 @@ static const char usage_text[] =
 	"        write the tables into DIR, no git\n"
 	"  check -c FILE\n"
 	"        validate configuration and mapping, report data problems\n"
+	"  run -c FILE [--repo DIR]\n"
+	"        the sync service: follow the directory, commit changes\n"
 	"\n"
 	"options:\n"
 	"  -c, --config FILE   configuration file\n"
@@ -116,6 +120,8 @@ parse_command(const char *word)
 		return CMD_RENDER;
 	if (strcmp(word, "check") == 0)
 		return CMD_CHECK;
+	if (strcmp(word, "run") == 0)
+		return CMD_RUN;
 	return CMD_NONE;
 }
 
@@ -194,6 +200,8 @@ parse_args(int argc, char **argv, struct cli *cli)
 		return usage_error("-o is for render only");
 	if (cli->command != CMD_RESYNC && (cli->dry_run || cli->force))
 		return usage_error("--dry-run and --force are for resync only");
+	if (cli->repo && cli->command != CMD_RESYNC && cli->command != CMD_RUN)
+		return usage_error("--repo is for resync and run only");
 	return 0;
 }
 
@@ -219,6 +227,11 @@ main(int argc, char **argv)
 		return rc;
 	log_open(&log, "splitsync", cli.level, cli.use_syslog);
 	diag_init(&d, &log);
+	if (cli.command == CMD_RUN) {
+		/* The service loads (and reloads) its configuration itself. */
+		rc = daemon_run(cli.config, cli.repo, &log);
+		goto out;
+	}
 	rc = config_load(cli.config, &cfg, &d);
 	if (rc == 0 && cli.repo)
 		rc = config_set_repository(cfg, cli.repo);
@@ -235,6 +248,7 @@ main(int argc, char **argv)
 	case CMD_RESYNC: rc = job_resync(cfg, &o, &log, stdout); break;
 	case CMD_RENDER: rc = job_render(cfg, &o, &log, stdout); break;
 	case CMD_CHECK: rc = job_check(cfg, &log, stdout); break;
+	case CMD_RUN:
 	case CMD_NONE: rc = ERR_INVAL; break;
 	}
 out:

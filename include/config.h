@@ -45,6 +45,12 @@ struct config {
 	char *author_email;
 	char **transports;      /* nexthop transports allowed in tables */
 	size_t ntransports;
+	/* the service (splitsync run) */
+	char *feed;             /* "persist" (syncrepl) or "poll" */
+	int poll_interval;      /* seconds between full polls */
+	int debounce;           /* milliseconds: changes within make one commit */
+	int reconnect_min;      /* seconds: first retry after a failure */
+	int reconnect_max;      /* seconds: longest wait between retries */
 };
 
 /* config_load - read path into *out (caller frees with config_free).

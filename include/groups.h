@@ -13,7 +13,10 @@
 
 /* How membership is found, as BlueMind's import does: memberOf on the
  * user, member or uniqueMember (DNs) or memberUid (uid values) on groups.
- * GROUPS_VIA_ANY tries them all. */
+ * GROUPS_VIA_ANY tries them all, except that a memberOf value naming a
+ * group whose own entry was added is not consulted: that group's member
+ * lists are the truth (memberOf is kept by an overlay whose updates
+ * syncrepl does not always carry, so it can lag behind the group). */
 enum {
 	GROUPS_VIA_MEMBEROF = 1,
 	GROUPS_VIA_MEMBER = 2,

@@ -11,6 +11,8 @@
 #ifndef SPLITSYNC_LDAP_SOURCE_H
 #define SPLITSYNC_LDAP_SOURCE_H
 
+#include <ldap.h>
+
 #include "config.h"
 #include "diag.h"
 #include "entry.h"
@@ -37,5 +39,15 @@ int ldap_source_search(struct ldap_source *s, const char *filter,
     struct diag *d);
 /* ldap_source_uri - the URI of the current connection; borrowed */
 const char *ldap_source_uri(const struct ldap_source *s);
+/* ldap_source_base - the configured search base; borrowed */
+const char *ldap_source_base(const struct ldap_source *s);
+/* ldap_source_ldap - the connection's libldap handle, borrowed: valid
+ * until ldap_source_close; for modules that run their own operations
+ * on it (syncrepl) */
+LDAP *ldap_source_ldap(struct ldap_source *s);
+/* ldap_source_entry - one search entry message of ld as a struct entry
+ * (malloc throughout; caller frees with entry_free). ERR_UNAVAIL when
+ * the message cannot be decoded, ERR_NOMEM. */
+int ldap_source_entry(LDAP *ld, LDAPMessage *msg, struct entry **out);
 
 #endif

@@ -12,152 +12,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "scenario.h"
 #include "slapd.h"
-#include "testlib.h"
 
 #define QUICKSTART "examples/quickstart"
 #define DATA "tests/data/resync"
-
-/* A scratch area: config, copies of the inputs, repository, tables. */
-struct scratch {
-	char *dir;
-	char *conf;
-	char *repo;
-	char *tables;   /* tables extracted from the branch, postmapped */
-};
-
-static void
-scratch_free(struct scratch *s)
-{
-	testlib_rmrf(s->dir);
-	free(s->dir);
-	free(s->conf);
-	free(s->repo);
-	free(s->tables);
-	memset(s, 0, sizeof *s);
-}
-
-/* scratch_new - temp dir with mapping and LDIF copied in and a config
- * whose extra lines are appended (source, layout...) */
-static void
-scratch_new(struct scratch *s, const char *mapping, const char *ldif,
-    const char *extra)
-{
-	char *conf_text, *out = NULL;
-	int rc;
-
-	memset(s, 0, sizeof *s);
-	s->dir = testlib_tmpdir();
-	ck_assert_ptr_nonnull(s->dir);
-	ck_assert_int_ne(asprintf(&s->conf, "%s/splitsync.conf", s->dir), -1);
-	ck_assert_int_ne(asprintf(&s->repo, "%s/routing.git", s->dir), -1);
-	ck_assert_int_ne(asprintf(&s->tables, "%s/tables", s->dir), -1);
-	rc = testlib_sh(&out, "cp '%s' '%s/mapping.xml' && mkdir '%s' && "
-	    "touch '%s/main.cf'%s%s%s%s", mapping, s->dir, s->tables, s->tables,
-	    ldif ? " && cp '" : "", ldif ? ldif : "", ldif ? "' " : "",
-	    ldif ? s->dir : "");
-	ck_assert_msg(rc == 0, "setup: %s", out);
-	free(out);
-	if (ldif)
-		ck_assert_int_ne(asprintf(&conf_text, "source = ldif\n"
-		    "ldif = %s\nmapping = mapping.xml\nrepository = "
-		    "routing.git\n%s", strrchr(ldif, '/') + 1, extra ? extra :
-		    ""), -1);
-	else
-		ck_assert_int_ne(asprintf(&conf_text, "mapping = mapping.xml\n"
-		    "repository = routing.git\n%s", extra ? extra : ""), -1);
-	ck_assert_int_eq(testlib_write(s->conf, conf_text), 0);
-	free(conf_text);
-}
-
-/* run - the binary with arguments; returns the exit status */
-static int
-run(char **out, const char *args)
-{
-	return testlib_sh(out, "'%s' %s", testlib_bin(), args);
-}
-
-/* head - the branch head's commit id, or "" (free()) */
-static char *
-head(const struct scratch *s)
-{
-	char *out = NULL;
-
-	if (testlib_sh(&out, "git --git-dir='%s' rev-parse --verify -q "
-	    "refs/heads/main", s->repo) != 0) {
-		free(out);
-		return strdup("");
-	}
-	out[strcspn(out, "\n")] = '\0';
-	return out;
-}
-
-/* commits - number of commits on main */
-static int
-commits(const struct scratch *s)
-{
-	char *out = NULL;
-	int n = 0;
-
-	if (testlib_sh(&out, "git --git-dir='%s' rev-list --count main",
-	    s->repo) == 0)
-		n = atoi(out);
-	free(out);
-	return n;
-}
-
-/* extract - every table of the head into s->tables, postmapped */
-static void
-extract(const struct scratch *s, const char *const *tables)
-{
-	char *out = NULL;
-	int rc;
-
-	for (; *tables; tables++) {
-		rc = testlib_sh(&out, "git --git-dir='%s' show 'main:%s' > "
-		    "'%s/%s' && postmap -c '%s' 'hash:%s/%s'", s->repo, *tables,
-		    s->tables, *tables, s->tables, s->tables, *tables);
-		ck_assert_msg(rc == 0, "table %s: %s", *tables, out);
-		free(out);
-		out = NULL;
-	}
-}
-
-/* lookup - what Postfix answers for key in table: the value, or NULL
- * when the key is not found (free()) */
-static char *
-lookup(const struct scratch *s, const char *table, const char *key)
-{
-	char *out = NULL;
-	int rc;
-
-	rc = testlib_sh(&out, "postmap -c '%s' -q '%s' 'hash:%s/%s'",
-	    s->tables, key, s->tables, table);
-	if (rc == 1) {
-		free(out);
-		return NULL;
-	}
-	ck_assert_msg(rc == 0, "postmap -q %s %s: %s", key, table, out);
-	out[strcspn(out, "\n")] = '\0';
-	return out;
-}
-
-/* expect - assert that table answers value for key (NULL: not found) */
-static void
-expect(const struct scratch *s, const char *table, const char *key,
-    const char *value)
-{
-	char *got = lookup(s, table, key);
-
-	if (value == NULL)
-		ck_assert_msg(got == NULL, "%s: %s: expected no entry, got %s",
-		    table, key, got);
-	else
-		ck_assert_msg(got && strcmp(got, value) == 0,
-		    "%s: %s: expected %s, got %s", table, key, value,
-		    got ? got : "(not found)");
-	free(got);
-}
 
 static const char *const bluemind_tables[] = {
 	"virtual_domains", "virtual_mailbox", "virtual_alias", "transport",
@@ -173,66 +32,66 @@ static const char *const gateway_tables[] = {
 
 /* The routes of the quickstart directory, in the BlueMind layout. */
 static void
-expect_quickstart_bluemind(const struct scratch *s)
+expect_quickstart_bluemind(const struct scenario *s)
 {
-	extract(s, bluemind_tables);
+	scenario_extract(s, bluemind_tables);
 	/* master domain: every user known */
-	expect(s, "virtual_domains", "example.com", "OK");
-	expect(s, "virtual_domains", "example.net", "OK");
-	expect(s, "virtual_domains", "example.org", "OK");
-	expect(s, "virtual_mailbox", "alice@example.com", "OK");
-	expect(s, "transport", "alice@example.com", LOCAL);
-	expect(s, "virtual_alias", "alice.martin@example.com",
+	scenario_expect(s, "virtual_domains", "example.com", "OK");
+	scenario_expect(s, "virtual_domains", "example.net", "OK");
+	scenario_expect(s, "virtual_domains", "example.org", "OK");
+	scenario_expect(s, "virtual_mailbox", "alice@example.com", "OK");
+	scenario_expect(s, "transport", "alice@example.com", LOCAL);
+	scenario_expect(s, "virtual_alias", "alice.martin@example.com",
 	    "alice@example.com");
-	expect(s, "virtual_alias", "alice@example.net", "alice@example.com");
-	expect(s, "virtual_alias", "@example.net", "@example.com");
+	scenario_expect(s, "virtual_alias", "alice@example.net", "alice@example.com");
+	scenario_expect(s, "virtual_alias", "@example.net", "@example.com");
 	/* not migrated: known, relayed to the legacy server */
-	expect(s, "virtual_mailbox", "bob@example.com", "OK");
-	expect(s, "transport", "bob@example.com", LEGACY);
-	expect(s, "virtual_alias", "robert@example.com", "bob@example.com");
+	scenario_expect(s, "virtual_mailbox", "bob@example.com", "OK");
+	scenario_expect(s, "transport", "bob@example.com", LEGACY);
+	scenario_expect(s, "virtual_alias", "robert@example.com", "bob@example.com");
 	/* nested group */
-	expect(s, "transport", "erin@example.com", LEGACY);
+	scenario_expect(s, "transport", "erin@example.com", LEGACY);
 	/* partly external */
-	expect(s, "transport", "carol@example.com", LOCAL);
-	expect(s, "transport", "sales@example.com", LEGACY);
-	expect(s, "virtual_mailbox", "sales@example.com", "OK");
-	expect(s, "virtual_alias", "sales@example.com", NULL);
+	scenario_expect(s, "transport", "carol@example.com", LOCAL);
+	scenario_expect(s, "transport", "sales@example.com", LEGACY);
+	scenario_expect(s, "virtual_mailbox", "sales@example.com", "OK");
+	scenario_expect(s, "virtual_alias", "sales@example.com", NULL);
 	/* master mode: unknown recipients are not listed: rejected */
-	expect(s, "virtual_mailbox", "nobody@example.com", NULL);
-	expect(s, "virtual_mailbox", "@example.com", NULL);
-	expect(s, "master_relay_transport", "example.com", NULL);
+	scenario_expect(s, "virtual_mailbox", "nobody@example.com", NULL);
+	scenario_expect(s, "virtual_mailbox", "@example.com", NULL);
+	scenario_expect(s, "master_relay_transport", "example.com", NULL);
 	/* routing none */
-	expect(s, "virtual_mailbox", "frank@example.com", NULL);
-	expect(s, "transport", "frank@example.com", NULL);
+	scenario_expect(s, "virtual_mailbox", "frank@example.com", NULL);
+	scenario_expect(s, "transport", "frank@example.com", NULL);
 	/* slave domain: everything accepted, unknown to the relay */
-	expect(s, "virtual_mailbox", "@example.org", "OK");
-	expect(s, "virtual_mailbox", "dave@example.org", NULL);
-	expect(s, "transport", "dave@example.org", LOCAL);
-	expect(s, "master_relay_transport", "example.org", LEGACY);
+	scenario_expect(s, "virtual_mailbox", "@example.org", "OK");
+	scenario_expect(s, "virtual_mailbox", "dave@example.org", NULL);
+	scenario_expect(s, "transport", "dave@example.org", LOCAL);
+	scenario_expect(s, "master_relay_transport", "example.org", LEGACY);
 	/* hostile values refused, the rest of the entry kept */
-	expect(s, "transport", "mallory@example.com", LOCAL);
-	expect(s, "virtual_mailbox", "mallory@elsewhere.test", NULL);
-	expect(s, "virtual_alias", "mallory@elsewhere.test", NULL);
+	scenario_expect(s, "transport", "mallory@example.com", LOCAL);
+	scenario_expect(s, "virtual_mailbox", "mallory@elsewhere.test", NULL);
+	scenario_expect(s, "virtual_alias", "mallory@elsewhere.test", NULL);
 	/* the conflict: alice keeps her address */
-	expect(s, "virtual_alias", "alice@example.com", NULL);
+	scenario_expect(s, "virtual_alias", "alice@example.com", NULL);
 }
 
 START_TEST(quickstart_resync_commits_routes)
 {
-	struct scratch s;
+	struct scenario s;
 	char *out = NULL, *msg = NULL;
 	int rc;
 
-	scratch_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
 	    "/directory.ldif", NULL);
-	rc = run(&out, "resync -c ");
+	rc = scenario_run(&out, "resync -c ");
 	free(out);
 	ck_assert_int_eq(rc, 64);
 	rc = testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(), s.conf);
 	ck_assert_msg(rc == 0, "resync: %s", out);
 	ck_assert_msg(strstr(out, "committed ") != NULL, "%s", out);
 	free(out);
-	ck_assert_int_eq(commits(&s), 1);
+	ck_assert_int_eq(scenario_commits(&s), 1);
 	expect_quickstart_bluemind(&s);
 
 	/* The message: route by route, conflicts, trailers. */
@@ -255,21 +114,21 @@ START_TEST(quickstart_resync_commits_routes)
 	rc = testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(), s.conf);
 	ck_assert_msg(rc == 0 && strstr(out, "no change"), "%s", out);
 	free(out);
-	ck_assert_int_eq(commits(&s), 1);
+	ck_assert_int_eq(scenario_commits(&s), 1);
 	ck_assert_int_eq(testlib_sh(&out, "git --git-dir='%s' fsck --strict",
 	    s.repo), 0);
 	free(out);
-	scratch_free(&s);
+	scenario_free(&s);
 }
 END_TEST
 
 START_TEST(change_is_committed_route_by_route)
 {
-	struct scratch s;
+	struct scenario s;
 	char *out = NULL, *before, *after;
 	int rc;
 
-	scratch_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
 	    "/directory.ldif", NULL);
 	ck_assert_int_eq(testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(),
 	    s.conf), 0);
@@ -281,7 +140,7 @@ START_TEST(change_is_committed_route_by_route)
 	free(out);
 
 	/* A dry run shows the change and commits nothing. */
-	before = head(&s);
+	before = scenario_head(&s);
 	rc = testlib_sh(&out, "'%s' resync --dry-run -c '%s'", testlib_bin(),
 	    s.conf);
 	ck_assert_msg(rc == 0, "%s", out);
@@ -294,14 +153,14 @@ START_TEST(change_is_committed_route_by_route)
 	ck_assert_msg(strstr(out, ".splitsync") == NULL, "state in diff: %s",
 	    out);
 	free(out);
-	after = head(&s);
+	after = scenario_head(&s);
 	ck_assert_str_eq(before, after);
 	free(after);
 
 	rc = testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(), s.conf);
 	ck_assert_msg(rc == 0, "%s", out);
 	free(out);
-	ck_assert_int_eq(commits(&s), 2);
+	ck_assert_int_eq(scenario_commits(&s), 2);
 	rc = testlib_sh(&out, "git --git-dir='%s' log -1 --format=%%B main",
 	    s.repo);
 	ck_assert_msg(strstr(out, "splitsync: 0 added, 2 changed, 0 removed")
@@ -309,11 +168,11 @@ START_TEST(change_is_committed_route_by_route)
 	ck_assert_msg(strstr(out, "~ bob@example.com: external " LEGACY
 	    " -> internal " LOCAL " (uid=bob,") != NULL, "%s", out);
 	free(out);
-	extract(&s, bluemind_tables);
-	expect(&s, "transport", "bob@example.com", LOCAL);
-	expect(&s, "transport", "erin@example.com", LEGACY);
+	scenario_extract(&s, bluemind_tables);
+	scenario_expect(&s, "transport", "bob@example.com", LOCAL);
+	scenario_expect(&s, "transport", "erin@example.com", LEGACY);
 	free(before);
-	scratch_free(&s);
+	scenario_free(&s);
 }
 END_TEST
 
@@ -322,16 +181,16 @@ static void
 expect_refused(const char *mapping, const char *ldif, int status,
     const char *message)
 {
-	struct scratch s;
+	struct scenario s;
 	char *out = NULL, *before, *after;
 	int rc;
 
-	scratch_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
 	    "/directory.ldif", NULL);
 	ck_assert_int_eq(testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(),
 	    s.conf), 0);
 	free(out);
-	before = head(&s);
+	before = scenario_head(&s);
 	rc = testlib_sh(&out, "cp '%s' '%s/mapping.xml' && cp '%s' "
 	    "'%s/directory.ldif'", mapping, s.dir, ldif, s.dir);
 	ck_assert_int_eq(rc, 0);
@@ -341,12 +200,12 @@ expect_refused(const char *mapping, const char *ldif, int status,
 	ck_assert_msg(strstr(out, message) != NULL, "expected \"%s\" in: %s",
 	    message, out);
 	free(out);
-	after = head(&s);
+	after = scenario_head(&s);
 	ck_assert_str_eq(before, after);
-	ck_assert_int_eq(commits(&s), 1);
+	ck_assert_int_eq(scenario_commits(&s), 1);
 	free(before);
 	free(after);
-	scratch_free(&s);
+	scenario_free(&s);
 }
 
 START_TEST(malformed_ldif_keeps_last_commit)
@@ -365,19 +224,19 @@ END_TEST
 
 START_TEST(empty_directory_is_held)
 {
-	struct scratch s;
+	struct scenario s;
 	char *out = NULL, *before, *after;
 	int rc;
 
 	expect_refused(QUICKSTART "/mapping.xml", DATA "/empty.ldif", 75,
 	    "held");
 	/* --force accepts it. */
-	scratch_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
 	    "/directory.ldif", NULL);
 	ck_assert_int_eq(testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(),
 	    s.conf), 0);
 	free(out);
-	before = head(&s);
+	before = scenario_head(&s);
 	ck_assert_int_eq(testlib_sh(&out, "cp '%s' '%s/directory.ldif'",
 	    DATA "/empty.ldif", s.dir), 0);
 	free(out);
@@ -385,19 +244,19 @@ START_TEST(empty_directory_is_held)
 	    s.conf);
 	ck_assert_msg(rc == 0, "%s", out);
 	free(out);
-	after = head(&s);
+	after = scenario_head(&s);
 	ck_assert_str_ne(before, after);
-	extract(&s, bluemind_tables);
-	expect(&s, "transport", "alice@example.com", NULL);
+	scenario_extract(&s, bluemind_tables);
+	scenario_expect(&s, "transport", "alice@example.com", NULL);
 	free(before);
 	free(after);
-	scratch_free(&s);
+	scenario_free(&s);
 }
 END_TEST
 
 /* Every line of every table: "key value", nothing else. */
 static void
-expect_clean_lines(const struct scratch *s, const char *const *tables)
+expect_clean_lines(const struct scenario *s, const char *const *tables)
 {
 	char *out = NULL;
 	int rc;
@@ -416,7 +275,7 @@ expect_clean_lines(const struct scratch *s, const char *const *tables)
 
 START_TEST(hostile_values_never_reach_a_table)
 {
-	struct scratch s;
+	struct scenario s;
 	char *out = NULL, *line;
 	size_t i;
 	int rc;
@@ -433,7 +292,7 @@ START_TEST(hostile_values_never_reach_a_table)
 		"uid=relay,ou=people,dc=example,dc=com:",
 	};
 
-	scratch_new(&s, DATA "/hostile-mapping.xml", DATA "/hostile.ldif",
+	scenario_new(&s, DATA "/hostile-mapping.xml", DATA "/hostile.ldif",
 	    NULL);
 	rc = testlib_sh(&out, "'%s' check -c '%s'", testlib_bin(), s.conf);
 	ck_assert_msg(rc == 65, "check: %d: %s", rc, out);
@@ -444,14 +303,14 @@ START_TEST(hostile_values_never_reach_a_table)
 	rc = testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(), s.conf);
 	ck_assert_msg(rc == 0, "resync: %s", out);
 	free(out);
-	extract(&s, bluemind_tables);
+	scenario_extract(&s, bluemind_tables);
 	expect_clean_lines(&s, bluemind_tables);
 	/* The good values of the same entries are there. */
-	expect(&s, "transport", "good.nl@example.com", LOCAL);
-	expect(&s, "transport", "good.space@example.com", LOCAL);
-	expect(&s, "transport", "good.relay@example.com", LEGACY);
-	expect(&s, "virtual_mailbox", "@example.com", NULL);
-	expect(&s, "transport", "example.com", NULL);
+	scenario_expect(&s, "transport", "good.nl@example.com", LOCAL);
+	scenario_expect(&s, "transport", "good.space@example.com", LOCAL);
+	scenario_expect(&s, "transport", "good.relay@example.com", LEGACY);
+	scenario_expect(&s, "virtual_mailbox", "@example.com", NULL);
+	scenario_expect(&s, "transport", "example.com", NULL);
 	/* No line carries a control character either. */
 	rc = testlib_sh(&out, "cd '%s' && cat virtual_domains virtual_mailbox "
 	    "virtual_alias transport master_relay_transport | LC_ALL=C "
@@ -459,17 +318,17 @@ START_TEST(hostile_values_never_reach_a_table)
 	line = out;
 	ck_assert_msg(rc == 1 || (line && atoi(line) == 0), "%s", out);
 	free(out);
-	scratch_free(&s);
+	scenario_free(&s);
 }
 END_TEST
 
 START_TEST(render_and_gateway_layout)
 {
-	struct scratch s;
+	struct scenario s;
 	char *out = NULL;
 	int rc;
 
-	scratch_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
 	    "/directory.ldif", "layout = gateway\n");
 	rc = testlib_sh(&out, "'%s' render -c '%s' -o '%s'", testlib_bin(),
 	    s.conf, s.tables);
@@ -483,18 +342,18 @@ START_TEST(render_and_gateway_layout)
 	    out);
 	free(out);
 	expect_clean_lines(&s, gateway_tables);
-	expect(&s, "relay_domains", "example.net", "OK");
-	expect(&s, "relay_recipients", "alice@example.com", "OK");
-	expect(&s, "relay_recipients", "alice@example.net", "OK");
-	expect(&s, "relay_recipients", "robert@example.net", "OK");
-	expect(&s, "relay_recipients", "nobody@example.com", NULL);
-	expect(&s, "relay_recipients", "@example.org", "OK");
-	expect(&s, "transport", "robert@example.net", LEGACY);
-	expect(&s, "transport", "sales@example.com", LEGACY);
-	expect(&s, "transport", "carol@example.com", LOCAL);
-	expect(&s, "transport", "example.org", LEGACY);
-	expect(&s, "transport", "dave@example.org", LOCAL);
-	scratch_free(&s);
+	scenario_expect(&s, "relay_domains", "example.net", "OK");
+	scenario_expect(&s, "relay_recipients", "alice@example.com", "OK");
+	scenario_expect(&s, "relay_recipients", "alice@example.net", "OK");
+	scenario_expect(&s, "relay_recipients", "robert@example.net", "OK");
+	scenario_expect(&s, "relay_recipients", "nobody@example.com", NULL);
+	scenario_expect(&s, "relay_recipients", "@example.org", "OK");
+	scenario_expect(&s, "transport", "robert@example.net", LEGACY);
+	scenario_expect(&s, "transport", "sales@example.com", LEGACY);
+	scenario_expect(&s, "transport", "carol@example.com", LOCAL);
+	scenario_expect(&s, "transport", "example.org", LEGACY);
+	scenario_expect(&s, "transport", "dave@example.org", LOCAL);
+	scenario_free(&s);
 }
 END_TEST
 
@@ -503,28 +362,14 @@ END_TEST
 static struct slapd sd;
 static char ldap_ldif[512];
 
-/* The quickstart directory without the entries base.ldif has. */
-static void
-make_ldap_ldif(void)
-{
-	char *out = NULL;
-	int rc;
-
-	snprintf(ldap_ldif, sizeof ldap_ldif, "%s/quickstart.ldif", sd.dir);
-	rc = testlib_sh(&out, "awk -v RS= -v ORS='\\n\\n' '!/(^|\\n)dn: "
-	    "(dc=example|ou=people,dc=example|ou=groups,dc=example),dc=com"
-	    "(\\n|$)/' '%s' > '%s'", QUICKSTART "/directory.ldif", ldap_ldif);
-	ck_assert_msg(rc == 0, "%s", out);
-	free(out);
-}
-
 static void
 slapd_setup(void)
 {
 	memset(&sd, 0, sizeof sd);
 	ck_assert_msg(slapd_start(&sd, NULL) == 0, "slapd: %s", sd.output);
 	ck_assert_msg(slapd_load(&sd, SLAPD_BASE_LDIF) == 0, "%s", sd.output);
-	make_ldap_ldif();
+	snprintf(ldap_ldif, sizeof ldap_ldif, "%s/quickstart.ldif", sd.dir);
+	scenario_without_base(QUICKSTART "/directory.ldif", ldap_ldif);
 	ck_assert_msg(slapd_load(&sd, ldap_ldif) == 0, "%s", sd.output);
 }
 
@@ -536,20 +381,20 @@ slapd_teardown(void)
 
 /* ldap_scratch - scratch area whose config reads sd over uri */
 static void
-ldap_scratch(struct scratch *s, const char *uri, const char *bind)
+ldap_scratch(struct scenario *s, const char *uri, const char *bind)
 {
 	char *extra;
 
 	ck_assert_int_ne(asprintf(&extra, "source = ldap\nldap_uri = %s\n"
 	    "ldap_base = %s\nldap_network_timeout = 2\nldap_timeout = 10\n%s",
 	    uri, sd.base, bind), -1);
-	scratch_new(s, QUICKSTART "/mapping.xml", NULL, extra);
+	scenario_new(s, QUICKSTART "/mapping.xml", NULL, extra);
 	free(extra);
 }
 
 START_TEST(ldap_resync_master_slave_groups_partial)
 {
-	struct scratch s;
+	struct scenario s;
 	char *out = NULL;
 	int rc;
 
@@ -563,18 +408,18 @@ START_TEST(ldap_resync_master_slave_groups_partial)
 	ck_assert_msg(strstr(out, "Splitsync-Source: ldapi://") != NULL, "%s",
 	    out);
 	free(out);
-	scratch_free(&s);
+	scenario_free(&s);
 }
 END_TEST
 
 START_TEST(ldap_same_tables_as_ldif)
 {
-	struct scratch a, b;
+	struct scenario a, b;
 	char *out = NULL;
 	int rc;
 
 	ldap_scratch(&a, sd.ldapi_uri, "ldap_sasl_mech = EXTERNAL\n");
-	scratch_new(&b, QUICKSTART "/mapping.xml", QUICKSTART
+	scenario_new(&b, QUICKSTART "/mapping.xml", QUICKSTART
 	    "/directory.ldif", NULL);
 	ck_assert_int_eq(testlib_sh(&out, "'%s' render -c '%s' -o '%s' && "
 	    "'%s' render -c '%s' -o '%s'", testlib_bin(), a.conf, a.tables,
@@ -583,14 +428,14 @@ START_TEST(ldap_same_tables_as_ldif)
 	rc = testlib_sh(&out, "diff -r '%s' '%s'", a.tables, b.tables);
 	ck_assert_msg(rc == 0, "LDAP and LDIF disagree:\n%s", out);
 	free(out);
-	scratch_free(&a);
-	scratch_free(&b);
+	scenario_free(&a);
+	scenario_free(&b);
 }
 END_TEST
 
 START_TEST(ldap_password_bind_and_failures)
 {
-	struct scratch s;
+	struct scenario s;
 	char *out = NULL, *bind, *before;
 	int rc;
 
@@ -606,7 +451,7 @@ START_TEST(ldap_password_bind_and_failures)
 	ck_assert_msg(rc == 0, "resync: %s", out);
 	ck_assert_msg(strstr(out, sd.root_pw) == NULL, "password logged");
 	free(out);
-	before = head(&s);
+	before = scenario_head(&s);
 
 	/* Readable by others: refused before any connection. */
 	ck_assert_int_eq(testlib_sh(&out, "chmod 644 '%s/password'", s.dir), 0);
@@ -623,17 +468,17 @@ START_TEST(ldap_password_bind_and_failures)
 	ck_assert_msg(rc == 77, "wrong password: %d %s", rc, out);
 	ck_assert_msg(strstr(out, "wrong-password") == NULL, "password logged");
 	free(out);
-	out = head(&s);
+	out = scenario_head(&s);
 	ck_assert_str_eq(before, out);
 	free(out);
 	free(before);
-	scratch_free(&s);
+	scenario_free(&s);
 }
 END_TEST
 
 START_TEST(ldap_unreachable_keeps_last_commit)
 {
-	struct scratch s;
+	struct scenario s;
 	char *out = NULL, *before, *after;
 	int rc;
 
@@ -641,18 +486,18 @@ START_TEST(ldap_unreachable_keeps_last_commit)
 	ck_assert_int_eq(testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(),
 	    s.conf), 0);
 	free(out);
-	before = head(&s);
+	before = scenario_head(&s);
 	ck_assert_int_eq(slapd_stop(&sd), 0);
 	rc = testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(), s.conf);
 	ck_assert_msg(rc == 69, "unreachable: %d %s", rc, out);
 	ck_assert_msg(strstr(out, "cannot connect") != NULL ||
 	    strstr(out, "unavailable") != NULL, "%s", out);
 	free(out);
-	after = head(&s);
+	after = scenario_head(&s);
 	ck_assert_str_eq(before, after);
 	free(before);
 	free(after);
-	scratch_free(&s);
+	scenario_free(&s);
 }
 END_TEST
 

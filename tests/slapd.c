@@ -254,6 +254,29 @@ slapd_stop(struct slapd *s)
 	return 0;
 }
 
+/* slapd_restart - start again on the database left in DIR */
+int
+slapd_restart(struct slapd *s)
+{
+	char *args;
+	int rc;
+
+	if (s->dir == NULL || s->running) {
+		set_output(s, "slapd: nothing stopped to restart");
+		return -1;
+	}
+	if (asprintf(&args, "--owner %ld --keep-db", (long)getpid()) < 0) {
+		set_output(s, "slapd: out of memory");
+		return -1;
+	}
+	rc = ctl(s, "start", args);
+	free(args);
+	if (rc < 0)
+		return -1;
+	s->running = 1;
+	return read_env(s);
+}
+
 /* slapd_cleanup - stop if running, remove the directory, free, zero */
 void
 slapd_cleanup(struct slapd *s)

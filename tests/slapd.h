@@ -64,6 +64,9 @@ int slapd_load(struct slapd *s, const char *ldif_path);
 int slapd_modify(struct slapd *s, const char *ldif_text);
 /* slapd_stop - stop the server, keep the directory (its log stays) */
 int slapd_stop(struct slapd *s);
+/* slapd_restart - start a stopped server again on its database (same
+ * ldapi URI; the TCP ports and their URIs change) */
+int slapd_restart(struct slapd *s);
 /* slapd_cleanup - stop if running, remove the directory, free, zero */
 void slapd_cleanup(struct slapd *s);
 

@@ -1,0 +1,779 @@
+/*
+ * daemon - splitsync run: the background sync service
+ *
+ * DESCRIPTION
+ *	One thread, one poll() loop over a signalfd and the syncrepl
+ *	socket; every wait is bounded by the nearest deadline (debounce,
+ *	next poll, next reconnect).
+ *
+ *	cur is the directory as last known in full. In persist mode a
+ *	refresh is staged: entries sent or presented go to a new mirror,
+ *	deletes are listed, and only when the server says the refresh is
+ *	done does the stage replace (present phase) or update (delete
+ *	phase) cur, and its cookie become the current one. A refresh that
+ *	fails midway is thrown away whole. Changes of the persist phase
+ *	are applied to cur as they come, each one complete.
+ *
+ *	A commit carries cur's shards and the cookie that matches them,
+ *	so the branch head is always a consistent point to resume from;
+ *	a change that was applied but not committed when the process died
+ *	is simply sent again by the server.
+ *
+ * DIAGNOSTICS
+ *	Log lines "daemon: object: what happened: why". Bad credentials
+ *	and a configuration that cannot be loaded at start end the
+ *	service; a server that is down is retried with exponential
+ *	backoff and jitter.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "daemon.h"
+#include "diag.h"
+#include "errors.h"
+#include "git_sink.h"
+#include "mapping.h"
+#include "mirror.h"
+#include "publish.h"
+#include "routes.h"
+#include "source.h"
+#include "syncrepl.h"
+
+struct daemon {
+	const struct log *log;
+	const char *config_path;
+	const char *repo;
+	struct config *cfg;
+	struct mapping *map;
+	struct git_sink *sink;
+	struct routes prev;             /* the head's route listing */
+	struct mirror *cur;
+	char *cookie;                   /* matches cur; NULL: none */
+	size_t cookie_len;
+	int persist;                    /* feed = persist */
+	/* the refresh being staged (persist) */
+	int refreshing;
+	int lost;                       /* presented, but unknown here */
+	struct mirror *stage;
+	char **removed;
+	size_t nremoved, capremoved;
+	char *pending_cookie;
+	size_t pending_len;
+	/* the connection */
+	struct source src;
+	int connected;
+	struct syncrepl *sync;
+	int failures;                   /* in a row, for the backoff */
+	int64_t reconnect_at;           /* ms, monotonic */
+	int64_t next_poll;
+	int full_requested;             /* SIGUSR1: reload without cookie */
+	/* what waits to be committed */
+	int dirty;
+	int published;                  /* cur was rendered at least once */
+	int64_t dirty_since;
+	int64_t retry_publish_at;
+	uint64_t rng;
+	int sigfd;
+	int stop;
+};
+
+/* now_ms - monotonic clock in milliseconds */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* jitter - a factor in [0.75, 1.25) from the daemon's own generator */
+static double
+jitter(struct daemon *d)
+{
+	d->rng ^= d->rng << 13;
+	d->rng ^= d->rng >> 7;
+	d->rng ^= d->rng << 17;
+	return 0.75 + (double)(d->rng % 1000) / 2000.0;
+}
+
+/* schedule_reconnect - exponential backoff with jitter, bounded */
+static void
+schedule_reconnect(struct daemon *d)
+{
+	double delay = d->cfg->reconnect_min;
+	int i;
+
+	for (i = 0; i < d->failures && delay < d->cfg->reconnect_max; i++)
+		delay *= 2;
+	if (delay > d->cfg->reconnect_max)
+		delay = d->cfg->reconnect_max;
+	delay *= jitter(d);
+	d->failures++;
+	d->reconnect_at = now_ms() + (int64_t)(delay * 1000);
+	log_msg(d->log, LOG_LEVEL_WARNING, "daemon: source: retrying in "
+	    "%.1f s", delay);
+}
+
+/* mark_dirty - something to commit once the debounce window closes */
+static void
+mark_dirty(struct daemon *d)
+{
+	if (!d->dirty)
+		d->dirty_since = now_ms();
+	d->dirty = 1;
+}
+
+/* set_bytes - replace *dst with a copy of len bytes (NUL added) */
+static int
+set_bytes(char **dst, size_t *dlen, const char *src, size_t len)
+{
+	char *c = NULL;
+
+	if (src) {
+		c = malloc(len + 1);
+		if (c == NULL)
+			return ERR_NOMEM;
+		memcpy(c, src, len);
+		c[len] = '\0';
+	}
+	free(*dst);
+	*dst = c;
+	*dlen = src ? len : 0;
+	return 0;
+}
+
+/* stage_clear - forget a refresh in progress */
+static void
+stage_clear(struct daemon *d)
+{
+	size_t i;
+
+	mirror_free(d->stage);
+	d->stage = NULL;
+	for (i = 0; i < d->nremoved; i++)
+		free(d->removed[i]);
+	d->nremoved = 0;
+	free(d->pending_cookie);
+	d->pending_cookie = NULL;
+	d->pending_len = 0;
+	d->refreshing = 0;
+	d->lost = 0;
+}
+
+/* --- syncrepl callbacks ------------------------------------------- */
+
+/* on_refresh_begin - start staging */
+static int
+on_refresh_begin(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	stage_clear(d);
+	d->refreshing = 1;
+	log_msg(d->log, LOG_LEVEL_INFO, "daemon: syncrepl: refresh started");
+	return mirror_new(&d->stage);
+}
+
+/* on_entry - an entry added or modified (the whole entry) */
+static int
+on_entry(void *ctx, const char *id, const struct entry *e)
+{
+	struct daemon *d = ctx;
+	int rc;
+
+	if (d->refreshing)
+		return mirror_put(d->stage, id, e) < 0 ? ERR_NOMEM : 0;
+	if (mapping_classify(d->map, e))
+		rc = mirror_put(d->cur, id, e);
+	else
+		rc = mirror_remove(d->cur, id);
+	if (rc < 0)
+		return rc;
+	if (rc > 0)
+		mark_dirty(d);
+	return 0;
+}
+
+/* on_present - unchanged since the cookie: keep what we have */
+static int
+on_present(void *ctx, const char *id)
+{
+	struct daemon *d = ctx;
+	const struct entry *e;
+
+	if (!d->refreshing)
+		return 0;
+	e = mirror_get(d->cur, id);
+	if (e == NULL) {
+		/* The server thinks we hold it; we do not. */
+		d->lost = 1;
+		return 0;
+	}
+	return mirror_put(d->stage, id, e) < 0 ? ERR_NOMEM : 0;
+}
+
+/* on_remove - deleted, or out of the search scope or filter */
+static int
+on_remove(void *ctx, const char *id)
+{
+	struct daemon *d = ctx;
+	char *copy;
+
+	if (!d->refreshing) {
+		if (mirror_remove(d->cur, id) > 0)
+			mark_dirty(d);
+		return 0;
+	}
+	mirror_remove(d->stage, id);
+	if (d->nremoved == d->capremoved) {
+		size_t cap = d->capremoved ? d->capremoved * 2 : 64;
+		char **p = realloc(d->removed, cap * sizeof *p);
+
+		if (p == NULL)
+			return ERR_NOMEM;
+		d->removed = p;
+		d->capremoved = cap;
+	}
+	copy = strdup(id);
+	if (copy == NULL)
+		return ERR_NOMEM;
+	d->removed[d->nremoved++] = copy;
+	return 0;
+}
+
+struct apply_ctx {
+	struct mirror *dst;
+	int rc;
+};
+
+/* apply_one - copy one staged entry onto cur */
+static int
+apply_one(const char *id, const struct entry *e, void *ctx)
+{
+	struct apply_ctx *a = ctx;
+	int rc = mirror_put(a->dst, id, e);
+
+	return rc < 0 ? rc : 0;
+}
+
+/* on_refresh_done - the stage becomes the directory */
+static int
+on_refresh_done(void *ctx, int sweep)
+{
+	struct daemon *d = ctx;
+	struct apply_ctx a;
+	size_t i;
+	int rc;
+
+	if (d->lost) {
+		/* Our copy and the cookie disagree: start again from
+		 * nothing rather than guess. */
+		log_msg(d->log, LOG_LEVEL_WARNING, "daemon: syncrepl: the "
+		    "server presented entries this copy does not hold; "
+		    "reloading in full");
+		stage_clear(d);
+		d->full_requested = 1;
+		return 0;
+	}
+	if (sweep) {
+		mirror_free(d->cur);
+		d->cur = d->stage;
+		d->stage = NULL;
+	} else {
+		a.dst = d->cur;
+		a.rc = 0;
+		rc = mirror_each_id(d->stage, apply_one, &a);
+		if (rc < 0)
+			return rc;
+		for (i = 0; i < d->nremoved; i++)
+			mirror_remove(d->cur, d->removed[i]);
+	}
+	if (d->pending_cookie) {
+		free(d->cookie);
+		d->cookie = d->pending_cookie;
+		d->cookie_len = d->pending_len;
+		d->pending_cookie = NULL;
+	}
+	stage_clear(d);
+	log_msg(d->log, LOG_LEVEL_INFO, "daemon: syncrepl: refresh done: %zu "
+	    "entries", mirror_count(d->cur));
+	mark_dirty(d);
+	return 0;
+}
+
+/* on_cookie - the cookie covering what was delivered so far */
+static int
+on_cookie(void *ctx, const char *cookie, size_t len)
+{
+	struct daemon *d = ctx;
+
+	if (d->refreshing)
+		return set_bytes(&d->pending_cookie, &d->pending_len, cookie,
+		    len);
+	return set_bytes(&d->cookie, &d->cookie_len, cookie, len);
+}
+
+static const struct syncrepl_handler handler = {
+	on_refresh_begin, on_entry, on_present, on_remove, on_refresh_done,
+	on_cookie
+};
+
+/* --- the feed ----------------------------------------------------- */
+
+/* disconnect - drop the connection and whatever was half received */
+static void
+disconnect(struct daemon *d)
+{
+	if (d->sync)
+		syncrepl_stop(d->sync);
+	d->sync = NULL;
+	source_close(&d->src);
+	d->connected = 0;
+	stage_clear(d);
+}
+
+struct poll_ctx {
+	const struct mapping *map;
+	const struct mirror *cur;
+	struct mirror *stage;
+	int differs;            /* some entry is new or changed */
+};
+
+/* poll_one - one entry of a full poll */
+static int
+poll_one(const struct entry *e, void *ctx)
+{
+	struct poll_ctx *p = ctx;
+	char *id = NULL;
+	int rc;
+
+	if (!mapping_classify(p->map, e))
+		return 0;
+	rc = mirror_entry_id(e, &id);
+	if (rc == 0 && !p->differs) {
+		const struct entry *old = mirror_get(p->cur, id);
+
+		p->differs = old == NULL || !entry_equal(old, e);
+	}
+	rc = rc ? rc : mirror_put(p->stage, id, e);
+	free(id);
+	return rc < 0 ? rc : 0;
+}
+
+/* full_poll - read everything; swap it in only when complete */
+static int
+full_poll(struct daemon *d)
+{
+	struct poll_ctx p = { d->map, d->cur, NULL, 0 };
+	struct diag diag;
+	int rc;
+
+	diag_init(&diag, d->log);
+	rc = mirror_new(&p.stage);
+	rc = rc ? rc : source_each(&d->src, mapping_filter(d->map),
+	    mapping_attributes(d->map), poll_one, &p, &diag);
+	/* Nothing new and nothing gone: no need to render again. */
+	if (rc == 0 && (p.differs || mirror_count(p.stage) !=
+	    mirror_count(d->cur) || !d->published)) {
+		mirror_free(d->cur);
+		d->cur = p.stage;
+		p.stage = NULL;
+		mark_dirty(d);
+	}
+	mirror_free(p.stage);
+	diag_free(&diag);
+	d->next_poll = now_ms() + (int64_t)d->cfg->poll_interval * 1000;
+	return rc;
+}
+
+/* connect_feed - open the source and start the feed */
+static int
+connect_feed(struct daemon *d)
+{
+	struct diag diag;
+	int rc;
+
+	diag_init(&diag, d->log);
+	rc = source_open(&d->src, d->cfg, &diag);
+	if (rc == 0 && d->persist) {
+		if (d->full_requested) {
+			free(d->cookie);
+			d->cookie = NULL;
+			d->cookie_len = 0;
+			d->full_requested = 0;
+		}
+		rc = syncrepl_start(d->src.ldap, mapping_filter(d->map),
+		    mapping_attributes(d->map), d->cookie, d->cookie_len, 1,
+		    &handler, d, &d->sync, &diag);
+	}
+	if (rc == 0) {
+		d->connected = 1;
+		if (!d->persist)
+			rc = full_poll(d);
+	}
+	diag_free(&diag);
+	if (rc == 0) {
+		d->failures = 0;
+		return 0;
+	}
+	disconnect(d);
+	if (rc == ERR_AUTH || rc == ERR_CONFIG || rc == ERR_NOMEM)
+		return rc;
+	schedule_reconnect(d);
+	return 0;
+}
+
+/* --- committing --------------------------------------------------- */
+
+/* reload_routes - the head's listing after a commit or a move */
+static int
+reload_routes(struct daemon *d, struct diag *diag)
+{
+	routes_clear(&d->prev);
+	return publish_read_routes(d->sink, &d->prev, diag);
+}
+
+/* publish - commit cur when the tables changed */
+static int
+publish(struct daemon *d)
+{
+	struct publish_request req;
+	struct publish_result res;
+	struct model *model = NULL;
+	struct diag problems, diag;
+	struct buf name = BUF_INIT;
+	int rc, attempt;
+
+	diag_init(&problems, NULL);
+	diag_init(&diag, d->log);
+	memset(&req, 0, sizeof req);
+	if (d->connected)
+		rc = source_name(&d->src, &name);
+	else
+		rc = buf_puts(&name, "(disconnected)");
+	req.source = name.data;
+	if (d->persist) {
+		req.cookie = d->cookie;
+		req.cookie_len = d->cookie_len;
+		req.state = d->cur;
+	}
+	for (attempt = 0; rc == 0 && attempt < 2; attempt++) {
+		model_free(model);
+		model = NULL;
+		diag_free(&problems);
+		rc = publish_model(d->cfg, d->map, d->cur, publish_previous_owner,
+		    &d->prev, &model, &problems);
+		rc = rc ? rc : publish_commit(d->cfg, d->sink, model, &d->prev,
+		    &req, &problems, stdout, &res, &diag);
+		if (rc != ERR_MOVED)
+			break;
+		/* Another agent moved the branch: start from its head. */
+		rc = git_sink_refresh(d->sink, &diag);
+		rc = rc ? rc : reload_routes(d, &diag);
+		rc = rc ? rc : ERR_MOVED;
+	}
+	if (rc == 0 && res.committed) {
+		log_msg(d->log, LOG_LEVEL_NOTICE, "daemon: %s: committed %s: "
+		    "%zu route changes", d->cfg->branch, res.oid, res.changes);
+		rc = reload_routes(d, &diag);
+	}
+	if (problems.nrejected || problems.nconflicts)
+		log_msg(d->log, LOG_LEVEL_WARNING, "daemon: directory: %zu "
+		    "rejected values, %zu conflicts (splitsync check lists "
+		    "them)", problems.nrejected, problems.nconflicts);
+	if (rc == 0 || rc == ERR_HELD) {
+		/* Held: it stays held until the directory changes again. */
+		d->dirty = 0;
+		d->published = 1;
+		rc = 0;
+	} else if (rc == ERR_IO || rc == ERR_MOVED || rc == ERR_DATA) {
+		log_msg(d->log, LOG_LEVEL_ERROR, "daemon: %s: commit failed: "
+		    "%s; retrying", d->cfg->branch, err_str(rc));
+		d->retry_publish_at = now_ms() + 5000;
+		rc = 0;
+	}
+	model_free(model);
+	buf_free(&name);
+	diag_free(&problems);
+	diag_free(&diag);
+	return rc;
+}
+
+/* --- configuration ------------------------------------------------ */
+
+/* load - configuration, mapping and repository; all or nothing */
+static int
+load(struct daemon *d, struct config **cfg, struct mapping **map,
+    struct git_sink **sink)
+{
+	struct diag diag;
+	int rc;
+
+	*cfg = NULL;
+	*map = NULL;
+	*sink = NULL;
+	diag_init(&diag, d->log);
+	rc = config_load(d->config_path, cfg, &diag);
+	if (rc == 0 && d->repo)
+		rc = config_set_repository(*cfg, d->repo);
+	rc = rc ? rc : mapping_load((*cfg)->mapping, map, &diag);
+	rc = rc ? rc : git_sink_open((*cfg)->repository, (*cfg)->bare,
+	    (*cfg)->branch, sink, &diag);
+	if (rc < 0) {
+		config_free(*cfg);
+		mapping_free(*map);
+		*cfg = NULL;
+		*map = NULL;
+	}
+	diag_free(&diag);
+	return rc;
+}
+
+/* reload - SIGHUP: swap in a new configuration, or keep the old */
+static void
+reload(struct daemon *d)
+{
+	struct config *cfg;
+	struct mapping *map;
+	struct git_sink *sink;
+	struct diag diag;
+	int rc;
+
+	rc = load(d, &cfg, &map, &sink);
+	if (rc < 0) {
+		log_msg(d->log, LOG_LEVEL_ERROR, "daemon: %s: reload refused "
+		    "(%s); the running configuration is kept", d->config_path,
+		    err_str(rc));
+		return;
+	}
+	disconnect(d);
+	git_sink_close(d->sink);
+	mapping_free(d->map);
+	config_free(d->cfg);
+	d->cfg = cfg;
+	d->map = map;
+	d->sink = sink;
+	d->persist = strcmp(cfg->feed, "persist") == 0;
+	/* The filter or the attributes may differ: reload in full. */
+	d->full_requested = 1;
+	d->reconnect_at = 0;
+	d->failures = 0;
+	diag_init(&diag, d->log);
+	if (reload_routes(d, &diag) < 0)
+		log_msg(d->log, LOG_LEVEL_WARNING, "daemon: %s: cannot read "
+		    "the route listing", d->cfg->branch);
+	diag_free(&diag);
+	log_msg(d->log, LOG_LEVEL_NOTICE, "daemon: %s: configuration "
+	    "reloaded", d->config_path);
+	mark_dirty(d);
+}
+
+/* --- the loop ----------------------------------------------------- */
+
+/* open_signals - the signals we handle, through a signalfd */
+static int
+open_signals(struct daemon *d)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return ERR_IO;
+	d->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return d->sigfd < 0 ? ERR_IO : 0;
+}
+
+/* read_signals - act on every signal received */
+static void
+read_signals(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_msg(d->log, LOG_LEVEL_NOTICE, "daemon: signal %u: "
+			    "stopping", si.ssi_signo);
+			d->stop = 1;
+			break;
+		case SIGHUP:
+			reload(d);
+			break;
+		case SIGUSR1:
+			log_msg(d->log, LOG_LEVEL_NOTICE, "daemon: SIGUSR1: full "
+			    "resync");
+			d->full_requested = 1;
+			disconnect(d);
+			d->reconnect_at = 0;
+			break;
+		}
+	}
+}
+
+/* timeout - milliseconds until the nearest deadline (-1: none) */
+static int
+timeout(const struct daemon *d)
+{
+	int64_t now = now_ms(), next = INT64_MAX;
+
+	if (!d->connected)
+		next = d->reconnect_at;
+	else if (!d->persist)
+		next = d->next_poll;
+	if (d->dirty && !d->refreshing) {
+		int64_t due = d->dirty_since + d->cfg->debounce;
+
+		if (due < d->retry_publish_at)
+			due = d->retry_publish_at;
+		if (due < next)
+			next = due;
+	}
+	if (next == INT64_MAX)
+		return -1;
+	if (next <= now)
+		return 0;
+	return next - now > 60000 ? 60000 : (int)(next - now);
+}
+
+/* step - one turn of the loop; a negative return ends the service */
+static int
+step(struct daemon *d)
+{
+	struct pollfd fds[2];
+	struct diag diag;
+	int64_t now = now_ms();
+	int nfds = 1, rc = 0;
+
+	if (!d->connected && now >= d->reconnect_at) {
+		rc = connect_feed(d);
+		if (rc < 0)
+			return rc;
+	}
+	if (d->connected && !d->persist && now >= d->next_poll) {
+		rc = full_poll(d);
+		if (rc == ERR_AUTH || rc == ERR_NOMEM)
+			return rc;
+		if (rc < 0) {
+			disconnect(d);
+			schedule_reconnect(d);
+		}
+	}
+	now = now_ms();
+	if (d->dirty && !d->refreshing && now >= d->dirty_since +
+	    d->cfg->debounce && now >= d->retry_publish_at) {
+		rc = publish(d);
+		if (rc < 0)
+			return rc;
+	}
+	fds[0].fd = d->sigfd;
+	fds[0].events = POLLIN;
+	if (d->sync) {
+		fds[1].fd = syncrepl_fd(d->sync);
+		fds[1].events = POLLIN;
+		nfds = 2;
+	}
+	fds[1].revents = 0;
+	if (poll(fds, (nfds_t)nfds, d->sync && syncrepl_pending(d->sync) ? 0 :
+	    timeout(d)) < 0 && errno != EINTR)
+		return ERR_IO;
+	if (fds[0].revents)
+		read_signals(d);
+	if (d->sync && !d->stop && (fds[1].revents ||
+	    syncrepl_pending(d->sync))) {
+		diag_init(&diag, d->log);
+		rc = syncrepl_process(d->sync, &diag);
+		diag_free(&diag);
+		if (rc == ERR_NOMEM || rc == ERR_CONFIG)
+			return rc;
+		if (rc < 0 || rc == 1) {
+			log_msg(d->log, LOG_LEVEL_WARNING, "daemon: syncrepl: "
+			    "feed ended: %s", rc < 0 ? err_str(rc) : "done");
+			disconnect(d);
+			schedule_reconnect(d);
+		} else if (d->full_requested && !d->refreshing) {
+			disconnect(d);
+			d->reconnect_at = 0;
+		}
+	}
+	return 0;
+}
+
+/* daemon_run - the service */
+int
+daemon_run(const char *config_path, const char *repo, const struct log *log)
+{
+	struct daemon d;
+	struct diag diag;
+	int rc;
+
+	memset(&d, 0, sizeof d);
+	d.log = log;
+	d.config_path = config_path;
+	d.repo = repo;
+	d.sigfd = -1;
+	d.rng = (uint64_t)now_ms() * 2654435761u ^ (uint64_t)getpid();
+	if (d.rng == 0)
+		d.rng = 1;
+	diag_init(&diag, log);
+	rc = load(&d, &d.cfg, &d.map, &d.sink);
+	if (rc < 0)
+		goto cleanup;
+	d.persist = strcmp(d.cfg->feed, "persist") == 0;
+	rc = mirror_new(&d.cur);
+	rc = rc ? rc : reload_routes(&d, &diag);
+	if (rc == 0 && d.persist)
+		rc = publish_load_state(d.sink, d.cur, &d.cookie, &d.cookie_len,
+		    &diag);
+	if (rc == ERR_DATA) {
+		/* A damaged state is not fatal: reload in full. */
+		log_msg(log, LOG_LEVEL_WARNING, "daemon: %s: committed state "
+		    "unusable; reloading in full", d.cfg->branch);
+		mirror_free(d.cur);
+		d.cur = NULL;
+		free(d.cookie);
+		d.cookie = NULL;
+		rc = mirror_new(&d.cur);
+	}
+	rc = rc ? rc : open_signals(&d);
+	if (rc < 0)
+		goto cleanup;
+	log_msg(log, LOG_LEVEL_NOTICE, "daemon: started: feed %s, branch %s, "
+	    "%s", d.cfg->feed, d.cfg->branch, d.cookie ? "resuming from the "
+	    "committed cookie" : "full load");
+	while (!d.stop && rc == 0)
+		rc = step(&d);
+	if (rc == 0 && d.dirty && !d.refreshing)
+		rc = publish(&d);
+cleanup:
+	if (rc < 0)
+		log_msg(log, LOG_LEVEL_ERROR, "daemon: stopped: %s",
+		    err_str(rc));
+	disconnect(&d);
+	stage_clear(&d);
+	free(d.removed);
+	free(d.cookie);
+	mirror_free(d.cur);
+	routes_clear(&d.prev);
+	git_sink_close(d.sink);
+	mapping_free(d.map);
+	config_free(d.cfg);
+	if (d.sigfd >= 0)
+		close(d.sigfd);
+	diag_free(&diag);
+	return rc;
+}

@@ -1,0 +1,591 @@
+/*
+ * check_run - splitsync run, the service, against a real slapd with
+ * syncprov: each kind of directory change reaches the branch, restarts
+ * and outages lose nothing, and after a storm of random changes the
+ * branch holds exactly what a fresh resync of the final directory
+ * renders. Every scenario runs twice: feed = persist (syncrepl) and
+ * feed = poll.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "scenario.h"
+#include "slapd.h"
+
+#define QUICKSTART "examples/quickstart"
+#define LOCAL "lmtp:core.example.com:2400"
+#define LEGACY "smtp:[legacy.example.com]:25"
+#define PEOPLE "ou=people,dc=example,dc=com"
+#define WAIT_MS 30000           /* bound on every "reaches the branch" */
+
+static struct slapd sd;
+static char quickstart_ldif[512];
+
+static const char *const tables[] = {
+	"virtual_domains", "virtual_mailbox", "virtual_alias", "transport",
+	"master_relay_transport", NULL
+};
+
+/* sleep_ms - nap */
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* now_ms - monotonic milliseconds */
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void
+setup(void)
+{
+	memset(&sd, 0, sizeof sd);
+	ck_assert_msg(slapd_start(&sd, NULL) == 0, "slapd: %s", sd.output);
+	ck_assert_msg(slapd_load(&sd, SLAPD_BASE_LDIF) == 0, "%s", sd.output);
+	snprintf(quickstart_ldif, sizeof quickstart_ldif, "%s/quickstart.ldif",
+	    sd.dir);
+	scenario_without_base(QUICKSTART "/directory.ldif", quickstart_ldif);
+	ck_assert_msg(slapd_load(&sd, quickstart_ldif) == 0, "%s", sd.output);
+}
+
+static void
+teardown(void)
+{
+	slapd_cleanup(&sd);
+}
+
+/* The agent under test, and where its log goes. */
+struct agent {
+	pid_t pid;
+	char *log;
+};
+
+/* config - a scenario reading sd over ldapi with the given feed */
+static void
+config(struct scenario *s, const char *feed, int debounce_ms)
+{
+	char *extra;
+
+	ck_assert_int_ne(asprintf(&extra, "source = ldap\nldap_uri = %s\n"
+	    "ldap_base = %s\nldap_sasl_mech = EXTERNAL\n"
+	    "ldap_network_timeout = 2\nldap_timeout = 20\nfeed = %s\n"
+	    "poll_interval = 1\ndebounce = %d\nreconnect_min = 1\n"
+	    "reconnect_max = 2\n", sd.ldapi_uri, sd.base, feed, debounce_ms),
+	    -1);
+	scenario_new(s, QUICKSTART "/mapping.xml", NULL, extra);
+	free(extra);
+}
+
+/* set_debounce - rewrite the debounce line of the configuration */
+static void
+set_debounce(struct scenario *s, int debounce_ms)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(testlib_sh(&out, "sed -i 's/^debounce = .*/debounce "
+	    "= %d/' '%s'", debounce_ms, s->conf), 0);
+	free(out);
+}
+
+/* agent_start - splitsync run in the background */
+static void
+agent_start(struct agent *a, const struct scenario *s)
+{
+	char *out = NULL;
+
+	if (a->log == NULL)
+		ck_assert_int_ne(asprintf(&a->log, "%s/agent.log", s->dir), -1);
+	ck_assert_int_eq(testlib_sh(&out, "'%s' -v run -c '%s' >> '%s' 2>&1 & "
+	    "echo $!", testlib_bin(), s->conf, a->log), 0);
+	a->pid = (pid_t)atol(out);
+	free(out);
+	ck_assert_int_gt(a->pid, 0);
+}
+
+/* agent_log - the agent's log, for failure messages (free()) */
+static char *
+agent_log(const struct agent *a)
+{
+	char *text = testlib_read(a->log, NULL);
+
+	return text ? text : strdup("(no log)");
+}
+
+/* agent_stop - SIGTERM, and it must exit 0 in time */
+static void
+agent_stop(struct agent *a)
+{
+	int status = 0, i;
+	char *log;
+
+	if (a->pid <= 0)
+		return;
+	kill(a->pid, SIGTERM);
+	for (i = 0; i < 200; i++) {
+		if (waitpid(a->pid, &status, WNOHANG) == a->pid)
+			break;
+		/* Started through a shell: not our child; wait it out. */
+		if (kill(a->pid, 0) < 0)
+			break;
+		sleep_ms(50);
+	}
+	log = agent_log(a);
+	ck_assert_msg(kill(a->pid, 0) < 0, "agent ignored SIGTERM:\n%s", log);
+	ck_assert_msg(strstr(log, "stopped:") == NULL, "agent failed:\n%s", log);
+	free(log);
+	a->pid = 0;
+}
+
+/* agent_kill - SIGKILL: no chance to commit anything */
+static void
+agent_kill(struct agent *a)
+{
+	kill(a->pid, SIGKILL);
+	while (kill(a->pid, 0) == 0)
+		sleep_ms(20);
+	a->pid = 0;
+}
+
+static void
+agent_free(struct agent *a)
+{
+	if (a->pid > 0)
+		agent_kill(a);
+	free(a->log);
+	a->log = NULL;
+}
+
+/* table_value - the value of key in a table at the head, or NULL */
+static char *
+table_value(const struct scenario *s, const char *table, const char *key)
+{
+	char *out = NULL, *line, *val = NULL;
+	size_t klen = strlen(key);
+
+	if (testlib_sh(&out, "git --git-dir='%s' show 'main:%s' 2>/dev/null",
+	    s->repo, table) != 0) {
+		free(out);
+		return NULL;
+	}
+	for (line = out; line && *line; line = strchr(line, '\n') ?
+	    strchr(line, '\n') + 1 : NULL) {
+		if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
+			val = strndup(line + klen + 1,
+			    strcspn(line + klen + 1, "\n"));
+			break;
+		}
+	}
+	free(out);
+	return val;
+}
+
+/* wait_value - until table answers value for key (NULL: absent) */
+static void
+wait_value(const struct scenario *s, const struct agent *a,
+    const char *table, const char *key, const char *value)
+{
+	long deadline = now_ms() + WAIT_MS;
+	char *got = NULL, *log;
+
+	for (;;) {
+		free(got);
+		got = table_value(s, table, key);
+		if (value == NULL ? got == NULL : got && strcmp(got, value) == 0)
+			break;
+		if (now_ms() > deadline) {
+			log = agent_log(a);
+			ck_abort_msg("%s: %s: expected %s, still %s after %d ms; "
+			    "agent log:\n%s", table, key, value ? value : "none",
+			    got ? got : "none", WAIT_MS, log);
+		}
+		sleep_ms(50);
+	}
+	free(got);
+}
+
+/* modify - apply LDIF change records */
+static void
+modify(const char *ldif)
+{
+	ck_assert_msg(slapd_modify(&sd, ldif) == 0, "%s", sd.output);
+}
+
+/* Each kind of change, one after the other, each to the branch. */
+static void
+changes_reach_the_branch(const char *feed)
+{
+	struct scenario s;
+	struct agent a = { 0, NULL };
+	char *msg = NULL;
+
+	config(&s, feed, 100);
+	agent_start(&a, &s);
+	wait_value(&s, &a, "transport", "bob@example.com", LEGACY);
+
+	/* add */
+	modify("dn: uid=zoe," PEOPLE "\nchangetype: add\nobjectClass: "
+	    "inetOrgPerson\nobjectClass: splitsyncMailUser\nuid: zoe\ncn: Zoe\n"
+	    "sn: Z\nmail: zoe@example.com\n");
+	wait_value(&s, &a, "transport", "zoe@example.com", LOCAL);
+	/* modify: a new alternate address */
+	modify("dn: uid=zoe," PEOPLE "\nchangetype: modify\nadd: "
+	    "mailAlternateAddress\nmailAlternateAddress: z@example.com\n");
+	wait_value(&s, &a, "virtual_alias", "z@example.com", "zoe@example.com");
+	/* group membership: zoe is not migrated after all */
+	modify("dn: cn=legacy-users,ou=groups,dc=example,dc=com\nchangetype: "
+	    "modify\nadd: member\nmember: uid=zoe," PEOPLE "\n");
+	wait_value(&s, &a, "transport", "zoe@example.com", LEGACY);
+	/* nested: erin leaves legacy-sales (a group needs a member) */
+	modify("dn: cn=legacy-sales,ou=groups,dc=example,dc=com\nchangetype: "
+	    "modify\nreplace: member\nmember: uid=nobody," PEOPLE "\n");
+	wait_value(&s, &a, "transport", "erin@example.com", LOCAL);
+	/* modrdn: same mailbox, new DN */
+	modify("dn: uid=dave," PEOPLE "\nchangetype: modrdn\nnewrdn: "
+	    "uid=david\ndeleteoldrdn: 1\n");
+	modify("dn: uid=david," PEOPLE "\nchangetype: modify\nreplace: mail\n"
+	    "mail: david@example.org\n");
+	wait_value(&s, &a, "transport", "david@example.org", LOCAL);
+	wait_value(&s, &a, "transport", "dave@example.org", NULL);
+	/* delete */
+	modify("dn: uid=carol," PEOPLE "\nchangetype: delete\n");
+	wait_value(&s, &a, "transport", "sales@example.com", NULL);
+	wait_value(&s, &a, "transport", "carol@example.com", NULL);
+	/* a domain entry: example.org stops forwarding unknown recipients */
+	modify("dn: associatedDomain=example.org,ou=domains,dc=example,dc=com\n"
+	    "changetype: modify\nreplace: splitsyncForwardUnknown\n"
+	    "splitsyncForwardUnknown: FALSE\n");
+	wait_value(&s, &a, "master_relay_transport", "example.org", NULL);
+	wait_value(&s, &a, "virtual_mailbox", "david@example.org", "OK");
+
+	/* The last commit says what changed and from which entry. */
+	ck_assert_int_eq(testlib_sh(&msg, "git --git-dir='%s' log --format=%%B "
+	    "main", s.repo), 0);
+	ck_assert_msg(strstr(msg, "- carol@example.com: internal " LOCAL
+	    " (uid=carol," PEOPLE ")") != NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, "+ zoe@example.com: internal") != NULL,
+	    "%s", msg);
+	if (strcmp(feed, "persist") == 0)
+		ck_assert_msg(strstr(msg, "Splitsync-Cookie: rid=") != NULL,
+		    "%s", msg);
+	free(msg);
+	agent_stop(&a);
+	agent_free(&a);
+	scenario_free(&s);
+}
+
+START_TEST(persist_changes_reach_the_branch)
+{
+	changes_reach_the_branch("persist");
+}
+END_TEST
+
+START_TEST(poll_changes_reach_the_branch)
+{
+	changes_reach_the_branch("poll");
+}
+END_TEST
+
+/* slapd goes away and comes back while the agent runs. */
+static void
+survives_server_restart(const char *feed)
+{
+	struct scenario s;
+	struct agent a = { 0, NULL };
+	char *head;
+	int n;
+
+	config(&s, feed, 100);
+	agent_start(&a, &s);
+	wait_value(&s, &a, "transport", "bob@example.com", LEGACY);
+	n = scenario_commits(&s);
+	head = scenario_head(&s);
+	ck_assert_int_eq(slapd_stop(&sd), 0);
+	sleep_ms(2500);
+	/* Nothing committed while the server is away. */
+	ck_assert_int_eq(scenario_commits(&s), n);
+	ck_assert_msg(kill(a.pid, 0) == 0, "agent died with the server");
+	ck_assert_msg(slapd_restart(&sd) == 0, "%s", sd.output);
+	modify("dn: uid=alice," PEOPLE "\nchangetype: modify\nadd: "
+	    "mailAlternateAddress\nmailAlternateAddress: ali@example.com\n");
+	wait_value(&s, &a, "virtual_alias", "ali@example.com",
+	    "alice@example.com");
+	wait_value(&s, &a, "transport", "bob@example.com", LEGACY);
+	free(head);
+	agent_stop(&a);
+	agent_free(&a);
+	scenario_free(&s);
+}
+
+START_TEST(persist_survives_server_restart)
+{
+	survives_server_restart("persist");
+}
+END_TEST
+
+START_TEST(poll_survives_server_restart)
+{
+	survives_server_restart("poll");
+}
+END_TEST
+
+/* SIGKILL between a change and its commit: the restarted agent
+ * commits it once. */
+static void
+killed_before_commit(const char *feed)
+{
+	struct scenario s;
+	struct agent a = { 0, NULL };
+	char *v;
+	int n;
+
+	config(&s, feed, 100);
+	agent_start(&a, &s);
+	wait_value(&s, &a, "transport", "bob@example.com", LEGACY);
+	agent_stop(&a);
+	/* A long debounce: the change is received, never committed. */
+	set_debounce(&s, 60000);
+	agent_start(&a, &s);
+	sleep_ms(1500);
+	n = scenario_commits(&s);
+	modify("dn: cn=legacy-users,ou=groups,dc=example,dc=com\nchangetype: "
+	    "modify\ndelete: member\nmember: uid=bob," PEOPLE "\n");
+	sleep_ms(2500);
+	agent_kill(&a);
+	ck_assert_int_eq(scenario_commits(&s), n);
+	v = table_value(&s, "transport", "bob@example.com");
+	ck_assert_str_eq(v, LEGACY);
+	free(v);
+	set_debounce(&s, 100);
+	agent_start(&a, &s);
+	wait_value(&s, &a, "transport", "bob@example.com", LOCAL);
+	sleep_ms(2500);
+	ck_assert_int_eq(scenario_commits(&s), n + 1);
+	agent_stop(&a);
+	agent_free(&a);
+	scenario_free(&s);
+}
+
+START_TEST(persist_killed_before_commit)
+{
+	killed_before_commit("persist");
+}
+END_TEST
+
+START_TEST(poll_killed_before_commit)
+{
+	killed_before_commit("poll");
+}
+END_TEST
+
+/* --- convergence under random changes ------------------------------ */
+
+#define USERS 40
+
+struct world {
+	unsigned long rng;
+	int exists[USERS];
+	int renamed[USERS];     /* times renamed: part of the uid */
+	int member[USERS];      /* in cn=legacy-users */
+};
+
+/* rnd - a small deterministic generator: the run can be replayed */
+static unsigned
+rnd(struct world *w, unsigned n)
+{
+	w->rng = w->rng * 6364136223846793005UL + 1442695040888963407UL;
+	return (unsigned)((w->rng >> 33) % n);
+}
+
+/* uid - the current RDN value of user i */
+static void
+uid(const struct world *w, int i, char *out, size_t len)
+{
+	snprintf(out, len, "u%dr%d", i, w->renamed[i]);
+}
+
+/* one_change - append one random change record for the world */
+static void
+one_change(struct world *w, struct buf *b)
+{
+	int i = (int)rnd(w, USERS);
+	char id[32], nid[32];
+
+	uid(w, i, id, sizeof id);
+	if (!w->exists[i]) {
+		buf_printf(b, "dn: uid=%s," PEOPLE "\nchangetype: add\n"
+		    "objectClass: inetOrgPerson\nobjectClass: splitsyncMailUser\n"
+		    "uid: %s\ncn: %s\nsn: %s\nmail: %s@example.com\n"
+		    "mailAlternateAddress: alt%u.%d@example.com\n\n", id, id, id,
+		    id, id, rnd(w, 5), i);
+		w->exists[i] = 1;
+		return;
+	}
+	switch (rnd(w, 5)) {
+	case 0:
+		buf_printf(b, "dn: uid=%s," PEOPLE "\nchangetype: delete\n\n",
+		    id);
+		if (w->member[i])
+			buf_printf(b, "dn: cn=legacy-users,ou=groups,dc=example,"
+			    "dc=com\nchangetype: modify\ndelete: member\n"
+			    "member: uid=%s," PEOPLE "\n\n", id);
+		w->exists[i] = 0;
+		w->member[i] = 0;
+		break;
+	case 1:
+		/* Addresses stay unique to their user: with a conflict, the
+		 * agent keeps the earlier owner, which a fresh resync
+		 * cannot know (that rule is tested in check_model). */
+		buf_printf(b, "dn: uid=%s," PEOPLE "\nchangetype: modify\n"
+		    "replace: mailAlternateAddress\nmailAlternateAddress: "
+		    "alt%u.%d@example.com\n\n", id, rnd(w, 5), i);
+		break;
+	case 2:
+		w->renamed[i]++;
+		uid(w, i, nid, sizeof nid);
+		buf_printf(b, "dn: uid=%s," PEOPLE "\nchangetype: modrdn\n"
+		    "newrdn: uid=%s\ndeleteoldrdn: 1\n\n", id, nid);
+		if (w->member[i])
+			buf_printf(b, "dn: cn=legacy-users,ou=groups,dc=example,"
+			    "dc=com\nchangetype: modify\ndelete: member\n"
+			    "member: uid=%s," PEOPLE "\n-\nadd: member\n"
+			    "member: uid=%s," PEOPLE "\n\n", id, nid);
+		break;
+	default:
+		buf_printf(b, "dn: cn=legacy-users,ou=groups,dc=example,dc=com\n"
+		    "changetype: modify\n%s: member\nmember: uid=%s," PEOPLE
+		    "\n\n", w->member[i] ? "delete" : "add", id);
+		w->member[i] = !w->member[i];
+		break;
+	}
+}
+
+/* same_tables - 1 when both repositories hold the same tables */
+static int
+same_tables(const struct scenario *a, const struct scenario *b)
+{
+	char *out = NULL;
+	int rc = 0;
+	size_t i;
+
+	for (i = 0; tables[i]; i++) {
+		rc = testlib_sh(&out, "git --git-dir='%s' show 'main:%s' > "
+		    "'%s/a' && git --git-dir='%s' show 'main:%s' > '%s/b' && "
+		    "cmp -s '%s/a' '%s/b'", a->repo, tables[i], b->dir, b->repo,
+		    tables[i], b->dir, b->dir, b->dir);
+		free(out);
+		out = NULL;
+		if (rc != 0)
+			return 0;
+	}
+	return 1;
+}
+
+static void
+converges(const char *feed)
+{
+	struct scenario s, fresh;
+	struct agent a = { 0, NULL };
+	struct world w;
+	struct buf batch = BUF_INIT;
+	char *out = NULL, *log;
+	long deadline;
+	int round, k;
+
+	memset(&w, 0, sizeof w);
+	w.rng = 20261126;
+	config(&s, feed, 200);
+	agent_start(&a, &s);
+	wait_value(&s, &a, "transport", "bob@example.com", LEGACY);
+	for (round = 0; round < 30; round++) {
+		buf_reset(&batch);
+		for (k = 0; k < 10; k++)
+			one_change(&w, &batch);
+		modify(batch.data);
+		sleep_ms(rnd(&w, 300));
+	}
+	buf_free(&batch);
+	/* The reference: resync of the final directory, elsewhere. */
+	config(&fresh, feed, 0);
+	deadline = now_ms() + WAIT_MS;
+	for (;;) {
+		ck_assert_int_eq(testlib_sh(&out, "rm -rf '%s' && '%s' -q resync "
+		    "-c '%s'", fresh.repo, testlib_bin(), fresh.conf), 0);
+		free(out);
+		if (same_tables(&s, &fresh))
+			break;
+		if (now_ms() > deadline) {
+			log = agent_log(&a);
+			testlib_sh(&out, "cd '%s' && for t in transport "
+			    "virtual_alias virtual_mailbox; do git --git-dir='%s' "
+			    "show main:$t > a; git --git-dir='%s' show main:$t > b;"
+			    " diff a b; done", fresh.dir, s.repo, fresh.repo);
+			ck_abort_msg("%s: tables differ from a fresh resync:\n%s\n"
+			    "agent log:\n%s", feed, out, log);
+		}
+		sleep_ms(300);
+	}
+	agent_stop(&a);
+	agent_free(&a);
+	scenario_free(&fresh);
+	scenario_free(&s);
+}
+
+START_TEST(persist_converges_under_random_changes)
+{
+	converges("persist");
+}
+END_TEST
+
+START_TEST(poll_converges_under_random_changes)
+{
+	converges("poll");
+}
+END_TEST
+
+static Suite *
+run_suite(void)
+{
+	Suite *s = suite_create("run");
+	TCase *tp = tcase_create("persist");
+	TCase *tl = tcase_create("poll");
+
+	tcase_set_timeout(tp, 180);
+	tcase_add_checked_fixture(tp, setup, teardown);
+	tcase_add_test(tp, persist_changes_reach_the_branch);
+	tcase_add_test(tp, persist_survives_server_restart);
+	tcase_add_test(tp, persist_killed_before_commit);
+	tcase_add_test(tp, persist_converges_under_random_changes);
+	suite_add_tcase(s, tp);
+
+	tcase_set_timeout(tl, 180);
+	tcase_add_checked_fixture(tl, setup, teardown);
+	tcase_add_test(tl, poll_changes_reach_the_branch);
+	tcase_add_test(tl, poll_survives_server_restart);
+	tcase_add_test(tl, poll_killed_before_commit);
+	tcase_add_test(tl, poll_converges_under_random_changes);
+	suite_add_tcase(s, tl);
+	return s;
+}
+
+int
+main(void)
+{
+	return testlib_main(run_suite());
+}
