@@ -588,10 +588,17 @@ ldap_source_search(struct ldap_source *s, const char *filter,
 	struct entry *e = NULL;
 	char *matched = NULL, *errmsg = NULL;
 	char why[512];
-	int lrc, err, rc, more;
+	int lrc, err, rc, more, fd = -1;
 
 	if (attrs == NULL)
 		attrs = all;
+	/* After a lost connection libldap would reconnect without binding:
+	 * a search then would be anonymous, and could look complete. */
+	if (ldap_get_option(s->ld, LDAP_OPT_DESC, &fd) != LDAP_OPT_SUCCESS ||
+	    fd < 0) {
+		diag_error(d, s->uri, "ldap_source: %s: connection lost", s->uri);
+		return ERR_UNAVAIL;
+	}
 	for (;;) {
 		lrc = ldap_create_page_control(s->ld, s->page_size, &cookie, 0,
 		    &page);

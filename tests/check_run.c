@@ -559,12 +559,170 @@ START_TEST(poll_converges_under_random_changes)
 }
 END_TEST
 
+/* --- faults and signals ------------------------------------------- */
+
+/* wait_log - until the agent's log holds text */
+static void
+wait_log(const struct agent *a, const char *text)
+{
+	long deadline = now_ms() + WAIT_MS;
+	char *log;
+
+	for (;;) {
+		log = agent_log(a);
+		if (strstr(log, text) != NULL)
+			break;
+		ck_assert_msg(now_ms() < deadline, "no \"%s\" in the agent log:"
+		    "\n%s", text, log);
+		free(log);
+		sleep_ms(50);
+	}
+	free(log);
+}
+
+START_TEST(bad_credentials_stop_the_service)
+{
+	struct scenario s;
+	char *extra, *out = NULL;
+	int rc;
+
+	ck_assert_int_ne(asprintf(&extra, "source = ldap\nldap_uri = %s\n"
+	    "ldap_base = %s\nldap_bind_dn = %s\nldap_bind_password_file = "
+	    "password\nfeed = persist\n", sd.ldap_uri, sd.base, sd.root_dn),
+	    -1);
+	scenario_new(&s, QUICKSTART "/mapping.xml", NULL, extra);
+	free(extra);
+	ck_assert_int_eq(testlib_sh(&out, "cd '%s' && umask 077 && echo wrong "
+	    "> password", s.dir), 0);
+	free(out);
+	rc = testlib_sh(&out, "timeout 20 '%s' run -c '%s'", testlib_bin(),
+	    s.conf);
+	ck_assert_msg(rc == 77, "exit %d: %s", rc, out);
+	ck_assert_msg(strstr(out, "wrong") == NULL, "password logged: %s", out);
+	free(out);
+	ck_assert_int_eq(scenario_commits(&s), 0);
+	scenario_free(&s);
+}
+END_TEST
+
+START_TEST(server_down_at_start)
+{
+	struct scenario s;
+	struct agent a = { 0, NULL };
+
+	config(&s, "persist", 100);
+	ck_assert_int_eq(slapd_stop(&sd), 0);
+	agent_start(&a, &s);
+	wait_log(&a, "retrying in");
+	ck_assert_int_eq(scenario_commits(&s), 0);
+	ck_assert_msg(slapd_restart(&sd) == 0, "%s", sd.output);
+	wait_value(&s, &a, "transport", "bob@example.com", LEGACY);
+	agent_stop(&a);
+	agent_free(&a);
+	scenario_free(&s);
+}
+END_TEST
+
+START_TEST(sigusr1_reloads_in_full)
+{
+	struct scenario s;
+	struct agent a = { 0, NULL };
+	char *log;
+	int n;
+
+	config(&s, "persist", 100);
+	agent_start(&a, &s);
+	wait_value(&s, &a, "transport", "bob@example.com", LEGACY);
+	n = scenario_commits(&s);
+	kill(a.pid, SIGUSR1);
+	wait_log(&a, "SIGUSR1: full resync");
+	/* A full reload of an unchanged directory: no commit. */
+	sleep_ms(3000);
+	log = agent_log(&a);
+	ck_assert_msg(strstr(strstr(log, "SIGUSR1"), "refresh done") != NULL,
+	    "%s", log);
+	free(log);
+	ck_assert_int_eq(scenario_commits(&s), n);
+	agent_stop(&a);
+	agent_free(&a);
+	scenario_free(&s);
+}
+END_TEST
+
+/* An LDIF source polled: quick scenarios without a server. */
+static void
+ldif_config(struct scenario *s)
+{
+	scenario_new(s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", "feed = poll\npoll_interval = 1\n"
+	    "debounce = 100\n");
+}
+
+START_TEST(sighup_keeps_old_config_on_error)
+{
+	struct scenario s;
+	struct agent a = { 0, NULL };
+	char *out = NULL;
+
+	ldif_config(&s);
+	agent_start(&a, &s);
+	wait_value(&s, &a, "transport", "alice@example.com", LOCAL);
+	/* A broken mapping: refused, the old one stays. */
+	ck_assert_int_eq(testlib_sh(&out, "cd '%s' && cp mapping.xml good.xml "
+	    "&& echo '<mapping' > mapping.xml", s.dir), 0);
+	free(out);
+	kill(a.pid, SIGHUP);
+	wait_log(&a, "reload refused");
+	ck_assert_int_eq(kill(a.pid, 0), 0);
+	/* A good new mapping: the local nexthop moves. */
+	ck_assert_int_eq(testlib_sh(&out, "cd '%s' && sed "
+	    "'s/core.example.com:2400/core2.example.com:24/g' good.xml > "
+	    "mapping.xml", s.dir), 0);
+	free(out);
+	kill(a.pid, SIGHUP);
+	wait_value(&s, &a, "transport", "alice@example.com",
+	    "lmtp:core2.example.com:24");
+	agent_stop(&a);
+	agent_free(&a);
+	scenario_free(&s);
+}
+END_TEST
+
+START_TEST(empty_directory_is_held_by_the_service)
+{
+	struct scenario s;
+	struct agent a = { 0, NULL };
+	char *out = NULL, *v;
+	int n;
+
+	ldif_config(&s);
+	agent_start(&a, &s);
+	wait_value(&s, &a, "transport", "alice@example.com", LOCAL);
+	n = scenario_commits(&s);
+	ck_assert_int_eq(testlib_sh(&out, "cp tests/data/resync/empty.ldif "
+	    "'%s/directory.ldif'", s.dir), 0);
+	free(out);
+	wait_log(&a, "held");
+	sleep_ms(2500);
+	ck_assert_int_eq(scenario_commits(&s), n);
+	v = table_value(&s, "transport", "alice@example.com");
+	ck_assert_str_eq(v, LOCAL);
+	free(v);
+	ck_assert_int_eq(kill(a.pid, 0), 0);
+	agent_stop(&a);
+	agent_free(&a);
+	scenario_free(&s);
+}
+END_TEST
+
 static Suite *
 run_suite(void)
 {
 	Suite *s = suite_create("run");
 	TCase *tp = tcase_create("persist");
 	TCase *tl = tcase_create("poll");
+	TCase *tf = tcase_create("faults");
+	TCase *tx = tcase_create("ldif");
 
 	tcase_set_timeout(tp, 180);
 	tcase_add_checked_fixture(tp, setup, teardown);
@@ -581,6 +739,18 @@ run_suite(void)
 	tcase_add_test(tl, poll_killed_before_commit);
 	tcase_add_test(tl, poll_converges_under_random_changes);
 	suite_add_tcase(s, tl);
+
+	tcase_set_timeout(tf, 180);
+	tcase_add_checked_fixture(tf, setup, teardown);
+	tcase_add_test(tf, bad_credentials_stop_the_service);
+	tcase_add_test(tf, server_down_at_start);
+	tcase_add_test(tf, sigusr1_reloads_in_full);
+	suite_add_tcase(s, tf);
+
+	tcase_set_timeout(tx, 120);
+	tcase_add_test(tx, sighup_keeps_old_config_on_error);
+	tcase_add_test(tx, empty_directory_is_held_by_the_service);
+	suite_add_tcase(s, tx);
 	return s;
 }
 
