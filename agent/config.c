@@ -71,13 +71,14 @@ struct setting {
 };
 
 static check_fn check_dn, check_uri, check_branch, check_author_name,
-    check_author_email, check_transport;
+    check_author_email, check_transport, check_remote;
 
 /* in enum config_source order */
 static const char *const sources[] = { "ldif", "ldap", NULL };
 static const char *const layouts[] = { "bluemind", "gateway", NULL };
 static const char *const sasl_mechs[] = { "EXTERNAL", NULL };
 static const char *const feeds[] = { "poll", "persist", NULL };
+static const char *const rollouts[] = { "direct", "review", NULL };
 
 #define F(field) offsetof(struct config, field)
 #define S_SOURCE(n, f, ch, req) \
@@ -121,11 +122,19 @@ static const struct setting settings[] = {
 	    check_author_email, 0),
 	S_LIST("transports", transports, ntransports, "smtp lmtp relay",
 	    check_transport, 0),
+	S_CHOICE("rollout", rollout, "direct", rollouts),
+	S_STRING("proposal_branch", proposal_branch, NULL, check_branch, 0),
+	S_STRING("hold_branch", hold_branch, NULL, check_branch, 0),
+	S_INT("guard_max_delete_percent", guard_percent, "10", 0, 100),
+	S_INT("guard_max_delete_count", guard_count, "500", 0, 100000000),
+	S_LIST("remotes", remotes, nremotes, NULL, check_remote, 0),
 	S_CHOICE("feed", feed, "poll", feeds),
 	S_INT("poll_interval", poll_interval, "300", 1, 86400),
 	S_INT("debounce", debounce, "1000", 0, 600000),
 	S_INT("reconnect_min", reconnect_min, "1", 1, 3600),
 	S_INT("reconnect_max", reconnect_max, "300", 1, 86400),
+	S_PATH("metrics_file", metrics_file, 0),
+	S_INT("status_max_silence", status_max_silence, "3600", 1, 31536000),
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -379,6 +388,57 @@ check_transport(const char *value, const char **why)
 			    "'-', '_' and '.'";
 			return ERR_INVAL;
 		}
+	return 0;
+}
+
+/* check_remote - a git remote URL: file://, ssh://, http(s)://,
+ * git://, an absolute path, or scp-like user@host:path */
+static int
+check_remote(const char *value, const char **why)
+{
+	static const char *const schemes[] = {
+		"file://", "ssh://", "https://", "http://", "git://", "/", NULL
+	};
+	const char *at, *colon;
+	size_t i;
+
+	for (i = 0; value[i]; i++)
+		if ((unsigned char)value[i] <= 0x20 || value[i] == 0x7f) {
+			*why = "a remote URL has no white space or control "
+			    "characters";
+			return ERR_INVAL;
+		}
+	for (i = 0; schemes[i]; i++)
+		if (strncmp(value, schemes[i], strlen(schemes[i])) == 0)
+			return 0;
+	at = strchr(value, '@');
+	colon = strchr(value, ':');
+	if (at && colon && at < colon && at > value && colon[1] != '\0')
+		return 0;
+	*why = "expected file://, ssh://, https://, git://, an absolute path "
+	    "or user@host:path";
+	return ERR_INVAL;
+}
+
+/* derive_branches - the review and hold branches default to the deploy
+ * branch's name with a suffix */
+static int
+derive_branches(struct config *c)
+{
+	size_t n = strlen(c->branch) + sizeof "-proposed";
+
+	if (c->proposal_branch == NULL) {
+		c->proposal_branch = malloc(n);
+		if (c->proposal_branch == NULL)
+			return ERR_NOMEM;
+		snprintf(c->proposal_branch, n, "%s-proposed", c->branch);
+	}
+	if (c->hold_branch == NULL) {
+		c->hold_branch = malloc(n);
+		if (c->hold_branch == NULL)
+			return ERR_NOMEM;
+		snprintf(c->hold_branch, n, "%s-held", c->branch);
+	}
 	return 0;
 }
 
@@ -815,6 +875,8 @@ config_load(const char *path, struct config **out, struct diag *d)
 	cross_check(&st);
 	if (st.nerrors > 0)
 		rc = ERR_CONFIG;
+	else
+		rc = derive_branches(st.c);
 out:
 	if (fp)
 		fclose(fp);

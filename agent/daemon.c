@@ -42,9 +42,9 @@
 #include "errors.h"
 #include "git_sink.h"
 #include "mapping.h"
+#include "metrics.h"
 #include "mirror.h"
 #include "publish.h"
-#include "routes.h"
 #include "source.h"
 #include "syncrepl.h"
 
@@ -55,7 +55,6 @@ struct daemon {
 	struct config *cfg;
 	struct mapping *map;
 	struct git_sink *sink;
-	struct routes prev;             /* the head's route listing */
 	struct mirror *cur;
 	char *cookie;                   /* matches cur; NULL: none */
 	size_t cookie_len;
@@ -84,6 +83,8 @@ struct daemon {
 	uint64_t rng;
 	int sigfd;
 	int stop;
+	struct metrics metrics;
+	int64_t metrics_at;             /* next periodic write */
 };
 
 /* now_ms - monotonic clock in milliseconds */
@@ -106,6 +107,20 @@ jitter(struct daemon *d)
 	return 0.75 + (double)(d->rng % 1000) / 2000.0;
 }
 
+/* write_metrics - the metrics file, when one is configured */
+static void
+write_metrics(struct daemon *d)
+{
+	struct diag diag;
+
+	if (d->cfg == NULL || d->cfg->metrics_file == NULL)
+		return;
+	diag_init(&diag, d->log);
+	(void)metrics_write(d->cfg->metrics_file, &d->metrics, &diag);
+	diag_free(&diag);
+	d->metrics_at = now_ms() + 30000;
+}
+
 /* schedule_reconnect - exponential backoff with jitter, bounded */
 static void
 schedule_reconnect(struct daemon *d)
@@ -119,7 +134,9 @@ schedule_reconnect(struct daemon *d)
 		delay = d->cfg->reconnect_max;
 	delay *= jitter(d);
 	d->failures++;
+	d->metrics.reconnects++;
 	d->reconnect_at = now_ms() + (int64_t)(delay * 1000);
+	write_metrics(d);
 	log_msg(d->log, LOG_LEVEL_WARNING, "daemon: source: retrying in "
 	    "%.1f s", delay);
 }
@@ -199,8 +216,10 @@ on_entry(void *ctx, const char *id, const struct entry *e)
 		rc = mirror_remove(d->cur, id);
 	if (rc < 0)
 		return rc;
-	if (rc > 0)
+	if (rc > 0) {
+		d->metrics.changes_applied++;
 		mark_dirty(d);
+	}
 	return 0;
 }
 
@@ -230,8 +249,10 @@ on_remove(void *ctx, const char *id)
 	char *copy;
 
 	if (!d->refreshing) {
-		if (mirror_remove(d->cur, id) > 0)
+		if (mirror_remove(d->cur, id) > 0) {
+			d->metrics.changes_applied++;
 			mark_dirty(d);
+		}
 		return 0;
 	}
 	mirror_remove(d->stage, id);
@@ -307,6 +328,7 @@ on_refresh_done(void *ctx, int sweep)
 	stage_clear(d);
 	log_msg(d->log, LOG_LEVEL_INFO, "daemon: syncrepl: refresh done: %zu "
 	    "entries", mirror_count(d->cur));
+	d->metrics.last_sync = time(NULL);
 	mark_dirty(d);
 	return 0;
 }
@@ -347,6 +369,7 @@ struct poll_ctx {
 	const struct mirror *cur;
 	struct mirror *stage;
 	int differs;            /* some entry is new or changed */
+	size_t changed;         /* how many */
 };
 
 /* poll_one - one entry of a full poll */
@@ -365,6 +388,11 @@ poll_one(const struct entry *e, void *ctx)
 
 		p->differs = old == NULL || !entry_equal(old, e);
 	}
+	if (rc == 0 && p->differs) {
+		const struct entry *old = mirror_get(p->cur, id);
+
+		p->changed += old == NULL || !entry_equal(old, e);
+	}
 	rc = rc ? rc : mirror_put(p->stage, id, e);
 	free(id);
 	return rc < 0 ? rc : 0;
@@ -374,7 +402,7 @@ poll_one(const struct entry *e, void *ctx)
 static int
 full_poll(struct daemon *d)
 {
-	struct poll_ctx p = { d->map, d->cur, NULL, 0 };
+	struct poll_ctx p = { d->map, d->cur, NULL, 0, 0 };
 	struct diag diag;
 	int rc;
 
@@ -383,8 +411,11 @@ full_poll(struct daemon *d)
 	rc = rc ? rc : source_each(&d->src, mapping_filter(d->map),
 	    mapping_attributes(d->map), poll_one, &p, &diag);
 	/* Nothing new and nothing gone: no need to render again. */
+	if (rc == 0)
+		d->metrics.last_sync = time(NULL);
 	if (rc == 0 && (p.differs || mirror_count(p.stage) !=
 	    mirror_count(d->cur) || !d->published)) {
+		d->metrics.changes_applied += p.changed;
 		mirror_free(d->cur);
 		d->cur = p.stage;
 		p.stage = NULL;
@@ -435,28 +466,20 @@ connect_feed(struct daemon *d)
 
 /* --- committing --------------------------------------------------- */
 
-/* reload_routes - the head's listing after a commit or a move */
-static int
-reload_routes(struct daemon *d, struct diag *diag)
-{
-	routes_clear(&d->prev);
-	return publish_read_routes(d->sink, &d->prev, diag);
-}
-
 /* publish - commit cur when the tables changed */
 static int
 publish(struct daemon *d)
 {
 	struct publish_request req;
 	struct publish_result res;
-	struct model *model = NULL;
 	struct diag problems, diag;
 	struct buf name = BUF_INIT;
-	int rc, attempt;
+	int rc;
 
 	diag_init(&problems, NULL);
 	diag_init(&diag, d->log);
 	memset(&req, 0, sizeof req);
+	memset(&res, 0, sizeof res);
 	if (d->connected)
 		rc = source_name(&d->src, &name);
 	else
@@ -467,42 +490,40 @@ publish(struct daemon *d)
 		req.cookie_len = d->cookie_len;
 		req.state = d->cur;
 	}
-	for (attempt = 0; rc == 0 && attempt < 2; attempt++) {
-		model_free(model);
-		model = NULL;
-		diag_free(&problems);
-		rc = publish_model(d->cfg, d->map, d->cur, publish_previous_owner,
-		    &d->prev, &model, &problems);
-		rc = rc ? rc : publish_commit(d->cfg, d->sink, model, &d->prev,
-		    &req, &problems, stdout, &res, &diag);
-		if (rc != ERR_MOVED)
-			break;
-		/* Another agent moved the branch: start from its head. */
-		rc = git_sink_refresh(d->sink, &diag);
-		rc = rc ? rc : reload_routes(d, &diag);
-		rc = rc ? rc : ERR_MOVED;
+	rc = rc ? rc : publish_run(d->cfg, d->sink, d->map, d->cur, &req,
+	    &problems, stdout, &res, &diag);
+	d->metrics.rejected = problems.nrejected;
+	d->metrics.conflicts = problems.nconflicts;
+	d->metrics.held = rc == ERR_HELD;
+	if (rc == 0 && (res.committed || res.proposed)) {
+		d->metrics.commits++;
+		d->metrics.last_commit = time(NULL);
 	}
-	if (rc == 0 && res.committed) {
+	if (rc == 0 && res.committed)
 		log_msg(d->log, LOG_LEVEL_NOTICE, "daemon: %s: committed %s: "
 		    "%zu route changes", d->cfg->branch, res.oid, res.changes);
-		rc = reload_routes(d, &diag);
-	}
+	else if (rc == 0 && res.proposed)
+		log_msg(d->log, LOG_LEVEL_NOTICE, "daemon: %s: proposed %s: "
+		    "%zu route changes", d->cfg->proposal_branch, res.oid,
+		    res.changes);
 	if (problems.nrejected || problems.nconflicts)
 		log_msg(d->log, LOG_LEVEL_WARNING, "daemon: directory: %zu "
 		    "rejected values, %zu conflicts (splitsync check lists "
 		    "them)", problems.nrejected, problems.nconflicts);
 	if (rc == 0 || rc == ERR_HELD) {
-		/* Held: it stays held until the directory changes again. */
+		/* Held: it stays held until confirmed or the directory
+		 * changes again. */
 		d->dirty = 0;
 		d->published = 1;
 		rc = 0;
-	} else if (rc == ERR_IO || rc == ERR_MOVED || rc == ERR_DATA) {
+	} else if (rc == ERR_IO || rc == ERR_MOVED || rc == ERR_DATA ||
+	    rc == ERR_UNAVAIL) {
 		log_msg(d->log, LOG_LEVEL_ERROR, "daemon: %s: commit failed: "
 		    "%s; retrying", d->cfg->branch, err_str(rc));
 		d->retry_publish_at = now_ms() + 5000;
 		rc = 0;
 	}
-	model_free(model);
+	write_metrics(d);
 	buf_free(&name);
 	diag_free(&problems);
 	diag_free(&diag);
@@ -546,7 +567,6 @@ reload(struct daemon *d)
 	struct config *cfg;
 	struct mapping *map;
 	struct git_sink *sink;
-	struct diag diag;
 	int rc;
 
 	rc = load(d, &cfg, &map, &sink);
@@ -568,11 +588,6 @@ reload(struct daemon *d)
 	d->full_requested = 1;
 	d->reconnect_at = 0;
 	d->failures = 0;
-	diag_init(&diag, d->log);
-	if (reload_routes(d, &diag) < 0)
-		log_msg(d->log, LOG_LEVEL_WARNING, "daemon: %s: cannot read "
-		    "the route listing", d->cfg->branch);
-	diag_free(&diag);
 	log_msg(d->log, LOG_LEVEL_NOTICE, "daemon: %s: configuration "
 	    "reloaded", d->config_path);
 	mark_dirty(d);
@@ -674,6 +689,12 @@ step(struct daemon *d)
 		}
 	}
 	now = now_ms();
+	/* A live feed past its refresh is in step, changes or not (TCP
+	 * keepalive ends a feed whose server vanished). */
+	if (d->sync && !d->refreshing)
+		d->metrics.last_sync = time(NULL);
+	if (now >= d->metrics_at)
+		write_metrics(d);
 	if (d->dirty && !d->refreshing && now >= d->dirty_since +
 	    d->cfg->debounce && now >= d->retry_publish_at) {
 		rc = publish(d);
@@ -735,10 +756,9 @@ daemon_run(const char *config_path, const char *repo, const struct log *log)
 		goto cleanup;
 	d.persist = strcmp(d.cfg->feed, "persist") == 0;
 	rc = mirror_new(&d.cur);
-	rc = rc ? rc : reload_routes(&d, &diag);
 	if (rc == 0 && d.persist)
-		rc = publish_load_state(d.sink, d.cur, &d.cookie, &d.cookie_len,
-		    &diag);
+		rc = publish_load_state(d.cfg, d.sink, d.cur, &d.cookie,
+		    &d.cookie_len, &diag);
 	if (rc == ERR_DATA) {
 		/* A damaged state is not fatal: reload in full. */
 		log_msg(log, LOG_LEVEL_WARNING, "daemon: %s: committed state "
@@ -759,6 +779,7 @@ daemon_run(const char *config_path, const char *repo, const struct log *log)
 		rc = step(&d);
 	if (rc == 0 && d.dirty && !d.refreshing)
 		rc = publish(&d);
+	write_metrics(&d);
 cleanup:
 	if (rc < 0)
 		log_msg(log, LOG_LEVEL_ERROR, "daemon: stopped: %s",
@@ -768,7 +789,6 @@ cleanup:
 	free(d.removed);
 	free(d.cookie);
 	mirror_free(d.cur);
-	routes_clear(&d.prev);
 	git_sink_close(d.sink);
 	mapping_free(d.map);
 	config_free(d.cfg);

@@ -14,19 +14,42 @@
  *	blob is not written again; a directory whose entries all match the
  *	head's is not written either, so an unchanged tree costs no write.
  *
+ *	Besides the deploy branch the sink writes short-lived branches
+ *	(a proposal for review, a change held by the deletion guard), each
+ *	one commit on top of a given parent; the deploy branch itself only
+ *	moves by compare-and-swap, never by force.
+ *
+ *	Remotes are anonymous (a URL, nothing in the repository's
+ *	configuration). The same callbacks serve push and fetch, so a
+ *	credential hook for SSH has one place to go. A push writes the
+ *	objects first and each remote ref last; a server updates each ref
+ *	atomically against the value it advertised. libgit2's transport
+ *	for local paths does not: it overwrites the ref without comparing.
+ *	So for a local remote the sink holds an advisory lock (flock) on
+ *	the remote's directory from the moment it reads the remote's refs
+ *	until the refs are written: two agents pushing to one local remote
+ *	take turns, and the second sees the first one's commit and is
+ *	refused as non-fast-forward instead of overwriting it.
+ *
  * DIAGNOSTICS
  *	Every failure leaves "git_sink: PATH: what failed: why" in the
- *	diag, why being libgit2's message when libgit2 failed. ERR_NOTFOUND
- *	from git_sink_read and git_sink_head is an answer, not a failure,
- *	and records nothing.
+ *	diag (PATH is the remote's URL for remote operations), why being
+ *	libgit2's message when libgit2 failed or the remote's reason when
+ *	it refused a ref. ERR_NOTFOUND from git_sink_read, git_sink_read_at,
+ *	git_sink_head, git_sink_branch_head and git_sink_fetch is an answer,
+ *	not a failure, and records nothing.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <git2.h>
 
@@ -36,7 +59,10 @@
 #include "git_sink.h"
 
 #define REF_PREFIX "refs/heads/"
+#define TRACK_PREFIX "refs/splitsync/remotes/"
+#define TRACK_ID_LEN 16         /* hex digits naming a remote URL */
 #define PATH_MAX_LEN 4096       /* longer paths are refused */
+#define LOCK_WAIT_MS 30000      /* give up on a local remote's lock */
 
 struct git_sink {
 	git_repository *repo;
@@ -52,6 +78,7 @@ struct git_sink {
 struct leaf {
 	char *path;
 	git_oid id;
+	unsigned mode;          /* raw file mode */
 	int blob;               /* 0 for a submodule link */
 };
 
@@ -247,26 +274,74 @@ cleanup:
 	return rc;
 }
 
+/* lookup_commit - the commit named by hex; a malformed id, or one that
+ * names no commit here, is the caller's mistake: ERR_INVAL */
+static int
+lookup_commit(struct git_sink *s, const char *hex, git_commit **out,
+    struct diag *d)
+{
+	git_oid id;
+	int rc;
+
+	*out = NULL;
+	if (hex == NULL || strlen(hex) != GIT_OID_HEXSZ ||
+	    strspn(hex, "0123456789abcdefABCDEF") != GIT_OID_HEXSZ ||
+	    git_oid_fromstr(&id, hex) < 0)
+		return inval(d, hex, "not a commit id");
+	rc = git_commit_lookup(out, s->repo, &id);
+	if (rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC) {
+		diag_error(d, NULL, "git_sink: %s: %s: no such commit", s->path,
+		    hex);
+		return ERR_INVAL;
+	}
+	if (rc < 0)
+		return lib_fail(d, hex, "cannot read commit");
+	return 0;
+}
+
+/* copy_message - the message of commit into *out (free()) */
+static int
+copy_message(struct git_sink *s, const git_commit *commit, char **out,
+    struct diag *d)
+{
+	const char *msg = git_commit_message(commit);
+
+	*out = strdup(msg ? msg : "");
+	return *out ? 0 : nomem(d, s->path);
+}
+
 /* git_sink_head_message - the head commit's message, copied */
 int
 git_sink_head_message(struct git_sink *s, char **out, struct diag *d)
 {
 	git_commit *commit = NULL;
 	git_tree *tree = NULL;
-	const char *msg;
 	int rc;
 
 	*out = NULL;
 	if (!s->has_head)
 		return ERR_NOTFOUND;
+	git_error_clear();
 	rc = load_head(s, &commit, &tree, d);
-	if (rc < 0)
-		return rc;
-	msg = git_commit_message(commit);
-	*out = strdup(msg ? msg : "");
-	if (*out == NULL)
-		rc = ERR_NOMEM;
+	if (rc == 0)
+		rc = copy_message(s, commit, out, d);
 	git_tree_free(tree);
+	git_commit_free(commit);
+	return rc;
+}
+
+/* git_sink_message_at - the message of any commit, copied */
+int
+git_sink_message_at(struct git_sink *s, const char *commit_hex, char **out,
+    struct diag *d)
+{
+	git_commit *commit = NULL;
+	int rc;
+
+	*out = NULL;
+	git_error_clear();
+	if ((rc = lookup_commit(s, commit_hex, &commit, d)) == 0)
+		rc = copy_message(s, commit, out, d);
 	git_commit_free(commit);
 	return rc;
 }
@@ -551,30 +626,18 @@ git_sink_head(struct git_sink *s, char oid_hex[41])
 	return 0;
 }
 
-/* git_sink_read - copy one file of the head out of libgit2 */
-int
-git_sink_read(struct git_sink *s, const char *path, char **out,
-    size_t *len, struct diag *d)
+/* read_file_in - copy one file of tree (NULL: unborn) out of libgit2 */
+static int
+read_file_in(struct git_sink *s, const git_tree *tree, const char *path,
+    char **out, size_t *len, struct diag *d)
 {
-	git_commit *commit = NULL;
-	git_tree *tree = NULL;
 	git_tree_entry *e = NULL;
 	git_blob *blob = NULL;
 	git_object_size_t size;
-	const char *why;
 	int rc;
 
-	*out = NULL;
-	*len = 0;
-	git_error_clear();
-	if ((why = path_problem(path)) != NULL)
-		return inval(d, path, why);
-	if ((rc = load_head(s, &commit, &tree, d)) < 0)
-		goto cleanup;
-	if (tree == NULL) {
-		rc = ERR_NOTFOUND;
-		goto cleanup;
-	}
+	if (tree == NULL)
+		return ERR_NOTFOUND;
 	rc = git_tree_entry_bypath(&e, tree, path);
 	if (rc == GIT_ENOTFOUND ||
 	    (rc == 0 && git_tree_entry_type(e) != GIT_OBJECT_BLOB)) {
@@ -601,42 +664,177 @@ git_sink_read(struct git_sink *s, const char *path, char **out,
 cleanup:
 	git_blob_free(blob);
 	git_tree_entry_free(e);
+	return rc;
+}
+
+/* git_sink_read - copy one file of the head out of libgit2 */
+int
+git_sink_read(struct git_sink *s, const char *path, char **out,
+    size_t *len, struct diag *d)
+{
+	git_commit *commit = NULL;
+	git_tree *tree = NULL;
+	const char *why;
+	int rc;
+
+	*out = NULL;
+	*len = 0;
+	git_error_clear();
+	if ((why = path_problem(path)) != NULL)
+		return inval(d, path, why);
+	if ((rc = load_head(s, &commit, &tree, d)) == 0)
+		rc = read_file_in(s, tree, path, out, len, d);
 	git_tree_free(tree);
 	git_commit_free(commit);
 	return rc;
 }
 
-/* move_branch - compare-and-swap the branch from the head read to id */
+/* git_sink_read_at - copy one file of any commit out of libgit2 */
+int
+git_sink_read_at(struct git_sink *s, const char *commit_hex,
+    const char *path, char **out, size_t *len, struct diag *d)
+{
+	git_commit *commit = NULL;
+	git_tree *tree = NULL;
+	const char *why;
+	int rc;
+
+	*out = NULL;
+	*len = 0;
+	git_error_clear();
+	if ((why = path_problem(path)) != NULL)
+		return inval(d, path, why);
+	if ((rc = lookup_commit(s, commit_hex, &commit, d)) < 0)
+		goto cleanup;
+	if (git_commit_tree(&tree, commit) < 0) {
+		rc = lib_fail(d, commit_hex, "cannot read tree");
+		goto cleanup;
+	}
+	rc = read_file_in(s, tree, path, out, len, d);
+cleanup:
+	git_tree_free(tree);
+	git_commit_free(commit);
+	return rc;
+}
+
+/* reflog_text - "what: subject of message" into log */
 static int
-move_branch(struct git_sink *s, const git_oid *id, const char *message,
+reflog_text(struct buf *log, const char *what, const char *message)
+{
+	if (buf_puts(log, what) < 0 || buf_puts(log, ": ") < 0 ||
+	    buf_append(log, message, strcspn(message, "\n")) < 0)
+		return ERR_NOMEM;
+	return 0;
+}
+
+/* swap_head - compare-and-swap the deploy branch from the head read to
+ * id; the sink's head follows on success */
+static int
+swap_head(struct git_sink *s, const git_oid *id, const char *log,
     struct diag *d)
 {
 	git_reference *ref = NULL;
-	struct buf log = BUF_INIT;
-	size_t n = strcspn(message, "\n");
 	int rc;
 
-	if (buf_puts(&log, s->has_head ? "commit: " : "commit (initial): ")
-	    < 0 || buf_append(&log, message, n) < 0) {
-		rc = nomem(d, s->path);
-		goto cleanup;
-	}
 	if (s->has_head)
 		rc = git_reference_create_matching(&ref, s->repo, s->refname,
-		    id, 1, &s->head, log.data);
+		    id, 1, &s->head, log);
 	else
 		rc = git_reference_create(&ref, s->repo, s->refname, id, 0,
-		    log.data);
+		    log);
+	git_reference_free(ref);
 	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS ||
 	    (rc == GIT_ENOTFOUND && s->has_head)) {
 		diag_error(d, NULL, "git_sink: %s: cannot move branch %s: "
 		    "it moved since it was read", s->path, s->branch);
-		rc = ERR_MOVED;
-	} else if (rc < 0)
-		rc = lib_fail(d, s->path, "cannot move branch");
+		return ERR_MOVED;
+	}
+	if (rc < 0)
+		return lib_fail(d, s->path, "cannot move branch");
+	s->head = *id;
+	s->has_head = 1;
+	return 0;
+}
+
+/* what a new commit needs, checked before any object is written */
+struct draft {
+	git_signature *sig;
+	struct buf msg;         /* the message with its final newline */
+	const char *message;    /* msg.data, or the caller's when it had one */
+};
+
+/* draft_start - check the message and the author; release the draft
+ * with draft_end whatever this returns */
+static int
+draft_start(struct git_sink *s, const char *message, const char *name,
+    const char *email, struct draft *dr, struct diag *d)
+{
+	size_t n;
+	int rc;
+
+	dr->sig = NULL;
+	buf_init(&dr->msg);
+	dr->message = message;
+	if (message == NULL || *message == '\0')
+		return inval(d, s->path, "empty commit message");
+	if (git_signature_now(&dr->sig, name ? name : "",
+	    email ? email : "") < 0) {
+		rc = lib_fail(d, s->path, "invalid author");
+		return rc == ERR_IO ? ERR_INVAL : rc;
+	}
+	n = strlen(message);
+	if (message[n - 1] != '\n') {
+		if (buf_append(&dr->msg, message, n) < 0 ||
+		    buf_putc(&dr->msg, '\n') < 0)
+			return nomem(d, s->path);
+		dr->message = dr->msg.data;
+	}
+	return 0;
+}
+
+/* draft_end - release what draft_start acquired */
+static void
+draft_end(struct draft *dr)
+{
+	git_signature_free(dr->sig);
+	buf_free(&dr->msg);
+}
+
+/* build_tree - check files and write their tree; old is the tree to
+ * reuse unchanged blobs and directories from (may be NULL) */
+static int
+build_tree(struct git_sink *s, const struct git_sink_file *files,
+    size_t nfiles, const git_tree *old, git_oid *out, struct diag *d)
+{
+	const struct git_sink_file **v = NULL;
+	int rc;
+
+	if ((rc = sorted_files(files, nfiles, &v, d)) == 0)
+		rc = build_dir(s, v, 0, nfiles, 0, old, out, d);
+	free(v);
+	return rc;
+}
+
+/* write_commit - the commit of tree_id on parent (NULL: a root) */
+static int
+write_commit(struct git_sink *s, const struct draft *dr,
+    const git_oid *tree_id, const git_commit *parent, git_oid *out,
+    struct diag *d)
+{
+	git_tree *tree = NULL;
+	const git_commit *parents[1];
+	int rc = 0;
+
+	if (git_tree_lookup(&tree, s->repo, tree_id) < 0) {
+		rc = lib_fail(d, s->path, "cannot read new tree");
+		goto cleanup;
+	}
+	parents[0] = parent;
+	if (git_commit_create(out, s->repo, NULL, dr->sig, dr->sig, NULL,
+	    dr->message, tree, parent ? 1 : 0, parents) < 0)
+		rc = lib_fail(d, s->path, "cannot write commit");
 cleanup:
-	git_reference_free(ref);
-	buf_free(&log);
+	git_tree_free(tree);
 	return rc;
 }
 
@@ -647,70 +845,184 @@ git_sink_commit(struct git_sink *s, const struct git_sink_file *files,
     const char *author_email, int *committed, char oid_hex[41],
     struct diag *d)
 {
-	const struct git_sink_file **v = NULL;
+	struct draft dr;
 	git_commit *head = NULL;
-	git_tree *old = NULL, *tree = NULL;
-	git_signature *sig = NULL;
-	struct buf msg = BUF_INIT;
-	const git_commit *parents[1];
+	git_tree *old = NULL;
+	struct buf log = BUF_INIT;
 	git_oid tree_id, id;
-	size_t n;
 	int rc;
 
 	*committed = 0;
 	oid_hex[0] = '\0';
 	git_error_clear();
-	if (message == NULL || *message == '\0')
-		return inval(d, s->path, "empty commit message");
-	/* checked before any object is written */
-	if (git_signature_now(&sig, author_name ? author_name : "",
-	    author_email ? author_email : "") < 0) {
-		rc = lib_fail(d, s->path, "invalid author");
-		if (rc == ERR_IO)
-			rc = ERR_INVAL;
-		goto cleanup;
-	}
-	n = strlen(message);
-	if (message[n - 1] != '\n') {
-		if (buf_append(&msg, message, n) < 0 || buf_putc(&msg, '\n') < 0) {
-			rc = nomem(d, s->path);
-			goto cleanup;
-		}
-		message = msg.data;
-	}
-	if ((rc = sorted_files(files, nfiles, &v, d)) < 0)
+	if ((rc = draft_start(s, message, author_name, author_email, &dr,
+	    d)) < 0)
 		goto cleanup;
 	if ((rc = load_head(s, &head, &old, d)) < 0)
 		goto cleanup;
-	if ((rc = build_dir(s, v, 0, nfiles, 0, old, &tree_id, d)) < 0)
+	if ((rc = build_tree(s, files, nfiles, old, &tree_id, d)) < 0)
 		goto cleanup;
 	if (old && git_oid_equal(&tree_id, git_tree_id(old))) {
 		git_oid_tostr(oid_hex, GIT_OID_HEXSZ + 1, &s->head);
 		goto cleanup;
 	}
-	if (git_tree_lookup(&tree, s->repo, &tree_id) < 0) {
-		rc = lib_fail(d, s->path, "cannot read new tree");
+	if ((rc = write_commit(s, &dr, &tree_id, head, &id, d)) < 0)
+		goto cleanup;
+	if (reflog_text(&log, head ? "commit" : "commit (initial)",
+	    dr.message) < 0) {
+		rc = nomem(d, s->path);
 		goto cleanup;
 	}
-	parents[0] = head;
-	if (git_commit_create(&id, s->repo, NULL, sig, sig, NULL, message,
-	    tree, head ? 1 : 0, parents) < 0) {
-		rc = lib_fail(d, s->path, "cannot write commit");
+	if ((rc = swap_head(s, &id, log.data, d)) < 0)
 		goto cleanup;
-	}
-	if ((rc = move_branch(s, &id, message, d)) < 0)
-		goto cleanup;
-	s->head = id;
-	s->has_head = 1;
 	*committed = 1;
 	git_oid_tostr(oid_hex, GIT_OID_HEXSZ + 1, &id);
 cleanup:
-	buf_free(&msg);
-	git_signature_free(sig);
-	git_tree_free(tree);
+	buf_free(&log);
+	draft_end(&dr);
 	git_tree_free(old);
 	git_commit_free(head);
-	free(v);
+	return rc;
+}
+
+/* branch_ref - "refs/heads/BRANCH" into ref for a valid branch name;
+ * the deploy branch only when deploy_ok */
+static int
+branch_ref(struct git_sink *s, const char *branch, int deploy_ok,
+    struct buf *ref, struct diag *d)
+{
+	int valid = 0;
+
+	if (branch == NULL || strncmp(branch, "refs/", 5) == 0 ||
+	    git_branch_name_is_valid(&valid, branch) < 0 || !valid)
+		return inval(d, branch, "invalid branch name");
+	if (!deploy_ok && strcmp(branch, s->branch) == 0)
+		return inval(d, branch, "the deploy branch moves only by "
+		    "compare-and-swap");
+	if (buf_puts(ref, REF_PREFIX) < 0 || buf_puts(ref, branch) < 0)
+		return nomem(d, branch);
+	return 0;
+}
+
+/* git_sink_commit_on - one commit on a given parent, on another branch */
+int
+git_sink_commit_on(struct git_sink *s, const char *branch,
+    const char *parent_hex, const struct git_sink_file *files,
+    size_t nfiles, const char *message, const char *author_name,
+    const char *author_email, int force, char oid_hex[41], struct diag *d)
+{
+	struct draft dr;
+	struct buf ref = BUF_INIT, log = BUF_INIT;
+	git_reference *r = NULL;
+	git_commit *parent = NULL;
+	git_tree *old = NULL;
+	git_oid tree_id, id;
+	int rc;
+
+	oid_hex[0] = '\0';
+	git_error_clear();
+	if ((rc = draft_start(s, message, author_name, author_email, &dr,
+	    d)) < 0)
+		goto cleanup;
+	if ((rc = branch_ref(s, branch, 0, &ref, d)) < 0)
+		goto cleanup;
+	if (parent_hex && (rc = lookup_commit(s, parent_hex, &parent, d)) < 0)
+		goto cleanup;
+	if (parent && git_commit_tree(&old, parent) < 0) {
+		rc = lib_fail(d, parent_hex, "cannot read tree");
+		goto cleanup;
+	}
+	if ((rc = build_tree(s, files, nfiles, old, &tree_id, d)) < 0 ||
+	    (rc = write_commit(s, &dr, &tree_id, parent, &id, d)) < 0)
+		goto cleanup;
+	if (reflog_text(&log, force ? "commit (force)" : "commit (created)",
+	    dr.message) < 0) {
+		rc = nomem(d, s->path);
+		goto cleanup;
+	}
+	rc = git_reference_create(&r, s->repo, ref.data, &id, force ? 1 : 0,
+	    log.data);
+	if (rc == GIT_EEXISTS) {
+		diag_error(d, NULL, "git_sink: %s: cannot create branch %s: "
+		    "it already exists", s->path, branch);
+		rc = ERR_MOVED;
+		goto cleanup;
+	}
+	if (rc < 0) {
+		rc = lib_fail(d, s->path, "cannot move branch");
+		goto cleanup;
+	}
+	git_oid_tostr(oid_hex, GIT_OID_HEXSZ + 1, &id);
+cleanup:
+	git_reference_free(r);
+	buf_free(&log);
+	buf_free(&ref);
+	draft_end(&dr);
+	git_tree_free(old);
+	git_commit_free(parent);
+	return rc;
+}
+
+/* git_sink_branch_head - the commit a branch points at, read now; like
+ * git_sink_head it answers without a diag */
+int
+git_sink_branch_head(struct git_sink *s, const char *branch,
+    char oid_hex[41])
+{
+	struct buf ref = BUF_INIT;
+	struct diag quiet;
+	git_oid id;
+	int rc;
+
+	oid_hex[0] = '\0';
+	diag_init(&quiet, NULL);
+	if ((rc = branch_ref(s, branch, 1, &ref, &quiet)) < 0)
+		goto cleanup;
+	rc = git_reference_name_to_id(&id, s->repo, ref.data);
+	if (rc == GIT_ENOTFOUND)
+		rc = ERR_NOTFOUND;
+	else if (rc < 0)
+		rc = ERR_IO;
+	else
+		git_oid_tostr(oid_hex, GIT_OID_HEXSZ + 1, &id);
+cleanup:
+	diag_free(&quiet);
+	buf_free(&ref);
+	return rc;
+}
+
+/* git_sink_branch_delete - remove another branch; absent is done */
+int
+git_sink_branch_delete(struct git_sink *s, const char *branch,
+    struct diag *d)
+{
+	struct buf ref = BUF_INIT;
+	git_reference *r = NULL;
+	int rc;
+
+	git_error_clear();
+	if ((rc = branch_ref(s, branch, 0, &ref, d)) < 0)
+		goto cleanup;
+	rc = git_reference_lookup(&r, s->repo, ref.data);
+	if (rc == GIT_ENOTFOUND) {
+		rc = 0;
+		goto cleanup;
+	}
+	if (rc < 0) {
+		rc = lib_fail(d, s->path, "cannot read branch");
+		goto cleanup;
+	}
+	/* deleted only if still where it was just read */
+	rc = git_reference_delete(r);
+	if (rc == GIT_EMODIFIED) {
+		diag_error(d, NULL, "git_sink: %s: cannot delete branch %s: "
+		    "it moved since it was read", s->path, branch);
+		rc = ERR_MOVED;
+	} else if (rc < 0)
+		rc = lib_fail(d, s->path, "cannot delete branch");
+cleanup:
+	git_reference_free(r);
+	buf_free(&ref);
 	return rc;
 }
 
@@ -741,6 +1053,7 @@ collect_leaf(const char *root, const git_tree_entry *e, void *payload)
 	memcpy(v->path, root, rlen);
 	memcpy(v->path + rlen, name, nlen + 1);
 	git_oid_cpy(&v->id, git_tree_entry_id(e));
+	v->mode = (unsigned)git_tree_entry_filemode_raw(e);
 	v->blob = type == GIT_OBJECT_BLOB;
 	l->n++;
 	return 0;
@@ -876,5 +1189,665 @@ cleanup:
 	git_tree_free(tree);
 	git_commit_free(head);
 	free(v);
+	return rc;
+}
+
+/* tree_leaves - every non-directory entry of a commit's tree, sorted */
+static int
+tree_leaves(struct git_sink *s, const git_commit *commit,
+    struct leaves *l, struct diag *d)
+{
+	git_tree *tree = NULL;
+	int rc = 0;
+
+	if (git_commit_tree(&tree, commit) < 0) {
+		rc = lib_fail(d, s->path, "cannot read tree");
+		goto cleanup;
+	}
+	if (git_tree_walk(tree, GIT_TREEWALK_PRE, collect_leaf, l) < 0) {
+		rc = l->rc < 0 ? nomem(d, s->path) :
+		    lib_fail(d, s->path, "cannot read tree");
+		goto cleanup;
+	}
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof *l->v, cmp_leaf);
+cleanup:
+	git_tree_free(tree);
+	return rc;
+}
+
+/* next_kept - the index of the first leaf from i not under skip */
+static size_t
+next_kept(const struct leaves *l, size_t i, const char *skip)
+{
+	while (i < l->n && under(skip, l->v[i].path))
+		i++;
+	return i;
+}
+
+/* git_sink_tree_equal - compare two commits' files outside skip */
+int
+git_sink_tree_equal(struct git_sink *s, const char *a_hex,
+    const char *b_hex, const char *skip, int *equal, struct diag *d)
+{
+	struct leaves la = { NULL, 0, 0, 0 }, lb = { NULL, 0, 0, 0 };
+	git_commit *a = NULL, *b = NULL;
+	const char *why;
+	size_t i, j;
+	int rc;
+
+	*equal = 0;
+	git_error_clear();
+	if (skip && (why = path_problem(skip)) != NULL)
+		return inval(d, skip, why);
+	if ((rc = lookup_commit(s, a_hex, &a, d)) < 0 ||
+	    (rc = lookup_commit(s, b_hex, &b, d)) < 0)
+		goto cleanup;
+	if (git_oid_equal(git_commit_tree_id(a), git_commit_tree_id(b))) {
+		*equal = 1;
+		goto cleanup;
+	}
+	if (skip == NULL)
+		goto cleanup;
+	if ((rc = tree_leaves(s, a, &la, d)) < 0 ||
+	    (rc = tree_leaves(s, b, &lb, d)) < 0)
+		goto cleanup;
+	i = next_kept(&la, 0, skip);
+	j = next_kept(&lb, 0, skip);
+	while (i < la.n && j < lb.n) {
+		if (strcmp(la.v[i].path, lb.v[j].path) != 0 ||
+		    !git_oid_equal(&la.v[i].id, &lb.v[j].id) ||
+		    la.v[i].mode != lb.v[j].mode)
+			goto cleanup;
+		i = next_kept(&la, i + 1, skip);
+		j = next_kept(&lb, j + 1, skip);
+	}
+	*equal = i == la.n && j == lb.n;
+cleanup:
+	for (i = 0; i < la.n; i++)
+		free(la.v[i].path);
+	for (j = 0; j < lb.n; j++)
+		free(lb.v[j].path);
+	free(la.v);
+	free(lb.v);
+	git_commit_free(a);
+	git_commit_free(b);
+	return rc;
+}
+
+/* move_deploy - move the deploy branch to a commit that descends from
+ * its head, or to any commit when force is set; compare-and-swap */
+static int
+move_deploy(struct git_sink *s, const char *hex, int force,
+    const char *what, struct diag *d)
+{
+	git_commit *target = NULL;
+	struct buf log = BUF_INIT;
+	const git_oid *id;
+	int rc;
+
+	git_error_clear();
+	if ((rc = lookup_commit(s, hex, &target, d)) < 0)
+		goto cleanup;
+	id = git_commit_id(target);
+	if (s->has_head && git_oid_equal(id, &s->head))
+		goto cleanup;
+	if (s->has_head && !force) {
+		rc = git_graph_descendant_of(s->repo, id, &s->head);
+		if (rc < 0) {
+			rc = lib_fail(d, hex, "cannot compare with the head");
+			goto cleanup;
+		}
+		if (rc == 0) {
+			diag_error(d, NULL, "git_sink: %s: cannot move branch %s "
+			    "to %s: not a descendant of its head", s->path,
+			    s->branch, hex);
+			rc = ERR_MOVED;
+			goto cleanup;
+		}
+	}
+	if (buf_printf(&log, "%s: %s", what, hex) < 0) {
+		rc = nomem(d, s->path);
+		goto cleanup;
+	}
+	rc = swap_head(s, id, log.data, d);
+cleanup:
+	buf_free(&log);
+	git_commit_free(target);
+	return rc;
+}
+
+/* git_sink_fast_forward - move the deploy branch forward only */
+int
+git_sink_fast_forward(struct git_sink *s, const char *commit_hex,
+    struct diag *d)
+{
+	return move_deploy(s, commit_hex, 0, "fast-forward", d);
+}
+
+/* git_sink_reset_to - move the deploy branch to a fetched commit */
+int
+git_sink_reset_to(struct git_sink *s, const char *commit_hex, int force,
+    struct diag *d)
+{
+	return move_deploy(s, commit_hex, force,
+	    force ? "reset (forced)" : "reset", d);
+}
+
+/* what a remote operation reports back through libgit2's callbacks */
+struct remote_ctx {
+	const char *url;
+	struct diag *d;
+	int rc;                 /* 0, or the worst refusal: ERR_MOVED, ERR_IO */
+};
+
+/* remote_credentials - no credential is configured yet: pass, so that
+ * libgit2 reports the refusal (the place for an SSH key hook) */
+static int
+remote_credentials(git_credential **out, const char *url,
+    const char *user, unsigned int allowed, void *payload)
+{
+	(void)out;
+	(void)url;
+	(void)user;
+	(void)allowed;
+	(void)payload;
+	return GIT_PASSTHROUGH;
+}
+
+/* moved_reason - whether a remote's refusal means "the ref is not where
+ * you thought": fetch, recompute and retry will do. A ref merely locked
+ * is not: a lock left by a crash stays, so back off (ERR_IO) instead. */
+static int
+moved_reason(const char *why)
+{
+	static const char *const moved[] = {
+		"non-fast-forward", "fetch first", "stale info",
+		"already exists", "but expected"
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof moved / sizeof *moved; i++)
+		if (strstr(why, moved[i]))
+			return 1;
+	return 0;
+}
+
+/* push_status - per-ref answer of the remote: NULL status is success */
+static int
+push_status(const char *refname, const char *status, void *payload)
+{
+	struct remote_ctx *c = payload;
+
+	if (status == NULL)
+		return 0;
+	diag_error(c->d, NULL, "git_sink: %s: cannot push %s: remote refused: "
+	    "%s", c->url, refname, status);
+	if (!moved_reason(status))
+		c->rc = ERR_IO;
+	else if (c->rc == 0)
+		c->rc = ERR_MOVED;
+	return 0;
+}
+
+/* remote_callbacks - the callbacks of every remote operation */
+static void
+remote_callbacks(git_remote_callbacks *cb, struct remote_ctx *c)
+{
+	cb->credentials = remote_credentials;
+	cb->push_update_reference = push_status;
+	cb->payload = c;
+}
+
+/* remote_fail - record a failed remote operation, return our code:
+ * ERR_AUTH when credentials or the certificate were refused,
+ * ERR_UNAVAIL when the remote could not be reached or read (connecting
+ * is always that), ERR_IO otherwise */
+static int
+remote_fail(struct diag *d, const char *url, const char *what,
+    int code, int connecting)
+{
+	const git_error *e = git_error_last();
+	int klass = e ? e->klass : GIT_ERROR_NONE;
+
+	diag_error(d, NULL, "git_sink: %s: %s: %s", url, what,
+	    e && e->message ? e->message : "unknown error");
+	if (klass == GIT_ERROR_NOMEMORY)
+		return ERR_NOMEM;
+	if (code == GIT_EAUTH || code == GIT_ECERTIFICATE)
+		return ERR_AUTH;
+	if (connecting || klass == GIT_ERROR_NET || klass == GIT_ERROR_SSH ||
+	    klass == GIT_ERROR_HTTP || klass == GIT_ERROR_SSL)
+		return ERR_UNAVAIL;
+	return ERR_IO;
+}
+
+/* hexval - the value of a hex digit, or -1 */
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* local_path - the directory of a local remote into *out (free()), or
+ * NULL for a remote reached over the network. Local are the forms
+ * libgit2 takes as local, file:///PATH and file://localhost/PATH
+ * (percent-encoded), and a plain path: absolute, or naming a
+ * directory. */
+static int
+local_path(const char *url, char **out, struct diag *d)
+{
+	struct stat st;
+	const char *p;
+	char *q;
+	int hi, lo;
+
+	*out = NULL;
+	if (strncmp(url, "file://", 7) != 0) {
+		if (strstr(url, "://") == NULL && (*url == '/' ||
+		    (stat(url, &st) == 0 && S_ISDIR(st.st_mode))) &&
+		    (*out = strdup(url)) == NULL)
+			return nomem(d, url);
+		return 0;
+	}
+	p = url + 7;
+	if (strncmp(p, "localhost/", 10) == 0)
+		p += 9;
+	if (*p != '/')
+		return inval(d, url, "a file URL needs an absolute path");
+	if ((*out = q = malloc(strlen(p) + 1)) == NULL)
+		return nomem(d, url);
+	for (; *p; p++) {
+		if (*p == '%') {
+			if ((hi = hexval(p[1])) < 0 || (lo = hexval(p[2])) < 0 ||
+			    (hi == 0 && lo == 0)) {
+				free(*out);
+				*out = NULL;
+				return inval(d, url, "bad %-escape in file URL");
+			}
+			*q++ = (char)(hi * 16 + lo);
+			p += 2;
+		} else
+			*q++ = *p;
+	}
+	*q = '\0';
+	return 0;
+}
+
+/* open_local - check that a local remote's directory is there and,
+ * when lock is set, take its advisory lock into *fd, waiting at most
+ * LOCK_WAIT_MS. ERR_UNAVAIL when the directory cannot be opened or
+ * stays locked, ERR_IO when it cannot be locked at all. */
+static int
+open_local(const char *url, const char *path, int lock, int *fd,
+    struct diag *d)
+{
+	struct timespec ts;
+	long waited = 0, step = 5;
+	int rc = ERR_UNAVAIL;
+
+	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd < 0) {
+		diag_error(d, NULL, "git_sink: %s: cannot reach remote: %s",
+		    url, strerror(errno));
+		return ERR_UNAVAIL;
+	}
+	for (;;) {
+		if (!lock || flock(*fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			diag_error(d, NULL, "git_sink: %s: cannot lock remote: %s",
+			    url, strerror(errno));
+			rc = ERR_IO;
+			break;
+		}
+		if (waited >= LOCK_WAIT_MS) {
+			diag_error(d, NULL, "git_sink: %s: cannot lock remote: "
+			    "another push held it for %d ms", url, LOCK_WAIT_MS);
+			break;
+		}
+		ts.tv_sec = 0;
+		ts.tv_nsec = step * 1000000L;
+		nanosleep(&ts, NULL);
+		waited += step;
+		if (step < 100)
+			step *= 2;
+	}
+	close(*fd);
+	*fd = -1;
+	return rc;
+}
+
+/* remote_open - an anonymous remote for url, connected in direction;
+ * a local remote must exist, and is locked (*lockfd, else -1) when
+ * pushing */
+static int
+remote_open(struct git_sink *s, const char *url, git_direction direction,
+    struct remote_ctx *c, git_remote **out, int *lockfd, struct diag *d)
+{
+	git_remote_create_options co;
+	git_remote_connect_options o;
+	char *path = NULL;
+	int rc;
+
+	*out = NULL;
+	*lockfd = -1;
+	if (url == NULL || *url == '\0')
+		return inval(d, "(remote)", "empty remote URL");
+	if ((rc = local_path(url, &path, d)) < 0)
+		goto cleanup;
+	if (path && (rc = open_local(url, path,
+	    direction == GIT_DIRECTION_PUSH, lockfd, d)) < 0)
+		goto cleanup;
+	if (direction != GIT_DIRECTION_PUSH && *lockfd >= 0) {
+		close(*lockfd);         /* only checked */
+		*lockfd = -1;
+	}
+	/* anonymous, as git_remote_create_anonymous makes it, but the URL
+	 * is taken as configured: no url.*.insteadOf rewriting (whose
+	 * lookup also leaks memory in libgit2 1.5) */
+	if ((rc = git_remote_create_options_init(&co,
+	    GIT_REMOTE_CREATE_OPTIONS_VERSION)) == 0) {
+		co.repository = s->repo;
+		co.name = NULL;
+		co.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF |
+		    GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+		rc = git_remote_create_with_opts(out, url, &co);
+	}
+	if (rc < 0) {
+		rc = lib_fail(d, url, "invalid remote URL");
+		if (rc == ERR_IO)
+			rc = ERR_INVAL;
+		goto cleanup;
+	}
+	if ((rc = git_remote_connect_options_init(&o,
+	    GIT_REMOTE_CONNECT_OPTIONS_VERSION)) < 0) {
+		rc = lib_fail(d, url, "cannot connect");
+		goto cleanup;
+	}
+	remote_callbacks(&o.callbacks, c);
+	if ((rc = git_remote_connect_ext(*out, direction, &o)) < 0)
+		rc = remote_fail(d, url, "cannot reach remote", rc, 1);
+cleanup:
+	free(path);
+	if (rc < 0) {
+		git_remote_free(*out);
+		*out = NULL;
+		if (*lockfd >= 0)
+			close(*lockfd);
+		*lockfd = -1;
+	}
+	return rc;
+}
+
+/* remote_close - disconnect, free, then release the lock */
+static void
+remote_close(git_remote *remote, int lockfd)
+{
+	if (remote)
+		git_remote_disconnect(remote);
+	git_remote_free(remote);
+	if (lockfd >= 0)
+		close(lockfd);          /* releases the flock */
+}
+
+/* advertised - the id the remote advertises for refname, or NULL */
+static const git_oid *
+advertised(git_remote *remote, const char *refname)
+{
+	const git_remote_head **heads;
+	size_t i, n;
+
+	if (git_remote_ls(&heads, &n, remote) < 0)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (strcmp(heads[i]->name, refname) == 0)
+			return &heads[i]->oid;
+	return NULL;
+}
+
+/* free_specs - release refspec strings */
+static void
+free_specs(char **v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* push_specs - "[+]refs/heads/B:refs/heads/B" per branch, or
+ * ":refs/heads/B" when deleting; every branch name checked, and for a
+ * push every branch must exist here */
+static int
+push_specs(struct git_sink *s, const char *url,
+    const char *const *branches, size_t n, const unsigned char *force,
+    int deleting, char ***out, struct diag *d)
+{
+	struct buf ref = BUF_INIT, spec = BUF_INIT;
+	char **v;
+	git_oid id;
+	size_t i;
+	int rc = 0;
+
+	*out = NULL;
+	if (n > 0 && branches == NULL)
+		return inval(d, url, "no branch list");
+	if ((v = calloc(n ? n : 1, sizeof *v)) == NULL)
+		return nomem(d, url);
+	for (i = 0; i < n; i++) {
+		buf_reset(&ref);
+		buf_reset(&spec);
+		if ((rc = branch_ref(s, branches[i], !deleting, &ref, d)) < 0)
+			goto cleanup;
+		if (!deleting) {
+			rc = git_reference_name_to_id(&id, s->repo, ref.data);
+			if (rc == GIT_ENOTFOUND) {
+				diag_error(d, NULL, "git_sink: %s: cannot push %s: "
+				    "no such branch here", url, branches[i]);
+				rc = ERR_NOTFOUND;
+				goto cleanup;
+			}
+			if (rc < 0) {
+				rc = lib_fail(d, s->path, "cannot read branch");
+				goto cleanup;
+			}
+		}
+		if (buf_printf(&spec, "%s%s:%s",
+		    !deleting && force && force[i] ? "+" : "",
+		    deleting ? "" : ref.data, ref.data) < 0 ||
+		    (v[i] = buf_steal(&spec)) == NULL) {
+			rc = nomem(d, url);
+			goto cleanup;
+		}
+	}
+cleanup:
+	buf_free(&ref);
+	buf_free(&spec);
+	if (rc < 0)
+		free_specs(v, n);
+	else
+		*out = v;
+	return rc;
+}
+
+/* push_refs - push the refspecs v[0..n) to url; a delete of a ref the
+ * remote does not have is dropped before anything is sent */
+static int
+push_refs(struct git_sink *s, const char *url, char *const *v, size_t n,
+    struct diag *d)
+{
+	struct remote_ctx c = { url, d, 0 };
+	git_push_options o;
+	git_remote *remote = NULL;
+	git_strarray specs = { NULL, 0 };
+	size_t i;
+	int rc, lockfd = -1;
+
+	if ((specs.strings = calloc(n ? n : 1, sizeof *specs.strings)) ==
+	    NULL)
+		return nomem(d, url);
+	if ((rc = remote_open(s, url, GIT_DIRECTION_PUSH, &c, &remote,
+	    &lockfd, d)) < 0)
+		goto cleanup;
+	for (i = 0; i < n; i++)
+		if (v[i][0] != ':' || advertised(remote, v[i] + 1))
+			specs.strings[specs.count++] = v[i];   /* borrowed */
+	if (specs.count == 0)
+		goto cleanup;
+	if ((rc = git_push_options_init(&o, GIT_PUSH_OPTIONS_VERSION)) < 0) {
+		rc = lib_fail(d, url, "cannot push");
+		goto cleanup;
+	}
+	remote_callbacks(&o.callbacks, &c);
+	rc = git_remote_upload(remote, &specs, &o);
+	if (rc == GIT_ENONFASTFORWARD) {
+		/* refused here, before anything was sent */
+		remote_fail(d, url, "cannot push", rc, 0);
+		rc = ERR_MOVED;
+	} else if (rc < 0)
+		rc = remote_fail(d, url, "cannot push", rc, 0);
+	else
+		rc = c.rc;
+cleanup:
+	remote_close(remote, lockfd);
+	free(specs.strings);
+	return rc;
+}
+
+/* git_sink_push - push branches to the same names on a remote */
+int
+git_sink_push(struct git_sink *s, const char *remote_url,
+    const char *const *branches, size_t n, const unsigned char *force,
+    struct diag *d)
+{
+	char **v = NULL;
+	int rc;
+
+	git_error_clear();
+	if (n == 0)
+		return 0;
+	if ((rc = push_specs(s, remote_url ? remote_url : "(remote)",
+	    branches, n, force, 0, &v, d)) == 0)
+		rc = push_refs(s, remote_url, v, n, d);
+	free_specs(v, n);
+	return rc;
+}
+
+/* git_sink_push_delete - delete a branch on a remote */
+int
+git_sink_push_delete(struct git_sink *s, const char *remote_url,
+    const char *branch, struct diag *d)
+{
+	char **v = NULL;
+	int rc;
+
+	git_error_clear();
+	if ((rc = push_specs(s, remote_url ? remote_url : "(remote)",
+	    &branch, 1, NULL, 1, &v, d)) == 0)
+		rc = push_refs(s, remote_url, v, 1, d);
+	free_specs(v, 1);
+	return rc;
+}
+
+/* tracking_ref - "refs/splitsync/remotes/ID/BRANCH", ID naming the URL
+ * by the first hex digits of its hash: stable across runs and hosts */
+static int
+tracking_ref(const char *url, const char *branch, struct buf *out,
+    struct diag *d)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid id;
+
+	if (git_odb_hash(&id, url, strlen(url), GIT_OBJECT_BLOB) < 0)
+		return lib_fail(d, url, "cannot hash URL");
+	git_oid_tostr(hex, sizeof hex, &id);
+	if (buf_printf(out, "%s%.*s/%s", TRACK_PREFIX, TRACK_ID_LEN, hex,
+	    branch) < 0)
+		return nomem(d, url);
+	return 0;
+}
+
+/* git_sink_fetch - fetch a remote branch into its tracking ref */
+int
+git_sink_fetch(struct git_sink *s, const char *remote_url,
+    const char *branch, char oid_hex[41], struct diag *d)
+{
+	struct remote_ctx c = { remote_url, d, 0 };
+	struct buf ref = BUF_INIT, track = BUF_INIT, spec = BUF_INIT;
+	git_fetch_options o;
+	git_remote *remote = NULL;
+	git_commit *commit = NULL;
+	git_strarray specs;
+	const git_oid *adv;
+	char *one[1];
+	git_oid id;
+	int rc, lockfd = -1;
+
+	oid_hex[0] = '\0';
+	git_error_clear();
+	if ((rc = branch_ref(s, branch, 1, &ref, d)) < 0)
+		goto cleanup;
+	if ((rc = remote_open(s, remote_url, GIT_DIRECTION_FETCH, &c,
+	    &remote, &lockfd, d)) < 0)
+		goto cleanup;
+	if ((rc = tracking_ref(remote_url, branch, &track, d)) < 0)
+		goto cleanup;
+	if ((adv = advertised(remote, ref.data)) == NULL) {
+		/* gone from the remote: so is what we knew of it */
+		rc = git_reference_remove(s->repo, track.data);
+		if (rc < 0 && rc != GIT_ENOTFOUND) {
+			rc = lib_fail(d, s->path, "cannot remove tracking ref");
+			goto cleanup;
+		}
+		rc = ERR_NOTFOUND;
+		goto cleanup;
+	}
+	if (buf_printf(&spec, "+%s:%s", ref.data, track.data) < 0) {
+		rc = nomem(d, remote_url);
+		goto cleanup;
+	}
+	one[0] = spec.data;
+	specs.strings = one;
+	specs.count = 1;
+	if ((rc = git_fetch_options_init(&o, GIT_FETCH_OPTIONS_VERSION)) < 0) {
+		rc = lib_fail(d, remote_url, "cannot fetch");
+		goto cleanup;
+	}
+	remote_callbacks(&o.callbacks, &c);
+	o.prune = GIT_FETCH_NO_PRUNE;
+	o.update_fetchhead = 0;
+	o.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	/* objects first, the tracking ref last */
+	if ((rc = git_remote_download(remote, &specs, &o)) < 0 ||
+	    (rc = git_remote_update_tips(remote, &o.callbacks, 0,
+	    GIT_REMOTE_DOWNLOAD_TAGS_NONE, "splitsync: fetch")) < 0) {
+		rc = remote_fail(d, remote_url, "cannot fetch", rc, 0);
+		goto cleanup;
+	}
+	if (git_reference_name_to_id(&id, s->repo, track.data) < 0) {
+		rc = lib_fail(d, s->path, "cannot read tracking ref");
+		goto cleanup;
+	}
+	if (git_commit_lookup(&commit, s->repo, &id) < 0) {
+		rc = lib_fail(d, remote_url, "fetched branch is not a commit");
+		goto cleanup;
+	}
+	git_oid_tostr(oid_hex, GIT_OID_HEXSZ + 1, &id);
+cleanup:
+	git_commit_free(commit);
+	remote_close(remote, lockfd);
+	buf_free(&spec);
+	buf_free(&track);
+	buf_free(&ref);
 	return rc;
 }

@@ -6,9 +6,9 @@
  *	entries the mapping uses) and builds the model from it with
  *	publish_model, the same path the service takes.
  *
- *	resync reads the route listing of the branch head first (who owns
- *	what, for conflicts and for the commit message), then hands the
- *	model to publish_commit.
+ *	resync hands the mirror to publish_run, which builds the model
+ *	against the deploy head, renders, commits (or proposes, or holds)
+ *	and pushes; confirm accepts a held change.
  *
  * DIAGNOSTICS
  *	Every failure is logged as "job: object: what: why" before the
@@ -19,11 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "diag.h"
 #include "errors.h"
+#include "file.h"
 #include "git_sink.h"
 #include "job.h"
 #include "mapping.h"
@@ -31,14 +33,40 @@
 #include "model.h"
 #include "publish.h"
 #include "render.h"
-#include "routes.h"
 #include "source.h"
 
 /* What one pass over the source fills. */
 struct fetch {
 	const struct mapping *map;
 	struct mirror *mirror;
+	size_t seen;            /* entries read */
+	int tty;                /* stderr is a terminal: show progress */
+	double start, shown;    /* seconds */
 };
+
+/* seconds - monotonic clock */
+static double
+seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* progress - a line on the terminal, rewritten about once a second */
+static void
+progress(struct fetch *f, int last)
+{
+	double now = seconds();
+
+	if (!f->tty || (!last && now - f->shown < 1.0))
+		return;
+	f->shown = now;
+	fprintf(stderr, "\rsplitsync: %zu entries read, %.0f/s%s", f->seen,
+	    now > f->start ? (double)f->seen / (now - f->start) : 0.0,
+	    last ? "\n" : "");
+}
 
 /* fetch_one - copy a source entry the mapping uses into the mirror */
 static int
@@ -48,6 +76,9 @@ fetch_one(const struct entry *e, void *ctx)
 	char *id = NULL;
 	int rc;
 
+	/* The clock only now and then: it is not free per entry. */
+	if (++f->seen % 1024 == 0)
+		progress(f, 0);
 	if (!mapping_classify(f->map, e))
 		return 0;
 	rc = mirror_entry_id(e, &id);
@@ -61,13 +92,17 @@ static int
 fetch_all(struct source *src, const struct mapping *map,
     struct mirror **out, struct diag *d)
 {
-	struct fetch f = { map, NULL };
+	struct fetch f = { map, NULL, 0, 0, 0, 0 };
 	int rc;
 
 	*out = NULL;
+	f.tty = isatty(STDERR_FILENO);
+	f.start = f.shown = seconds();
 	rc = mirror_new(&f.mirror);
 	rc = rc ? rc : source_each(src, mapping_filter(map),
 	    mapping_attributes(map), fetch_one, &f, d);
+	if (f.seen >= 1024)
+		progress(&f, 1);
 	if (rc < 0) {
 		mirror_free(f.mirror);
 		return rc;
@@ -100,21 +135,30 @@ prepare(const struct config *cfg, struct mapping **map, struct source *src,
 	return rc;
 }
 
-/* build - read the whole source and map it; *src stays open for the
+/* read_all - the whole source into a mirror; *src stays open for the
  * trailer's name */
 static int
+read_all(const struct config *cfg, struct source *src, struct mapping **map,
+    struct mirror **mirror, struct diag *d)
+{
+	int rc;
+
+	*mirror = NULL;
+	rc = prepare(cfg, map, src, d);
+	return rc ? rc : fetch_all(src, *map, mirror, d);
+}
+
+/* build - read the whole source and map it */
+static int
 build(const struct config *cfg, struct source *src, struct mapping **map,
-    model_owner_fn owner, void *owner_ctx, struct model **model,
-    struct diag *d)
+    struct model **model, struct diag *d)
 {
 	struct mirror *mirror = NULL;
 	int rc;
 
 	*model = NULL;
-	rc = prepare(cfg, map, src, d);
-	rc = rc ? rc : fetch_all(src, *map, &mirror, d);
-	rc = rc ? rc : publish_model(cfg, *map, mirror, owner, owner_ctx,
-	    model, d);
+	rc = read_all(cfg, src, map, &mirror, d);
+	rc = rc ? rc : publish_model(cfg, *map, mirror, NULL, NULL, model, d);
 	mirror_free(mirror);
 	return rc;
 }
@@ -124,36 +168,40 @@ int
 job_resync(const struct config *cfg, const struct job_options *o,
     const struct log *log, FILE *out)
 {
-	struct diag d;
+	struct diag d, problems;
 	struct source src = { cfg, NULL };
 	struct mapping *map = NULL;
 	struct git_sink *sink = NULL;
-	struct model *model = NULL;
-	struct routes prev = { NULL, 0 };
+	struct mirror *mirror = NULL;
 	struct publish_request req;
 	struct publish_result res;
 	struct buf name = BUF_INIT;
 	int rc;
 
 	diag_init(&d, log);
+	diag_init(&problems, log);
 	memset(&req, 0, sizeof req);
+	memset(&res, 0, sizeof res);
 	rc = git_sink_open(cfg->repository, cfg->bare, cfg->branch, &sink, &d);
-	rc = rc ? rc : publish_read_routes(sink, &prev, &d);
-	rc = rc ? rc : build(cfg, &src, &map, publish_previous_owner, &prev,
-	    &model, &d);
+	rc = rc ? rc : read_all(cfg, &src, &map, &mirror, &problems);
 	rc = rc ? rc : source_name(&src, &name);
 	if (rc < 0)
 		goto cleanup;
 	req.source = name.data;
 	req.dry_run = o->dry_run;
 	req.force = o->force;
-	rc = publish_commit(cfg, sink, model, &prev, &req, &d, out, &res, &d);
+	rc = publish_run(cfg, sink, map, mirror, &req, &problems, out, &res,
+	    &d);
 	if (rc == ERR_HELD)
-		log_msg(log, LOG_LEVEL_ERROR, "job: resync: held; run resync "
-		    "--force to accept");
+		fprintf(out, "held on %s: %s stays where it was; accept with "
+		    "splitsync confirm or resync --force\n", cfg->hold_branch,
+		    cfg->branch);
 	else if (rc == 0 && res.committed)
 		fprintf(out, "committed %s on %s: %zu route changes\n", res.oid,
 		    cfg->branch, res.changes);
+	else if (rc == 0 && res.proposed)
+		fprintf(out, "proposed %s on %s: %zu route changes\n", res.oid,
+		    cfg->proposal_branch, res.changes);
 	else if (rc == 0 && !o->dry_run)
 		fprintf(out, "no change: branch %s is up to date\n", cfg->branch);
 cleanup:
@@ -161,85 +209,31 @@ cleanup:
 		log_msg(log, LOG_LEVEL_ERROR, "job: resync: %s: nothing "
 		    "committed; the branch is as it was", err_str(rc));
 	buf_free(&name);
-	routes_clear(&prev);
-	model_free(model);
+	mirror_free(mirror);
 	git_sink_close(sink);
 	source_close(&src);
 	mapping_free(map);
+	diag_free(&problems);
 	diag_free(&d);
 	return rc;
 }
 
-/* write_file_atomic - dir/name holds data, or nothing changed */
-static int
-write_file_atomic(const char *dir, const char *name, const char *data,
-    size_t len, struct diag *d)
+/* job_confirm - accept the change the guard holds */
+int
+job_confirm(const struct config *cfg, const struct log *log, FILE *out)
 {
-	struct buf tmp = BUF_INIT, dst = BUF_INIT;
-	size_t off = 0;
-	ssize_t n;
-	int fd = -1, rc;
+	struct git_sink *sink = NULL;
+	struct diag d;
+	char oid[41];
+	int rc;
 
-	rc = buf_printf(&tmp, "%s/.%s.XXXXXX", dir, name);
-	rc = rc ? rc : buf_printf(&dst, "%s/%s", dir, name);
-	if (rc < 0)
-		goto cleanup;
-	fd = mkstemp(tmp.data);
-	if (fd < 0) {
-		diag_error(d, dst.data, "cannot create: %s", strerror(errno));
-		rc = ERR_IO;
-		goto cleanup;
-	}
-	while (off < len) {
-		n = write(fd, data + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			diag_error(d, dst.data, "cannot write: %s",
-			    strerror(n < 0 ? errno : ENOSPC));
-			rc = ERR_IO;
-			goto cleanup;
-		}
-		off += (size_t)n;
-	}
-	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
-		diag_error(d, dst.data, "cannot sync: %s", strerror(errno));
-		rc = ERR_IO;
-		goto cleanup;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		diag_error(d, dst.data, "cannot close: %s", strerror(errno));
-		rc = ERR_IO;
-		goto cleanup;
-	}
-	fd = -1;
-	if (rename(tmp.data, dst.data) < 0) {
-		diag_error(d, dst.data, "cannot rename: %s", strerror(errno));
-		rc = ERR_IO;
-	}
-cleanup:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0 && tmp.data)
-		unlink(tmp.data);
-	buf_free(&tmp);
-	buf_free(&dst);
-	return rc;
-}
-
-/* sync_dir - make the renames in dir durable */
-static int
-sync_dir(const char *dir, struct diag *d)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY), rc = 0;
-
-	if (fd < 0 || fsync(fd) < 0) {
-		diag_error(d, dir, "cannot sync directory: %s", strerror(errno));
-		rc = ERR_IO;
-	}
-	if (fd >= 0)
-		close(fd);
+	diag_init(&d, log);
+	rc = git_sink_open(cfg->repository, cfg->bare, cfg->branch, &sink, &d);
+	rc = rc ? rc : publish_confirm(cfg, sink, oid, &d);
+	if (rc == 0)
+		fprintf(out, "confirmed: %s is now at %s\n", cfg->branch, oid);
+	git_sink_close(sink);
+	diag_free(&d);
 	return rc;
 }
 
@@ -253,6 +247,7 @@ job_render(const struct config *cfg, const struct job_options *o,
 	struct mapping *map = NULL;
 	struct model *model = NULL;
 	struct tables tables = { NULL, 0 };
+	struct buf path = BUF_INIT;
 	size_t i;
 	int rc;
 
@@ -263,16 +258,21 @@ job_render(const struct config *cfg, const struct job_options *o,
 		rc = ERR_IO;
 		goto cleanup;
 	}
-	rc = build(cfg, &src, &map, NULL, NULL, &model, &d);
+	rc = build(cfg, &src, &map, &model, &d);
 	rc = rc ? rc : render_tables(cfg->layout, model, &tables);
-	for (i = 0; rc == 0 && i < tables.count; i++)
-		rc = write_file_atomic(o->out_dir, tables.items[i].name,
-		    tables.items[i].text.data, tables.items[i].text.len, &d);
-	rc = rc ? rc : sync_dir(o->out_dir, &d);
+	for (i = 0; rc == 0 && i < tables.count; i++) {
+		buf_reset(&path);
+		rc = buf_printf(&path, "%s/%s", o->out_dir,
+		    tables.items[i].name);
+		rc = rc ? rc : file_write_atomic(path.data,
+		    tables.items[i].text.data, tables.items[i].text.len, 0644,
+		    &d);
+	}
 	if (rc == 0)
 		fprintf(out, "wrote %zu tables to %s (%zu addresses)\n",
 		    tables.count, o->out_dir, model_address_count(model));
 cleanup:
+	buf_free(&path);
 	render_tables_free(&tables);
 	model_free(model);
 	source_close(&src);
@@ -337,7 +337,7 @@ job_check(const struct config *cfg, const struct log *log, FILE *out)
 	/* Problems are the report here: printed below, not logged. */
 	(void)log;
 	diag_init(&d, NULL);
-	rc = build(cfg, &src, &map, NULL, NULL, &model, &d);
+	rc = build(cfg, &src, &map, &model, &d);
 	for (i = 0; i < d.count; i++) {
 		const struct diag_item *it = &d.items[i];
 

@@ -7,6 +7,8 @@
  *	splitsync render -c FILE -o DIR
  *	splitsync check -c FILE
  *	splitsync run -c FILE [--repo DIR]
+ *	splitsync confirm -c FILE [--repo DIR]
+ *	splitsync status -c FILE [--repo DIR]
  *	splitsync --help | --version
  *
  * DESCRIPTION
@@ -37,8 +39,12 @@
 #include "errors.h"
 #include "job.h"
 #include "log.h"
+#include "status.h"
 
-enum command { CMD_NONE, CMD_RESYNC, CMD_RENDER, CMD_CHECK, CMD_RUN };
+enum command {
+	CMD_NONE, CMD_RESYNC, CMD_RENDER, CMD_CHECK, CMD_RUN, CMD_CONFIRM,
+	CMD_STATUS
+};
 
 struct cli {
 	enum command command;
@@ -63,6 +69,10 @@ static const char usage_text[] =
 	"        validate configuration and mapping, report data problems\n"
 	"  run -c FILE [--repo DIR]\n"
 	"        the sync service: follow the directory, commit changes\n"
+	"  confirm -c FILE [--repo DIR]\n"
+	"        accept the change the deletion guard holds\n"
+	"  status -c FILE [--repo DIR]\n"
+	"        is routing in step? exit 0 ok, 1 warning, 2 critical\n"
 	"\n"
 	"options:\n"
 	"  -c, --config FILE   configuration file\n"
@@ -73,12 +83,14 @@ static const char usage_text[] =
 	"  -v, --verbose       more log detail (repeatable)\n"
 	"  -q, --quiet         errors only\n"
 	"      --syslog        log to syslog instead of stderr\n"
+	"      --log-level L   error, warning, notice (default), info, debug\n"
 	"  -h, --help          this text\n"
 	"  -V, --version       program version\n"
 	"\n"
 	"exit status: 0 done, 64 usage, 65 data error, 69 source unavailable,\n"
 	"70 internal error, 73 cannot write, 75 change held or branch moved,\n"
-	"77 credentials refused, 78 configuration error\n";
+	"77 credentials refused, 78 configuration error; status: 0 ok,\n"
+	"1 warning, 2 critical\n";
 
 /* sanitize_fds - make sure 0, 1 and 2 are open before anything else */
 static void
@@ -106,6 +118,7 @@ exit_code(int rc)
 	case ERR_HELD: return EX_TEMPFAIL;
 	case ERR_MOVED: return EX_TEMPFAIL;
 	case ERR_INVAL: return EX_USAGE;
+	case ERR_NOTFOUND: return EX_DATAERR;
 	}
 	return EX_SOFTWARE;
 }
@@ -122,6 +135,10 @@ parse_command(const char *word)
 		return CMD_CHECK;
 	if (strcmp(word, "run") == 0)
 		return CMD_RUN;
+	if (strcmp(word, "confirm") == 0)
+		return CMD_CONFIRM;
+	if (strcmp(word, "status") == 0)
+		return CMD_STATUS;
 	return CMD_NONE;
 }
 
@@ -141,7 +158,7 @@ usage_error(const char *what)
 static int
 parse_args(int argc, char **argv, struct cli *cli)
 {
-	enum { OPT_REPO = 256, OPT_DRY, OPT_FORCE, OPT_SYSLOG };
+	enum { OPT_REPO = 256, OPT_DRY, OPT_FORCE, OPT_SYSLOG, OPT_LEVEL };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
@@ -149,6 +166,7 @@ parse_args(int argc, char **argv, struct cli *cli)
 		{ "dry-run", no_argument, NULL, OPT_DRY },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "syslog", no_argument, NULL, OPT_SYSLOG },
+		{ "log-level", required_argument, NULL, OPT_LEVEL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -176,6 +194,11 @@ parse_args(int argc, char **argv, struct cli *cli)
 		case OPT_DRY: cli->dry_run = 1; break;
 		case OPT_FORCE: cli->force = 1; break;
 		case OPT_SYSLOG: cli->use_syslog = 1; break;
+		case OPT_LEVEL:
+			if (log_level_parse(optarg, &cli->level) < 0)
+				return usage_error("--log-level: error, warning, "
+				    "notice, info or debug");
+			break;
 		case 'v':
 			if (cli->level < LOG_LEVEL_DEBUG)
 				cli->level++;
@@ -200,8 +223,9 @@ parse_args(int argc, char **argv, struct cli *cli)
 		return usage_error("-o is for render only");
 	if (cli->command != CMD_RESYNC && (cli->dry_run || cli->force))
 		return usage_error("--dry-run and --force are for resync only");
-	if (cli->repo && cli->command != CMD_RESYNC && cli->command != CMD_RUN)
-		return usage_error("--repo is for resync and run only");
+	if (cli->repo && (cli->command == CMD_RENDER ||
+	    cli->command == CMD_CHECK))
+		return usage_error("--repo is for resync, run and confirm");
 	return 0;
 }
 
@@ -214,7 +238,8 @@ main(int argc, char **argv)
 	struct diag d;
 	struct config *cfg = NULL;
 	struct job_options o;
-	int rc;
+	enum status_verdict verdict = STATUS_OK;
+	int rc, status_code = -1;
 
 	sanitize_fds();
 	umask(022);
@@ -248,6 +273,15 @@ main(int argc, char **argv)
 	case CMD_RESYNC: rc = job_resync(cfg, &o, &log, stdout); break;
 	case CMD_RENDER: rc = job_render(cfg, &o, &log, stdout); break;
 	case CMD_CHECK: rc = job_check(cfg, &log, stdout); break;
+	case CMD_CONFIRM: rc = job_confirm(cfg, &log, stdout); break;
+	case CMD_STATUS:
+		rc = status_report(cfg, &log, stdout, &verdict);
+		if (rc == 0) {
+			/* A monitoring check: the verdict is the status. */
+			status_code = (int)verdict;
+			goto out;
+		}
+		break;
 	case CMD_RUN:
 	case CMD_NONE: rc = ERR_INVAL; break;
 	}
@@ -256,5 +290,5 @@ out:
 	config_free(cfg);
 	diag_free(&d);
 	log_close(&log);
-	return exit_code(rc);
+	return status_code >= 0 ? status_code : exit_code(rc);
 }

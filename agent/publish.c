@@ -7,13 +7,27 @@
  *	Directory domains are added in DN order after the mapping's own,
  *	so the model never depends on the order entries arrived in.
  *
- *	publish_commit commits only when a table changed: a change of the
+ *	publish_run commits only when a table changed: a change of the
  *	route listing or of the service state alone (a renamed entry, an
  *	attribute the routes do not depend on) is not a routing change. The
  *	state committed with the tables is always the one that matches the
  *	cookie in the same commit, so a restart from any commit resumes
- *	consistently. An empty directory facing a branch that routes mail
- *	is held: that is a broken source far more often than a real change.
+ *	consistently.
+ *
+ *	Where the change goes: the deploy branch (rollout direct), or the
+ *	proposal branch, the deploy head plus one commit (rollout review).
+ *	A change that would remove more routes than the guard allows, or
+ *	an empty directory facing a branch that routes mail, goes to the
+ *	hold branch instead: a broken source far more often than a real
+ *	change. When the directory agrees with the deploy head again, both
+ *	side branches are deleted. Side commits carry the deploy head they
+ *	were computed on (Splitsync-Base), so a confirm never applies a
+ *	held change to a head it was not computed for.
+ *
+ *	With remotes, every attempt starts from the first remote's branch
+ *	and ends with a push; a push refused as non-fast-forward means
+ *	another agent got there first: fetch, recompute (usually: nothing
+ *	left to commit), push again.
  *
  * DIAGNOSTICS
  *	Data problems go to the diag given to publish_model; failures are
@@ -29,6 +43,7 @@
 #include "render.h"
 
 #define MESSAGE_MAX_CHANGES 1000
+#define PUBLISH_BASE_TRAILER "Splitsync-Base"
 
 /* What the passes over the mirror accumulate. */
 struct build {
@@ -213,10 +228,11 @@ routed_rows(const struct routes *r)
 	return n;
 }
 
-/* tables_changed - 1 when some table differs from the head's */
+/* tables_differ - 1 when some table differs from those of commit
+ * (NULL: the deploy head; a commit that does not exist differs) */
 static int
-tables_changed(struct git_sink *sink, const struct tables *t,
-    struct diag *d)
+tables_differ(struct git_sink *sink, const char *commit,
+    const struct tables *t, struct diag *d)
 {
 	struct diag quiet;
 	size_t i, len;
@@ -226,7 +242,12 @@ tables_changed(struct git_sink *sink, const struct tables *t,
 	diag_init(&quiet, NULL);
 	for (i = 0; !changed && i < t->count; i++) {
 		data = NULL;
-		rc = git_sink_read(sink, t->items[i].name, &data, &len, &quiet);
+		if (commit)
+			rc = git_sink_read_at(sink, commit, t->items[i].name,
+			    &data, &len, &quiet);
+		else
+			rc = git_sink_read(sink, t->items[i].name, &data, &len,
+			    &quiet);
 		if (rc == ERR_NOTFOUND)
 			changed = 1;
 		else if (rc < 0) {
@@ -285,11 +306,13 @@ append_cookie(struct buf *msg, const char *cookie, size_t len)
 	return rc ? rc : buf_putc(msg, '\n');
 }
 
-/* compose_message - summary, one line per change, conflicts, trailers */
+/* compose_message - summary (or why it is held), one line per change,
+ * conflicts, trailers */
 static int
-compose_message(struct buf *msg, const struct route_change *ch, size_t n,
-    const struct model *m, const struct config *cfg,
-    const struct publish_request *req, const struct diag *problems)
+compose_message(struct buf *msg, const char *held, const char *base,
+    const struct route_change *ch, size_t n, const struct model *m,
+    const struct config *cfg, const struct publish_request *req,
+    const struct diag *problems)
 {
 	size_t i, add = 0, del = 0, mod = 0;
 	int rc = 0;
@@ -302,8 +325,11 @@ compose_message(struct buf *msg, const struct route_change *ch, size_t n,
 		else
 			mod++;
 	}
-	rc = buf_printf(msg, "splitsync: %zu added, %zu changed, %zu removed "
-	    "(%zu addresses, %zu domains)\n\n", add, mod, del,
+	if (held)
+		rc = buf_printf(msg, "splitsync: held: %s\n\nConfirm with "
+		    "splitsync confirm, or resync --force.\n\n", held);
+	rc = rc ? rc : buf_printf(msg, "splitsync: %zu added, %zu changed, "
+	    "%zu removed (%zu addresses, %zu domains)\n\n", add, mod, del,
 	    model_address_count(m), model_domain_count(m));
 	for (i = 0; rc == 0 && i < n && i < MESSAGE_MAX_CHANGES; i++) {
 		rc = routes_describe(&ch[i], msg);
@@ -319,6 +345,8 @@ compose_message(struct buf *msg, const struct route_change *ch, size_t n,
 	    "Splitsync-Rejected: %zu\nSplitsync-Conflicts: %zu\n", cfg->layout,
 	    problems ? problems->nrejected : 0,
 	    problems ? problems->nconflicts : 0);
+	if (rc == 0 && base && *base)
+		rc = buf_printf(msg, PUBLISH_BASE_TRAILER ": %s\n", base);
 	if (rc == 0 && req->cookie)
 		rc = append_cookie(msg, req->cookie, req->cookie_len);
 	return rc;
@@ -411,37 +439,162 @@ print_changes(FILE *out, const struct route_change *ch, size_t n)
 	return rc;
 }
 
-/* publish_commit - render, compare, commit */
-int
-publish_commit(const struct config *cfg, struct git_sink *sink,
-    const struct model *m, const struct routes *prev,
-    const struct publish_request *req, const struct diag *problems,
-    FILE *out, struct publish_result *res, struct diag *d)
+/* guard - why this change must wait for a person, into why; 0 when it
+ * may go */
+static int
+guard(const struct config *cfg, const struct model *m,
+    const struct routes *prev, const struct route_change *ch, size_t n,
+    char *why, size_t len)
 {
-	struct routes next = { NULL, 0 };
+	size_t i, routed = routed_rows(prev), removed = 0;
+
+	if (routed > 0 && model_mailbox_count(m) == 0) {
+		snprintf(why, len, "the directory yields no mailbox but the "
+		    "branch routes %zu addresses", routed);
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		if (ch[i].op == '-' && ch[i].old->key[0] != '@')
+			removed++;
+	if (cfg->guard_count > 0 && removed > (size_t)cfg->guard_count) {
+		snprintf(why, len, "%zu routes would be removed, more than "
+		    "guard_max_delete_count = %d", removed, cfg->guard_count);
+		return 1;
+	}
+	if (cfg->guard_percent > 0 && routed > 0 &&
+	    removed * 100 > (size_t)cfg->guard_percent * routed) {
+		snprintf(why, len, "%zu of %zu routes would be removed, more "
+		    "than guard_max_delete_percent = %d%%", removed, routed,
+		    cfg->guard_percent);
+		return 1;
+	}
+	return 0;
+}
+
+/* push_all - push branches to every remote; deletions for the ones
+ * that no longer exist here */
+static int
+push_all(const struct config *cfg, struct git_sink *sink, struct diag *d)
+{
+	const char *branches[3];
+	unsigned char force[3] = { 0, 1, 1 };
+	char oid[41];
+	size_t i, j;
+	int rc = 0;
+
+	branches[0] = cfg->branch;
+	branches[1] = cfg->proposal_branch;
+	branches[2] = cfg->hold_branch;
+	for (i = 0; rc == 0 && i < cfg->nremotes; i++) {
+		for (j = 0; rc == 0 && j < 3; j++) {
+			if (git_sink_branch_head(sink, branches[j], oid) == 0)
+				rc = git_sink_push(sink, cfg->remotes[i],
+				    &branches[j], 1, &force[j], d);
+			else if (j > 0)
+				rc = git_sink_push_delete(sink, cfg->remotes[i],
+				    branches[j], d);
+		}
+	}
+	return rc;
+}
+
+/* sync_remote - start from the first remote's branch: another agent or
+ * a person may have moved it */
+static int
+sync_remote(const struct config *cfg, struct git_sink *sink,
+    struct diag *d)
+{
+	char remote[41];
+	int rc;
+
+	if (cfg->nremotes == 0)
+		return 0;
+	rc = git_sink_fetch(sink, cfg->remotes[0], cfg->branch, remote, d);
+	if (rc == ERR_NOTFOUND)
+		return 0;
+	if (rc < 0)
+		return rc;
+	/* Local commits the remote lacks are recomputed anyway: the
+	 * tables are a function of the directory. */
+	return git_sink_reset_to(sink, remote, 1, d);
+}
+
+/* delete_side_branches - the proposal and hold branches, when the
+ * directory agrees with the deploy head again */
+static int
+delete_side_branches(const struct config *cfg, struct git_sink *sink,
+    struct diag *d)
+{
+	int rc = git_sink_branch_delete(sink, cfg->proposal_branch, d);
+
+	return rc ? rc : git_sink_branch_delete(sink, cfg->hold_branch, d);
+}
+
+/* side_commit - the proposal or hold branch: deploy head plus one
+ * commit, moved only when its tables would change */
+static int
+side_commit(const struct config *cfg, struct git_sink *sink,
+    const char *branch, const char *base, const struct tables *t,
+    const struct fileset *fs, const char *msg, char oid[41], int *moved,
+    struct diag *d)
+{
+	char cur[41], *old = NULL;
+	int rc, differ;
+
+	*moved = 0;
+	if (git_sink_branch_head(sink, branch, cur) == 0) {
+		/* Same tables on the same base: leave it as it is. */
+		rc = git_sink_message_at(sink, cur, &old, d);
+		if (rc < 0)
+			return rc;
+		differ = tables_differ(sink, cur, t, d);
+		if (differ < 0) {
+			free(old);
+			return differ;
+		}
+		if (!differ && base && strstr(old, base) != NULL) {
+			free(old);
+			memcpy(oid, cur, 41);
+			return 0;
+		}
+		free(old);
+	}
+	rc = git_sink_commit_on(sink, branch, *base ? base : NULL, fs->files,
+	    fs->count, msg, cfg->author_name, cfg->author_email, 1, oid, d);
+	if (rc == 0)
+		*moved = 1;
+	return rc;
+}
+
+/* publish_once - one attempt: build, render, decide, commit */
+static int
+publish_once(const struct config *cfg, struct git_sink *sink,
+    const struct mapping *map, const struct mirror *mir,
+    const struct publish_request *req, struct diag *problems, FILE *out,
+    struct publish_result *res, struct diag *d)
+{
+	struct routes prev = { NULL, 0 }, next = { NULL, 0 };
 	struct route_change *ch = NULL;
 	struct tables tables = { NULL, 0 };
+	struct model *m = NULL;
 	struct fileset fs;
 	struct buf listing = BUF_INIT, msg = BUF_INIT, diff = BUF_INIT;
+	char base[41] = "", why[256];
 	size_t nch = 0;
-	int rc, changed;
+	int rc, changed, moved;
 
-	memset(res, 0, sizeof *res);
 	memset(&fs, 0, sizeof fs);
-	if (git_sink_head(sink, res->oid) < 0)
-		res->oid[0] = '\0';
-	if (model_mailbox_count(m) == 0 && routed_rows(prev) > 0 &&
-	    !req->force) {
-		diag_error(d, cfg->branch, "the directory yields no mailbox but "
-		    "the branch routes %zu addresses: held", routed_rows(prev));
-		res->held = 1;
-		return ERR_HELD;
-	}
-	rc = render_tables(cfg->layout, m, &tables);
+	if (git_sink_head(sink, base) < 0)
+		base[0] = '\0';
+	memcpy(res->oid, base, sizeof base);
+	rc = publish_read_routes(sink, &prev, d);
+	rc = rc ? rc : publish_model(cfg, map, mir, publish_previous_owner,
+	    &prev, &m, problems);
+	rc = rc ? rc : render_tables(cfg->layout, m, &tables);
 	rc = rc ? rc : routes_from_model(m, &next);
 	rc = rc ? rc : routes_format(&next, &listing);
 	rc = rc ? rc : buf_grow(&listing, 0);
-	rc = rc ? rc : routes_diff(prev, &next, &ch, &nch);
+	rc = rc ? rc : routes_diff(&prev, &next, &ch, &nch);
 	rc = rc ? rc : fileset_make(&fs, &tables, &listing, req->state);
 	if (rc < 0)
 		goto cleanup;
@@ -455,22 +608,122 @@ publish_commit(const struct config *cfg, struct git_sink *sink,
 			fwrite(diff.data, 1, diff.len, out);
 		goto cleanup;
 	}
-	changed = tables_changed(sink, &tables, d);
-	if (changed <= 0) {
+	changed = tables_differ(sink, NULL, &tables, d);
+	if (changed < 0) {
 		rc = changed;
 		goto cleanup;
 	}
-	rc = compose_message(&msg, ch, nch, m, cfg, req, problems);
-	rc = rc ? rc : git_sink_commit(sink, fs.files, fs.count, msg.data,
-	    cfg->author_name, cfg->author_email, &res->committed, res->oid, d);
+	if (!changed) {
+		/* The directory agrees with what is deployed. */
+		rc = delete_side_branches(cfg, sink, d);
+		goto cleanup;
+	}
+	if (!req->force && guard(cfg, m, &prev, ch, nch, why, sizeof why)) {
+		diag_error(d, cfg->branch, "change held: %s; accept it with "
+		    "splitsync confirm (or resync --force)", why);
+		rc = compose_message(&msg, why, base, ch, nch, m, cfg, req,
+		    problems);
+		rc = rc ? rc : side_commit(cfg, sink, cfg->hold_branch, base,
+		    &tables, &fs, msg.data, res->oid, &moved, d);
+		rc = rc ? rc : git_sink_branch_delete(sink,
+		    cfg->proposal_branch, d);
+		res->held = 1;
+		rc = rc ? rc : ERR_HELD;
+		goto cleanup;
+	}
+	rc = compose_message(&msg, NULL, strcmp(cfg->rollout, "review") == 0 ?
+	    base : NULL, ch, nch, m, cfg, req, problems);
+	if (rc < 0)
+		goto cleanup;
+	if (strcmp(cfg->rollout, "review") == 0) {
+		rc = side_commit(cfg, sink, cfg->proposal_branch, base, &tables,
+		    &fs, msg.data, res->oid, &res->proposed, d);
+		rc = rc ? rc : git_sink_branch_delete(sink, cfg->hold_branch, d);
+	} else {
+		rc = git_sink_commit(sink, fs.files, fs.count, msg.data,
+		    cfg->author_name, cfg->author_email, &res->committed,
+		    res->oid, d);
+		rc = rc ? rc : delete_side_branches(cfg, sink, d);
+	}
 cleanup:
 	fileset_free(&fs);
 	free(ch);
 	buf_free(&listing);
 	buf_free(&msg);
 	buf_free(&diff);
+	routes_clear(&prev);
 	routes_clear(&next);
 	render_tables_free(&tables);
+	model_free(m);
+	return rc;
+}
+
+#define PUBLISH_ATTEMPTS 3
+
+/* publish_run - fetch, build, commit, push; again when pushed aside */
+int
+publish_run(const struct config *cfg, struct git_sink *sink,
+    const struct mapping *map, const struct mirror *m,
+    const struct publish_request *req, struct diag *problems, FILE *out,
+    struct publish_result *res, struct diag *d)
+{
+	int rc = 0, pushed, attempt;
+
+	for (attempt = 0; attempt < PUBLISH_ATTEMPTS; attempt++) {
+		memset(res, 0, sizeof *res);
+		diag_free(problems);
+		rc = git_sink_refresh(sink, d);
+		rc = rc ? rc : sync_remote(cfg, sink, d);
+		rc = rc ? rc : publish_once(cfg, sink, map, m, req, problems, out,
+		    res, d);
+		if (req->dry_run || (rc < 0 && rc != ERR_HELD))
+			break;
+		/* Held changes are pushed too: reviewers see the hold. */
+		pushed = push_all(cfg, sink, d);
+		if (pushed == ERR_MOVED)
+			continue;
+		if (pushed < 0)
+			rc = pushed;
+		break;
+	}
+	return rc;
+}
+
+/* publish_confirm - accept the held change */
+int
+publish_confirm(const struct config *cfg, struct git_sink *sink,
+    char oid_hex[41], struct diag *d)
+{
+	char held[41], head[41] = "", *msg = NULL, *base;
+	int rc;
+
+	rc = git_sink_refresh(sink, d);
+	rc = rc ? rc : sync_remote(cfg, sink, d);
+	if (rc < 0)
+		return rc;
+	if (git_sink_branch_head(sink, cfg->hold_branch, held) < 0) {
+		diag_error(d, cfg->hold_branch, "no change is held");
+		return ERR_NOTFOUND;
+	}
+	if (git_sink_head(sink, head) < 0)
+		head[0] = '\0';
+	rc = git_sink_message_at(sink, held, &msg, d);
+	if (rc < 0)
+		return rc;
+	base = strstr(msg, "\n" PUBLISH_BASE_TRAILER ": ");
+	if (*head && (base == NULL || strncmp(base + sizeof
+	    PUBLISH_BASE_TRAILER + 2, head, 40) != 0)) {
+		diag_error(d, cfg->hold_branch, "the held change was computed "
+		    "on another head of %s; run resync again", cfg->branch);
+		free(msg);
+		return ERR_MOVED;
+	}
+	free(msg);
+	rc = git_sink_fast_forward(sink, held, d);
+	rc = rc ? rc : git_sink_branch_delete(sink, cfg->hold_branch, d);
+	rc = rc ? rc : push_all(cfg, sink, d);
+	if (rc == 0)
+		memcpy(oid_hex, held, 41);
 	return rc;
 }
 
@@ -521,21 +774,25 @@ parse_cookie(const char *msg, char **cookie, size_t *len)
 	return 0;
 }
 
-/* publish_load_state - mirror shards and cookie of the head */
+/* publish_load_state - mirror shards and cookie of the last commit */
 int
-publish_load_state(struct git_sink *sink, struct mirror *m, char **cookie,
-    size_t *cookie_len, struct diag *d)
+publish_load_state(const struct config *cfg, struct git_sink *sink,
+    struct mirror *m, char **cookie, size_t *cookie_len, struct diag *d)
 {
-	char name[32], *data, *msg = NULL;
+	char name[32], at[41], *data, *msg = NULL;
 	size_t i, len;
 	int rc = 0;
 
 	*cookie = NULL;
 	*cookie_len = 0;
+	if (strcmp(cfg->rollout, "review") != 0 ||
+	    git_sink_branch_head(sink, cfg->proposal_branch, at) < 0)
+		if (git_sink_head(sink, at) < 0)
+			return 0;
 	for (i = 0; rc == 0 && i < MIRROR_SHARDS; i++) {
 		mirror_shard_name(i, name, sizeof name);
 		data = NULL;
-		rc = git_sink_read(sink, name, &data, &len, d);
+		rc = git_sink_read_at(sink, at, name, &data, &len, d);
 		if (rc == 0)
 			rc = mirror_load(m, name, data, len, d);
 		else if (rc == ERR_NOTFOUND)
@@ -543,11 +800,9 @@ publish_load_state(struct git_sink *sink, struct mirror *m, char **cookie,
 		free(data);
 	}
 	if (rc == 0) {
-		rc = git_sink_head_message(sink, &msg, d);
+		rc = git_sink_message_at(sink, at, &msg, d);
 		if (rc == 0)
 			rc = parse_cookie(msg, cookie, cookie_len);
-		else if (rc == ERR_NOTFOUND)
-			rc = 0;
 	}
 	free(msg);
 	return rc;

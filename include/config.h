@@ -45,12 +45,26 @@ struct config {
 	char *author_email;
 	char **transports;      /* nexthop transports allowed in tables */
 	size_t ntransports;
+	/* rollout */
+	char *rollout;          /* "direct" or "review" */
+	char *proposal_branch;  /* review: deploy head + the proposed change */
+	char *hold_branch;      /* a change the guard holds */
+	int guard_percent;      /* hold when more than this share of routes
+	                           would go (0: no limit) */
+	int guard_count;        /* ... or more than this many (0: no limit) */
+	char **remotes;         /* pushed after each commit; the first one is
+	                           fetched before each commit */
+	size_t nremotes;
 	/* the service (splitsync run) */
 	char *feed;             /* "persist" (syncrepl) or "poll" */
 	int poll_interval;      /* seconds between full polls */
 	int debounce;           /* milliseconds: changes within make one commit */
 	int reconnect_min;      /* seconds: first retry after a failure */
 	int reconnect_max;      /* seconds: longest wait between retries */
+	/* monitoring */
+	char *metrics_file;     /* Prometheus text file; NULL: none */
+	int status_max_silence; /* seconds without the directory before
+	                           status calls for a person */
 };
 
 /* config_load - read path into *out (caller frees with config_free).

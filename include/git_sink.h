@@ -14,10 +14,33 @@
  * process moves the branch, git_sink_commit fails with ERR_MOVED and
  * git_sink_refresh picks up the new head.
  *
+ * Other branches (a proposal for review, a change held by the deletion
+ * guard) are one commit on a given parent, made by git_sink_commit_on
+ * and removed by git_sink_branch_delete. The deploy branch is never
+ * moved by force: git_sink_commit, git_sink_fast_forward and
+ * git_sink_reset_to all compare-and-swap against the head read.
+ *
+ * Remotes are named by URL only, used as given (nothing is written to
+ * the repository's configuration, url.*.insteadOf is not applied;
+ * no credential is offered yet, so a remote asking for one is
+ * ERR_AUTH). A push sends the objects, then the remote updates
+ * each ref atomically; branches pushed together are not atomic as a
+ * set. A remote that moved on (another agent pushed first) refuses a
+ * push that is not forced with ERR_MOVED; the caller then fetches
+ * (git_sink_fetch), moves the deploy branch to the fetched head
+ * (git_sink_reset_to), recomputes its files on top, commits (when the
+ * tree is identical nothing is committed) and pushes again. A local
+ * remote (file:// URL or a directory) must be a bare repository; it is
+ * locked with flock(2) on its directory while a push reads and updates
+ * its refs, because libgit2 writes a local remote's refs without
+ * comparing them (pushers that are not splitsync do not take the lock).
+ *
  * Paths are relative, '/'-separated, without empty, "." , ".." or ".git"
  * components and without control characters; anything else is ERR_INVAL.
+ * Branch names are short names (as for git_sink_open); commit ids are
+ * 40 hex digits, and an id that names no commit here is ERR_INVAL.
  * Every error leaves a message in d reading
- * "git_sink: PATH: what failed: why".
+ * "git_sink: PATH: what failed: why" (PATH is the URL for a remote).
  */
 #ifndef SPLITSYNC_GIT_SINK_H
 #define SPLITSYNC_GIT_SINK_H
@@ -81,5 +104,91 @@ int git_sink_commit(struct git_sink *s, const struct git_sink_file *files,
  * for git_sink_commit), ERR_IO, ERR_NOMEM. */
 int git_sink_diff(struct git_sink *s, const struct git_sink_file *files,
     size_t nfiles, const char *skip, struct buf *out, struct diag *d);
+
+/* git_sink_commit_on - write the tree of files exactly as
+ * git_sink_commit does, make a commit on parent_hex (NULL: a root
+ * commit) even when its tree equals the parent's, and point
+ * refs/heads/<branch> at it: force set moves the branch wherever it
+ * was, force 0 only creates it (ERR_MOVED when it exists; the commit
+ * is then left unreferenced). The commit id is stored in oid_hex. The
+ * sink's head is not touched. ERR_INVAL as for git_sink_commit, also
+ * for an invalid branch name, the deploy branch, or a parent that
+ * names no commit; ERR_MOVED, ERR_IO, ERR_NOMEM. */
+int git_sink_commit_on(struct git_sink *s, const char *branch,
+    const char *parent_hex, const struct git_sink_file *files,
+    size_t nfiles, const char *message, const char *author_name,
+    const char *author_email, int force, char oid_hex[41],
+    struct diag *d);
+/* git_sink_branch_head - the commit id (hex) refs/heads/<branch> points
+ * at now (read from the repository, not remembered; the deploy branch
+ * is allowed) into oid_hex. Like git_sink_head it records nothing:
+ * ERR_NOTFOUND when the branch does not exist, ERR_INVAL for an
+ * invalid name, ERR_IO when the ref cannot be read. */
+int git_sink_branch_head(struct git_sink *s, const char *branch,
+    char oid_hex[41]);
+/* git_sink_branch_delete - remove refs/heads/<branch> (and its reflog);
+ * an absent branch is not an error. ERR_INVAL (invalid name, the deploy
+ * branch), ERR_MOVED when it moved between reading and deleting,
+ * ERR_IO, ERR_NOMEM. */
+int git_sink_branch_delete(struct git_sink *s, const char *branch,
+    struct diag *d);
+/* git_sink_read_at - git_sink_read at the commit commit_hex instead of
+ * the head. ERR_NOTFOUND (nothing recorded) when the file is absent;
+ * ERR_INVAL (bad path or commit), ERR_IO, ERR_NOMEM. */
+int git_sink_read_at(struct git_sink *s, const char *commit_hex,
+    const char *path, char **out, size_t *len, struct diag *d);
+/* git_sink_message_at - the message of commit commit_hex into *out
+ * (free()). ERR_INVAL, ERR_IO, ERR_NOMEM. */
+int git_sink_message_at(struct git_sink *s, const char *commit_hex,
+    char **out, struct diag *d);
+/* git_sink_tree_equal - *equal is 1 when the two commits hold the same
+ * files (path, mode and content), paths under the directory skip_dir
+ * (NULL: none; e.g. ".splitsync") left out on both sides, else 0.
+ * ERR_INVAL (bad commit or skip_dir), ERR_IO, ERR_NOMEM. */
+int git_sink_tree_equal(struct git_sink *s, const char *a_hex,
+    const char *b_hex, const char *skip_dir, int *equal, struct diag *d);
+/* git_sink_fast_forward - move the deploy branch to commit_hex when it
+ * descends from the head read (nothing to do when it is the head; an
+ * unborn branch is created); the sink's head follows. ERR_MOVED when
+ * commit_hex does not descend from the head, or when the branch moved
+ * since it was read (the branch is left as it is); ERR_INVAL, ERR_IO,
+ * ERR_NOMEM. */
+int git_sink_fast_forward(struct git_sink *s, const char *commit_hex,
+    struct diag *d);
+/* git_sink_reset_to - as git_sink_fast_forward, but with force set any
+ * commit is taken (e.g. a remote head fetched after a refused push:
+ * local commits not on it are dropped from the branch); still refused
+ * with ERR_MOVED when the branch moved since it was read. */
+int git_sink_reset_to(struct git_sink *s, const char *commit_hex,
+    int force, struct diag *d);
+/* git_sink_push - push each refs/heads/<branches[i]> (which must exist
+ * here: ERR_NOTFOUND) to the same name at remote_url; force (NULL:
+ * none) says per branch whether the remote ref may be overwritten
+ * whatever it holds. n 0 does nothing. ERR_MOVED when a ref not forced
+ * was refused because the remote moved (non-fast-forward, or changed
+ * during the push); ERR_UNAVAIL when the remote cannot be reached or
+ * opened (a missing local path included) or stays locked; ERR_AUTH
+ * when credentials or the certificate are refused; ERR_IO for any
+ * other failure or refusal (also a non-bare local remote); ERR_INVAL
+ * (bad URL or branch name), ERR_NOMEM. Refusals are recorded one per
+ * ref with the remote's reason; when refs are refused for both kinds
+ * of reason, ERR_IO wins. */
+int git_sink_push(struct git_sink *s, const char *remote_url,
+    const char *const *branches, size_t n, const unsigned char *force,
+    struct diag *d);
+/* git_sink_push_delete - delete refs/heads/<branch> on remote_url (a
+ * branch the remote does not have is no error and sends nothing; the
+ * deploy branch is ERR_INVAL). Errors as for git_sink_push. */
+int git_sink_push_delete(struct git_sink *s, const char *remote_url,
+    const char *branch, struct diag *d);
+/* git_sink_fetch - fetch refs/heads/<branch> of remote_url into the
+ * tracking ref refs/splitsync/remotes/<id>/<branch> (id: 16 hex digits
+ * of the URL's hash, the same for the same URL string), objects first,
+ * and store its commit id in oid_hex. Local branches and the sink's
+ * head are not touched. ERR_NOTFOUND (nothing recorded) when the remote
+ * lacks the branch, whose stale tracking ref is then removed;
+ * ERR_UNAVAIL, ERR_AUTH, ERR_IO, ERR_INVAL, ERR_NOMEM as for a push. */
+int git_sink_fetch(struct git_sink *s, const char *remote_url,
+    const char *branch, char oid_hex[41], struct diag *d);
 
 #endif

@@ -24,9 +24,10 @@ struct job_options {
 	const char *out_dir;    /* render: where the tables go */
 };
 
-/* job_resync - read, map, render, commit. 0 when committed or nothing
- * changed; ERR_CONFIG, ERR_DATA, ERR_UNAVAIL, ERR_AUTH, ERR_IO, ERR_HELD
- * (an empty directory would delete every route: use force), ERR_MOVED,
+/* job_resync - read, map, render, commit (or propose, in review
+ * rollout). 0 when committed, proposed or nothing changed; ERR_CONFIG,
+ * ERR_DATA, ERR_UNAVAIL, ERR_AUTH, ERR_IO, ERR_HELD (the guard holds
+ * the change on the hold branch: confirm or force), ERR_MOVED,
  * ERR_NOMEM, each logged. */
 int job_resync(const struct config *cfg, const struct job_options *o,
     const struct log *log, FILE *out);
@@ -34,6 +35,10 @@ int job_resync(const struct config *cfg, const struct job_options *o,
  * temp name, fsynced, renamed). Errors as job_resync. */
 int job_render(const struct config *cfg, const struct job_options *o,
     const struct log *log, FILE *out);
+/* job_confirm - accept the change the deletion guard holds: the deploy
+ * branch fast-forwards to it. ERR_NOTFOUND when nothing is held,
+ * ERR_MOVED when it was computed on another deploy head, ERR_IO. */
+int job_confirm(const struct config *cfg, const struct log *log, FILE *out);
 /* job_check - validate the mapping, read the directory, report every
  * rejected value and conflict with its DN and a summary per domain.
  * 0 when clean, ERR_DATA when the data has problems, other errors as

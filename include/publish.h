@@ -41,33 +41,49 @@ int publish_read_routes(struct git_sink *sink, struct routes *out,
 
 struct publish_request {
 	const char *source;     /* for the Splitsync-Source trailer */
-	const char *cookie;     /* NULL: no state committed */
+	const char *cookie;     /* NULL: no cookie trailer */
 	size_t cookie_len;
-	const struct mirror *state;     /* committed with the cookie */
+	const struct mirror *state;     /* committed too (NULL: none) */
 	int dry_run;            /* print changes and diff to out instead */
 	int force;              /* commit even what the guard would hold */
 };
 
 struct publish_result {
-	int committed;          /* a commit was made */
+	int committed;          /* the deploy branch moved */
+	int proposed;           /* review: the proposal branch moved */
 	int held;               /* the guard held the change */
 	size_t changes;         /* route changes */
-	char oid[41];           /* the branch head afterwards */
+	char oid[41];           /* the commit made, or the deploy head */
 };
 
-/* publish_commit - render m, compare with the head, commit. prev is the
- * head's listing (publish_read_routes). A model without mailboxes while
- * prev routes addresses is held (res->held, ERR_HELD) unless forced.
- * ERR_MOVED when the branch moved meanwhile; ERR_IO; ERR_NOMEM. */
-int publish_commit(const struct config *cfg, struct git_sink *sink,
-    const struct model *m, const struct routes *prev,
-    const struct publish_request *req, const struct diag *problems,
-    FILE *out, struct publish_result *res, struct diag *d);
+/* publish_run - the whole path from a mirror to the remotes: fetch the
+ * first remote's branch (another agent may have moved it), build the
+ * model against the deploy head's listing, render, and when a table
+ * changed: hold it on the hold branch if the guard trips (ERR_HELD,
+ * res->held; unless req->force), else commit it on the deploy branch
+ * (rollout direct) or as the proposal branch (rollout review); then
+ * push. When the tables equal the deploy head's, the proposal and hold
+ * branches are deleted. A push refused as non-fast-forward starts over
+ * from the fetch (a few times). Data problems go to problems; failures
+ * to d: ERR_MOVED, ERR_UNAVAIL (a remote), ERR_IO, ERR_NOMEM. */
+int publish_run(const struct config *cfg, struct git_sink *sink,
+    const struct mapping *map, const struct mirror *m,
+    const struct publish_request *req, struct diag *problems, FILE *out,
+    struct publish_result *res, struct diag *d);
 
-/* publish_load_state - the mirror and cookie committed at the head;
- * *cookie is NULL when there is none (free() it). ERR_DATA, ERR_IO,
- * ERR_NOMEM. */
-int publish_load_state(struct git_sink *sink, struct mirror *m,
-    char **cookie, size_t *cookie_len, struct diag *d);
+/* publish_confirm - a person accepts the held change: the deploy branch
+ * fast-forwards to the hold branch's commit, which is then deleted, and
+ * both are pushed. ERR_NOTFOUND when nothing is held; ERR_MOVED when
+ * the held change was computed on another deploy head (run resync
+ * again); ERR_IO; ERR_UNAVAIL. */
+int publish_confirm(const struct config *cfg, struct git_sink *sink,
+    char oid_hex[41], struct diag *d);
+
+/* publish_load_state - the mirror and cookie of the agent's last
+ * commit: the proposal branch's head in review mode when there is one,
+ * else the deploy head; *cookie is NULL when there is none (free() it).
+ * ERR_DATA, ERR_IO, ERR_NOMEM. */
+int publish_load_state(const struct config *cfg, struct git_sink *sink,
+    struct mirror *m, char **cookie, size_t *cookie_len, struct diag *d);
 
 #endif

@@ -2,13 +2,15 @@
  * check_git_sink - tests of the git sink against the real git command
  *
  * Every test makes its own repository under testlib_tmpdir() and checks
- * what libgit2 wrote with git itself (log, show, ls-tree, fsck).
+ * what libgit2 wrote with git itself (log, show, ls-tree, fsck). Remote
+ * tests push to and fetch from bare repositories over file:// URLs.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -752,6 +754,815 @@ START_TEST(t_existing)
 }
 END_TEST
 
+/* git_id_is - assert that git printed exactly hex and a newline */
+static void
+git_id_is(const char *gitdir, const char *args, const char *hex)
+{
+	char *want = NULL;
+
+	ck_assert_int_ge(asprintf(&want, "%s\n", hex), 0);
+	git_is(gitdir, args, want);
+	free(want);
+}
+
+/* commit_on - git_sink_commit_on, return its code */
+static int
+commit_on(struct git_sink *s, const char *branch, const char *parent,
+    const struct git_sink_file *f, size_t n, const char *msg, int force,
+    char hex[41], struct diag *d)
+{
+	return git_sink_commit_on(s, branch, parent, f, n, msg, AUTHOR, EMAIL,
+	    force, hex, d);
+}
+
+/* commit_on_ok - commit_on, assert success */
+static void
+commit_on_ok(struct git_sink *s, const char *branch, const char *parent,
+    const struct git_sink_file *f, size_t n, const char *msg, int force,
+    char hex[41])
+{
+	struct diag d;
+	int rc;
+
+	diag_init(&d, NULL);
+	rc = commit_on(s, branch, parent, f, n, msg, force, hex, &d);
+	ck_assert_msg(rc == 0, "commit_on %s: %s: %s", branch, err_str(rc),
+	    diag_last_error(&d));
+	ck_assert_uint_eq(strlen(hex), 40);
+	diag_free(&d);
+}
+
+START_TEST(t_commit_on)
+{
+	char *dir = testlib_tmpdir(), *repo = join(dir, "r.git");
+	struct git_sink_file f[2];
+	struct git_sink *s;
+	struct diag d;
+	char base[41], p1[41], p2[41], root[41], hex[41];
+	size_t nerr;
+
+	diag_init(&d, NULL);
+	s = open_ok(repo, 1, "main");
+	f[0] = file("transport", "a lmtp\n");
+	f[1] = file(".splitsync/routes", "r1\n");
+	ck_assert_int_eq(commit(s, f, 2, "base", base), 1);
+
+	/* created on the deploy head, which does not move */
+	f[0] = file("transport", "a smtp\n");
+	commit_on_ok(s, "proposal", base, f, 2, "proposal one", 0, p1);
+	git_id_is(repo, "rev-parse proposal", p1);
+	git_id_is(repo, "log -1 --format=%P proposal", base);
+	git_id_is(repo, "rev-parse main", base);
+	git_is(repo, "show proposal:transport", "a smtp\n");
+	git_is(repo, "log -1 --format=%B proposal", "proposal one\n\n");
+	ck_assert_int_eq(git_sink_head(s, hex), 0);
+	ck_assert_str_eq(hex, base);
+
+	/* not forced: only created, never moved */
+	f[0] = file("transport", "a other\n");
+	ck_assert_int_eq(commit_on(s, "proposal", base, f, 2, "again", 0, hex,
+	    &d), ERR_MOVED);
+	ck_assert_ptr_nonnull(strstr(diag_last_error(&d), "already exists"));
+	git_id_is(repo, "rev-parse proposal", p1);
+	nerr = d.nerrors;
+
+	/* forced: moved wherever it was, here to a sibling of p1 */
+	commit_on_ok(s, "proposal", base, f, 2, "proposal two", 1, p2);
+	ck_assert_str_ne(p2, p1);
+	git_id_is(repo, "rev-parse proposal", p2);
+	git_id_is(repo, "log -1 --format=%P proposal", base);
+	git_is(repo, "show proposal:transport", "a other\n");
+	git_is(repo, "rev-list --count proposal", "2\n");
+
+	/* an unchanged tree still makes the commit */
+	commit_on_ok(s, "hold", p2, f, 2, "same tree", 0, hex);
+	git_id_is(repo, "log -1 --format=%P hold", p2);
+	git_is(repo, "diff --name-only proposal hold", "");
+
+	/* no parent: a root commit */
+	commit_on_ok(s, "orphan", NULL, f, 1, "root", 0, root);
+	git_is(repo, "log --format=%P orphan", "\n");
+	git_is(repo, "ls-tree -r --name-only orphan", "transport\n");
+
+	ck_assert_int_eq(git_sink_branch_head(s, "proposal", hex), 0);
+	ck_assert_str_eq(hex, p2);
+	ck_assert_int_eq(git_sink_branch_head(s, "main", hex), 0);
+	ck_assert_str_eq(hex, base);
+	ck_assert_int_eq(git_sink_branch_head(s, "absent", hex), ERR_NOTFOUND);
+	ck_assert_str_eq(hex, "");
+	ck_assert_int_eq(git_sink_branch_head(s, "a..b", hex), ERR_INVAL);
+	ck_assert_uint_eq(d.nerrors, nerr);
+	git_sink_close(s);
+	fsck(repo);
+	diag_free(&d);
+	free(repo);
+	testlib_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(t_commit_on_refused)
+{
+	static const struct {
+		const char *branch, *parent, *msg, *why;
+	} bad[] = {
+		{ "main", NULL, "m", "deploy branch" },
+		{ "a..b", NULL, "m", "invalid branch name" },
+		{ "refs/heads/x", NULL, "m", "invalid branch name" },
+		{ NULL, NULL, "m", "invalid branch name" },
+		{ "x", "xyz", "m", "not a commit id" },
+		{ "x", "0123456789012345678901234567890123456789", "m",
+		    "no such commit" },
+		{ "x", "g123456789012345678901234567890123456789", "m",
+		    "not a commit id" },
+		{ "x", NULL, "", "empty commit message" },
+	};
+	char *dir = testlib_tmpdir(), *repo = join(dir, "r.git");
+	struct git_sink_file f = file("transport", "t\n");
+	struct git_sink *s;
+	struct diag d;
+	char hex[41];
+	size_t i;
+
+	diag_init(&d, NULL);
+	s = open_ok(repo, 1, "main");
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		ck_assert_int_eq(commit_on(s, bad[i].branch, bad[i].parent, &f, 1,
+		    bad[i].msg, 1, hex, &d), ERR_INVAL);
+		ck_assert_msg(strstr(diag_last_error(&d), bad[i].why) != NULL,
+		    "%zu: %s", i, diag_last_error(&d));
+		ck_assert_str_eq(hex, "");
+	}
+	git_sink_close(s);
+	/* refused before anything was written */
+	git_is(repo, "count-objects", "0 objects, 0 kilobytes\n");
+	git_is(repo, "for-each-ref", "");
+	diag_free(&d);
+	free(repo);
+	testlib_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(t_branch_delete)
+{
+	char *dir = testlib_tmpdir(), *repo = join(dir, "r.git");
+	struct git_sink_file f = file("transport", "t\n");
+	struct git_sink *s;
+	struct diag d;
+	char base[41], hold[41], hex[41];
+
+	diag_init(&d, NULL);
+	s = open_ok(repo, 1, "main");
+	ck_assert_int_eq(commit(s, &f, 1, "base", base), 1);
+	f = file("transport", "u\n");
+	commit_on_ok(s, "hold", base, &f, 1, "held", 0, hold);
+	commit_on_ok(s, "hold-2", base, &f, 1, "held", 0, hex);
+	git_id_is(repo, "rev-parse hold", hold);
+
+	ck_assert_int_eq(git_sink_branch_delete(s, "hold", &d), 0);
+	git_is(repo, "for-each-ref --format='%(refname)' refs/heads/",
+	    "refs/heads/hold-2\nrefs/heads/main\n");
+	ck_assert_int_eq(git_sink_branch_head(s, "hold", hex), ERR_NOTFOUND);
+	/* absent: nothing to do */
+	ck_assert_int_eq(git_sink_branch_delete(s, "hold", &d), 0);
+	ck_assert_int_eq(git_sink_branch_delete(s, "never", &d), 0);
+	ck_assert_uint_eq(d.nerrors, 0);
+	/* the deploy branch is not deleted this way */
+	ck_assert_int_eq(git_sink_branch_delete(s, "main", &d), ERR_INVAL);
+	ck_assert_int_eq(git_sink_branch_delete(s, "-x", &d), ERR_INVAL);
+	git_id_is(repo, "rev-parse main", base);
+	/* and it can be made again afterwards */
+	commit_on_ok(s, "hold", base, &f, 1, "held again", 0, hex);
+	git_sink_close(s);
+	fsck(repo);
+	diag_free(&d);
+	free(repo);
+	testlib_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(t_read_at)
+{
+	char *dir = testlib_tmpdir(), *repo = join(dir, "r.git");
+	struct git_sink_file f[2];
+	struct git_sink *s;
+	struct diag d;
+	char c1[41], c2[41], *out, *tree;
+	size_t len, i, nerr;
+	struct {
+		const char *commit, *path, *want;
+	} reads[] = {
+		{ c1, "transport", "v1\n" },
+		{ c2, "transport", "v2\n" },
+		{ c1, ".splitsync/state", NULL },
+		{ c2, ".splitsync/state", "cookie\n" },
+		{ c2, ".splitsync", NULL },
+	};
+
+	diag_init(&d, NULL);
+	s = open_ok(repo, 1, "main");
+	f[0] = file("transport", "v1\n");
+	ck_assert_int_eq(commit(s, f, 1, "one\n\nbody", c1), 1);
+	f[0] = file("transport", "v2\n");
+	f[1] = file(".splitsync/state", "cookie\n");
+	ck_assert_int_eq(commit(s, f, 2, "two", c2), 1);
+	for (i = 0; i < sizeof reads / sizeof *reads; i++) {
+		nerr = d.nerrors;
+		if (reads[i].want == NULL) {
+			ck_assert_int_eq(git_sink_read_at(s, reads[i].commit,
+			    reads[i].path, &out, &len, &d), ERR_NOTFOUND);
+			ck_assert_ptr_null(out);
+			ck_assert_uint_eq(d.nerrors, nerr);
+			continue;
+		}
+		ck_assert_int_eq(git_sink_read_at(s, reads[i].commit,
+		    reads[i].path, &out, &len, &d), 0);
+		ck_assert_uint_eq(len, strlen(reads[i].want));
+		ck_assert_str_eq(out, reads[i].want);
+		free(out);
+	}
+	ck_assert_int_eq(git_sink_message_at(s, c1, &out, &d), 0);
+	ck_assert_str_eq(out, "one\n\nbody\n");
+	free(out);
+	ck_assert_int_eq(git_sink_message_at(s, c2, &out, &d), 0);
+	ck_assert_str_eq(out, "two\n");
+	free(out);
+	ck_assert_uint_eq(d.nerrors, 0);
+
+	/* a bad id or path is the caller's mistake */
+	ck_assert_int_eq(git_sink_message_at(s, "c1", &out, &d), ERR_INVAL);
+	ck_assert_ptr_null(out);
+	ck_assert_int_eq(git_sink_read_at(s, c1, "../x", &out, &len, &d),
+	    ERR_INVAL);
+	ck_assert_int_eq(git_sink_read_at(s, NULL, "transport", &out, &len,
+	    &d), ERR_INVAL);
+	/* a tree is not a commit */
+	tree = git(repo, "rev-parse main^{tree}");
+	ck_assert_uint_eq(strlen(tree), 41);
+	tree[40] = '\0';
+	ck_assert_int_eq(git_sink_read_at(s, tree, "transport", &out, &len,
+	    &d), ERR_INVAL);
+	ck_assert_ptr_nonnull(strstr(diag_last_error(&d), "no such commit"));
+	free(tree);
+	ck_assert_uint_eq(d.nerrors, 4);
+	git_sink_close(s);
+	diag_free(&d);
+	free(repo);
+	testlib_rmrf(dir);
+	free(dir);
+}
+END_TEST
+START_TEST(t_tree_equal)
+{
+	/* the commits to compare: path=content pairs, one per file */
+	static const struct {
+		const char *name;
+		const char *files[3][2];
+	} trees[] = {
+		{ "a", { { "transport", "x\n" }, { ".splitsync/routes", "1\n" } } },
+		{ "b", { { "transport", "x\n" }, { ".splitsync/routes", "2\n" } } },
+		{ "c", { { "transport", "y\n" }, { ".splitsync/routes", "1\n" } } },
+		{ "d", { { "transport", "x\n" } } },
+		{ "e", { { "transport", "x\n" }, { ".splitsync", "file\n" } } },
+		{ "f", { { "transport", "x\n" }, { ".splitsync-x/s", "1\n" } } },
+		{ "g", { { "transport", "x\n" }, { "sub/.splitsync/s", "1\n" } } },
+	};
+	static const struct {
+		int a, b;
+		const char *skip;
+		int equal;
+	} cases[] = {
+		{ 0, 0, NULL, 1 }, { 0, 1, NULL, 0 }, { 0, 1, ".splitsync", 1 },
+		{ 0, 2, ".splitsync", 0 }, { 0, 3, ".splitsync", 1 },
+		{ 3, 0, ".splitsync", 1 }, { 0, 3, NULL, 0 },
+		{ 1, 3, ".splitsync", 1 }, { 3, 4, ".splitsync", 0 },
+		{ 3, 5, ".splitsync", 0 }, { 3, 6, ".splitsync", 0 },
+		{ 3, 6, "sub", 1 }, { 2, 3, ".splitsync", 0 },
+		{ 0, 6, ".splitsync", 0 },
+	};
+	char *dir = testlib_tmpdir(), *repo = join(dir, "r.git"), *out;
+	char ids[sizeof trees / sizeof *trees][41];
+	struct git_sink_file f[3];
+	struct git_sink *s;
+	struct diag d;
+	size_t i, n;
+	int equal, rc;
+
+	diag_init(&d, NULL);
+	s = open_ok(repo, 1, "main");
+	for (i = 0; i < sizeof trees / sizeof *trees; i++) {
+		for (n = 0; n < 3 && trees[i].files[n][0]; n++)
+			f[n] = file(trees[i].files[n][0], trees[i].files[n][1]);
+		commit_on_ok(s, trees[i].name, NULL, f, n, trees[i].name, 0,
+		    ids[i]);
+	}
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		equal = -1;
+		ck_assert_int_eq(git_sink_tree_equal(s, ids[cases[i].a],
+		    ids[cases[i].b], cases[i].skip, &equal, &d), 0);
+		ck_assert_msg(equal == cases[i].equal, "case %zu: %d", i, equal);
+		/* git agrees */
+		rc = testlib_sh(&out, "git --git-dir='%s' diff --quiet %s %s -- "
+		    ". %s%s%s", repo, ids[cases[i].a], ids[cases[i].b],
+		    cases[i].skip ? "':(exclude)" : "",
+		    cases[i].skip ? cases[i].skip : "",
+		    cases[i].skip ? "/'" : "");
+		free(out);
+		ck_assert_msg(rc == !cases[i].equal, "case %zu: git says %d", i,
+		    rc);
+	}
+	ck_assert_uint_eq(d.nerrors, 0);
+	ck_assert_int_eq(git_sink_tree_equal(s, ids[0], ids[1], "../x",
+	    &equal, &d), ERR_INVAL);
+	ck_assert_int_eq(git_sink_tree_equal(s, ids[0], "x", NULL, &equal,
+	    &d), ERR_INVAL);
+	ck_assert_int_eq(equal, 0);
+	git_sink_close(s);
+	diag_free(&d);
+	free(repo);
+	testlib_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(t_fast_forward)
+{
+	char *dir = testlib_tmpdir(), *repo = join(dir, "r.git");
+	struct git_sink_file f = file("transport", "t1\n");
+	struct git_sink *s, *stale;
+	struct diag d;
+	char base[41], held[41], side[41], next[41], later[41], hex[41];
+	char *msg;
+
+	diag_init(&d, NULL);
+	s = open_ok(repo, 1, "main");
+	ck_assert_int_eq(commit(s, &f, 1, "base", base), 1);
+	f = file("transport", "t2\n");
+	commit_on_ok(s, "hold", base, &f, 1, "held change", 0, held);
+	f = file("transport", "t3\n");
+	commit_on_ok(s, "side", base, &f, 1, "side change", 0, side);
+
+	/* a person confirms the held change */
+	stale = open_ok(repo, 1, "main");
+	ck_assert_int_eq(git_sink_fast_forward(s, held, &d), 0);
+	ck_assert_int_eq(git_sink_head(s, hex), 0);
+	ck_assert_str_eq(hex, held);
+	git_id_is(repo, "rev-parse main", held);
+	ck_assert_int_eq(git_sink_head_message(s, &msg, &d), 0);
+	ck_assert_str_eq(msg, "held change\n");
+	free(msg);
+	/* already there: nothing to do */
+	ck_assert_int_eq(git_sink_fast_forward(s, held, &d), 0);
+	git_id_is(repo, "rev-parse main", held);
+	ck_assert_uint_eq(d.nerrors, 0);
+
+	/* not a descendant of the head: refused */
+	ck_assert_int_eq(git_sink_fast_forward(s, side, &d), ERR_MOVED);
+	ck_assert_ptr_nonnull(strstr(diag_last_error(&d), "descendant"));
+	ck_assert_int_eq(git_sink_fast_forward(s, base, &d), ERR_MOVED);
+	ck_assert_int_eq(git_sink_reset_to(s, side, 0, &d), ERR_MOVED);
+	git_id_is(repo, "rev-parse main", held);
+
+	/* a sink that read the branch before it moved: compare-and-swap */
+	f = file("transport", "t4\n");
+	commit_on_ok(s, "next", held, &f, 1, "next", 0, next);
+	ck_assert_int_eq(git_sink_fast_forward(stale, next, &d), ERR_MOVED);
+	ck_assert_ptr_nonnull(strstr(diag_last_error(&d), "moved since"));
+	git_id_is(repo, "rev-parse main", held);
+	ck_assert_int_eq(git_sink_head(stale, hex), 0);
+	ck_assert_str_eq(hex, base);
+	ck_assert_int_eq(git_sink_refresh(stale, &d), 0);
+	ck_assert_int_eq(git_sink_fast_forward(stale, next, &d), 0);
+	git_id_is(repo, "rev-parse main", next);
+
+	/* forced: any commit, still compare-and-swap */
+	ck_assert_int_eq(git_sink_reset_to(s, side, 1, &d), ERR_MOVED);
+	ck_assert_int_eq(git_sink_refresh(s, &d), 0);
+	ck_assert_int_eq(git_sink_reset_to(s, side, 1, &d), 0);
+	git_id_is(repo, "rev-parse main", side);
+	/* and commits go on top of it */
+	f = file("transport", "t5\n");
+	ck_assert_int_eq(commit(s, &f, 1, "later", later), 1);
+	git_id_is(repo, "rev-parse main~1", side);
+	ck_assert_int_eq(git_sink_fast_forward(s, "nothex", &d), ERR_INVAL);
+	git_sink_close(stale);
+	git_sink_close(s);
+	fsck(repo);
+	diag_free(&d);
+	free(repo);
+	testlib_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* bare_remote - a new bare repository dir/name; its URL into *url */
+static char *
+bare_remote(const char *dir, const char *name, char **url)
+{
+	char *path = join(dir, name), *out = NULL;
+
+	ck_assert_int_eq(testlib_sh(&out, "git init -q --bare '%s'", path), 0);
+	free(out);
+	ck_assert_int_ge(asprintf(url, "file://%s", path), 0);
+	return path;
+}
+
+/* push_rc - push branches (force: NULL or per branch), return the code */
+static int
+push_rc(struct git_sink *s, const char *url, const char *b1,
+    const char *b2, const unsigned char *force, struct diag *d)
+{
+	const char *v[2] = { b1, b2 };
+
+	return git_sink_push(s, url, v, b2 ? 2 : 1, force, d);
+}
+
+/* push_ok - push, assert success */
+static void
+push_ok(struct git_sink *s, const char *url, const char *b1,
+    const char *b2, const unsigned char *force)
+{
+	struct diag d;
+	int rc;
+
+	diag_init(&d, NULL);
+	rc = push_rc(s, url, b1, b2, force, &d);
+	ck_assert_msg(rc == 0, "push %s: %s: %s", b1, err_str(rc),
+	    diag_last_error(&d));
+	ck_assert_uint_eq(d.nerrors, 0);
+	diag_free(&d);
+}
+
+/* fetch_ok - fetch a branch, assert success */
+static void
+fetch_ok(struct git_sink *s, const char *url, const char *branch,
+    char hex[41])
+{
+	struct diag d;
+	int rc;
+
+	diag_init(&d, NULL);
+	rc = git_sink_fetch(s, url, branch, hex, &d);
+	ck_assert_msg(rc == 0, "fetch %s: %s: %s", branch, err_str(rc),
+	    diag_last_error(&d));
+	diag_free(&d);
+}
+
+START_TEST(t_push_conflict)
+{
+	char *dir = testlib_tmpdir(), *url, *remote = bare_remote(dir,
+	    "remote.git", &url);
+	char *ra = join(dir, "a.git"), *rb = join(dir, "b.git"), *out;
+	struct git_sink_file f;
+	struct git_sink *a, *b;
+	struct diag d;
+	char ha[41], hb[41], hex[41], fetched[41];
+	int committed;
+
+	diag_init(&d, NULL);
+	a = open_ok(ra, 1, "main");
+	b = open_ok(rb, 1, "main");
+	f = file("transport", "alice smtp\n");
+	ck_assert_int_eq(commit(a, &f, 1, "change alice", ha), 1);
+	push_ok(a, url, "main", NULL, NULL);
+	git_is(remote, "log --format=%s main", "change alice\n");
+	git_id_is(remote, "rev-parse main", ha);
+
+	/* b computed from an older directory: its push is refused */
+	f = file("transport", "bob smtp\n");
+	ck_assert_int_eq(commit(b, &f, 1, "change bob", hb), 1);
+	ck_assert_int_eq(push_rc(b, url, "main", NULL, NULL, &d), ERR_MOVED);
+	ck_assert_msg(strstr(diag_last_error(&d), url) != NULL, "%s",
+	    diag_last_error(&d));
+	git_id_is(remote, "rev-parse main", ha);
+
+	/* fetch, move onto the remote head, recompute, push again */
+	fetch_ok(b, url, "main", fetched);
+	ck_assert_str_eq(fetched, ha);
+	out = git(rb, "for-each-ref --format='%(objectname) %(refname)' "
+	    "refs/splitsync/remotes/");
+	ck_assert_uint_eq(strlen(out), 41 + strlen("refs/splitsync/remotes/") +
+	    16 + strlen("/main") + 1);
+	ck_assert(strncmp(out, ha, 40) == 0);
+	free(out);
+	ck_assert_int_eq(git_sink_head(b, hex), 0);
+	ck_assert_str_eq(hex, hb);          /* fetch moves nothing local */
+	ck_assert_int_eq(git_sink_reset_to(b, fetched, 0, &d), ERR_MOVED);
+	ck_assert_int_eq(git_sink_reset_to(b, fetched, 1, &d), 0);
+	ck_assert_int_eq(git_sink_head(b, hex), 0);
+	ck_assert_str_eq(hex, ha);
+	f = file("transport", "alice smtp\nbob smtp\n");
+	ck_assert_int_eq(commit(b, &f, 1, "change bob", hb), 1);
+	push_ok(b, url, "main", NULL, NULL);
+	git_is(remote, "log --format=%s main", "change bob\nchange alice\n");
+	git_is(remote, "rev-list --merges --count main", "0\n");
+	git_is(remote, "show main:transport", "alice smtp\nbob smtp\n");
+	git_id_is(remote, "rev-parse main~1", ha);
+
+	/* a pushes again from its stale view: refused; after a fetch it
+	 * computes the same tree as the remote and commits nothing */
+	f = file("transport", "alice smtp\nbob smtp\n");
+	ck_assert_int_eq(commit(a, &f, 1, "change bob, seen by a", hex), 1);
+	ck_assert_int_eq(push_rc(a, url, "main", NULL, NULL, &d), ERR_MOVED);
+	fetch_ok(a, url, "main", fetched);
+	ck_assert_str_eq(fetched, hb);
+	ck_assert_int_eq(git_sink_reset_to(a, fetched, 1, &d), 0);
+	committed = commit(a, &f, 1, "change bob", hex);
+	ck_assert_int_eq(committed, 0);
+	ck_assert_str_eq(hex, hb);
+	push_ok(a, url, "main", NULL, NULL);    /* up to date */
+	git_is(remote, "log --format=%s main", "change bob\nchange alice\n");
+	/* an up-to-date fetch answers the same */
+	fetch_ok(a, url, "main", hex);
+	ck_assert_str_eq(hex, hb);
+
+	git_sink_close(a);
+	git_sink_close(b);
+	fsck(remote);
+	fsck(ra);
+	fsck(rb);
+	diag_free(&d);
+	free(ra);
+	free(rb);
+	free(url);
+	free(remote);
+	testlib_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(t_push_branches)
+{
+	static const unsigned char forced[] = { 0, 1 };
+	char *dir = testlib_tmpdir(), *url, *remote = bare_remote(dir,
+	    "remote.git", &url);
+	char *repo = join(dir, "r.git"), *lock = join(remote,
+	    "refs/heads/main.lock");
+	const char *gone[] = { "proposal" };
+	struct git_sink_file f;
+	struct git_sink *s;
+	struct diag d;
+	char base[41], p1[41], p2[41], hex[41];
+
+	diag_init(&d, NULL);
+	s = open_ok(repo, 1, "main");
+	f = file("transport", "t1\n");
+	ck_assert_int_eq(commit(s, &f, 1, "base", base), 1);
+	f = file("transport", "t2\n");
+	commit_on_ok(s, "proposal", base, &f, 1, "proposal one", 1, p1);
+	push_ok(s, url, "main", "proposal", forced);
+	git_id_is(remote, "rev-parse main", base);
+	git_id_is(remote, "rev-parse proposal", p1);
+
+	/* the proposal recomputed on the same head: a force-move */
+	f = file("transport", "t3\n");
+	commit_on_ok(s, "proposal", base, &f, 1, "proposal two", 1, p2);
+	ck_assert_int_eq(push_rc(s, url, "proposal", NULL, NULL, &d),
+	    ERR_MOVED);
+	ck_assert_ptr_nonnull(strstr(diag_last_error(&d), url));
+	git_id_is(remote, "rev-parse proposal", p1);
+	push_ok(s, url, "main", "proposal", forced);
+	git_id_is(remote, "rev-parse proposal", p2);
+	git_is(remote, "show proposal:transport", "t3\n");
+
+	/* deleted here, then on the remote; absent ones are skipped */
+	ck_assert_int_eq(git_sink_branch_delete(s, "proposal", &d), 0);
+	ck_assert_int_eq(git_sink_push(s, url, gone, 1, NULL, &d),
+	    ERR_NOTFOUND);
+	ck_assert_ptr_nonnull(strstr(diag_last_error(&d), "no such branch"));
+	ck_assert_int_eq(git_sink_push_delete(s, url, "proposal", &d), 0);
+	git_is(remote, "for-each-ref --format='%(refname)'",
+	    "refs/heads/main\n");
+	ck_assert_int_eq(git_sink_push_delete(s, url, "proposal", &d), 0);
+	ck_assert_int_eq(git_sink_push_delete(s, url, "never", &d), 0);
+	ck_assert_int_eq(git_sink_push_delete(s, url, "main", &d), ERR_INVAL);
+	git_id_is(remote, "rev-parse main", base);
+	gone[0] = "a..b";
+	ck_assert_int_eq(git_sink_push(s, url, gone, 1, NULL, &d), ERR_INVAL);
+
+	/* a ref the remote refuses to write: reported per ref */
+	f = file("transport", "t4\n");
+	ck_assert_int_eq(commit(s, &f, 1, "four", hex), 1);
+	ck_assert_int_eq(testlib_write(lock, "busy\n"), 0);
+	ck_assert_int_eq(push_rc(s, url, "main", NULL, NULL, &d), ERR_IO);
+	ck_assert_msg(strstr(diag_last_error(&d), "refs/heads/main: remote "
+	    "refused: ") != NULL, "%s", diag_last_error(&d));
+	git_id_is(remote, "rev-parse main", base);
+	ck_assert_int_eq(unlink(lock), 0);
+	push_ok(s, url, "main", NULL, NULL);
+	git_id_is(remote, "rev-parse main", hex);
+
+	/* the remote lost the branch: not found, tracking ref removed */
+	fetch_ok(s, url, "main", p1);
+	ck_assert_str_eq(p1, hex);
+	free(git(remote, "update-ref -d refs/heads/main"));
+	ck_assert_uint_eq(d.nerrors, 5);
+	ck_assert_int_eq(git_sink_fetch(s, url, "main", hex, &d),
+	    ERR_NOTFOUND);
+	ck_assert_uint_eq(d.nerrors, 5);
+	git_is(repo, "for-each-ref refs/splitsync/", "");
+	git_sink_close(s);
+	fsck(remote);
+	diag_free(&d);
+	free(lock);
+	free(repo);
+	free(url);
+	free(remote);
+	testlib_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(t_push_unreachable)
+{
+	char *dir = testlib_tmpdir(), *repo = join(dir, "r.git");
+	char *missing = join(dir, "missing.git"), *work = join(dir, "work");
+	char *url = NULL, *out;
+	struct {
+		const char *url;
+		int rc;
+		const char *why;
+	} bad[] = {
+		{ NULL, ERR_UNAVAIL, "cannot reach remote" },
+		{ NULL, ERR_UNAVAIL, "cannot reach remote" },
+		{ "http://127.0.0.1:1/r.git", ERR_UNAVAIL, "cannot reach remote" },
+		{ "file://host/r.git", ERR_INVAL, "absolute path" },
+		{ "", ERR_INVAL, "empty remote URL" },
+		{ NULL, ERR_IO, "non-bare" },
+	};
+	const char *main_branch[] = { "main" };
+	struct git_sink_file f = file("transport", "t\n");
+	struct git_sink *s;
+	struct diag d;
+	char hex[41];
+	size_t i;
+	int rc;
+
+	ck_assert_int_ge(asprintf(&url, "file://%s", missing), 0);
+	bad[0].url = url;
+	bad[1].url = missing;
+	ck_assert_int_eq(testlib_sh(&out, "git init -q '%s'", work), 0);
+	free(out);
+	bad[5].url = work;
+	diag_init(&d, NULL);
+	s = open_ok(repo, 1, "main");
+	ck_assert_int_eq(commit(s, &f, 1, "one", hex), 1);
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		rc = git_sink_push(s, bad[i].url, main_branch, 1, NULL, &d);
+		ck_assert_msg(rc == bad[i].rc, "push %s: %s: %s", bad[i].url,
+		    err_str(rc), diag_last_error(&d));
+		ck_assert_msg(strstr(diag_last_error(&d), bad[i].why) != NULL &&
+		    strstr(diag_last_error(&d), bad[i].url) != NULL, "%s",
+		    diag_last_error(&d));
+		if (i == 5)
+			continue;       /* a non-bare repository is readable */
+		rc = git_sink_fetch(s, bad[i].url, "main", hex, &d);
+		ck_assert_msg(rc == bad[i].rc, "fetch %s: %s: %s", bad[i].url,
+		    err_str(rc), diag_last_error(&d));
+		ck_assert_str_eq(hex, "");
+	}
+	/* nothing was created where the remote should be */
+	ck_assert_int_ne(access(missing, F_OK), 0);
+	git_sink_close(s);
+	diag_free(&d);
+	free(work);
+	free(url);
+	free(missing);
+	free(repo);
+	testlib_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+#define RACE_AGENTS 3
+#define RACE_ROUNDS 6
+
+/* race_agent - one agent's loop in a child process: each round adds
+ * one line to the file "log" on top of the remote head, retrying
+ * after a refused push; returns 0 or the failing code (no Check
+ * assertions here: this runs outside the test process) */
+static int
+race_agent(const char *dir, const char *url, int who)
+{
+	const char *branch[] = { "main" };
+	struct git_sink *s = NULL;
+	struct git_sink_file f;
+	struct buf text = BUF_INIT, msg = BUF_INIT;
+	struct diag d;
+	char *repo = NULL, *old = NULL, hex[41];
+	size_t len;
+	int i, tries, rc = ERR_NOMEM, committed;
+
+	diag_init(&d, NULL);
+	if (asprintf(&repo, "%s/agent%d.git", dir, who) < 0)
+		goto out;
+	if ((rc = git_sink_open(repo, 1, "main", &s, &d)) < 0)
+		goto out;
+	for (i = 0; i < RACE_ROUNDS; i++) {
+		for (tries = 0;; tries++) {
+			if (tries == 200) {
+				rc = ERR_MOVED;
+				goto out;
+			}
+			rc = git_sink_fetch(s, url, "main", hex, &d);
+			if (rc == 0)
+				rc = git_sink_reset_to(s, hex, 1, &d);
+			else if (rc == ERR_NOTFOUND)
+				rc = 0;
+			if (rc < 0)
+				goto out;
+			rc = git_sink_read(s, "log", &old, &len, &d);
+			if (rc < 0 && rc != ERR_NOTFOUND)
+				goto out;
+			buf_reset(&text);
+			buf_reset(&msg);
+			if (buf_puts(&text, old ? old : "") < 0 ||
+			    buf_printf(&text, "agent %d change %d\n", who, i) < 0 ||
+			    buf_printf(&msg, "agent %d change %d", who, i) < 0) {
+				rc = ERR_NOMEM;
+				goto out;
+			}
+			free(old);
+			old = NULL;
+			f.path = "log";
+			f.data = text.data;
+			f.len = text.len;
+			if ((rc = git_sink_commit(s, &f, 1, msg.data, AUTHOR, EMAIL,
+			    &committed, hex, &d)) < 0)
+				goto out;
+			rc = git_sink_push(s, url, branch, 1, NULL, &d);
+			if (rc == 0)
+				break;
+			if (rc != ERR_MOVED)
+				goto out;
+		}
+	}
+out:
+	if (rc < 0)
+		fprintf(stderr, "agent %d: %s: %s\n", who, err_str(rc),
+		    diag_last_error(&d));
+	free(old);
+	buf_free(&text);
+	buf_free(&msg);
+	git_sink_close(s);
+	free(repo);
+	diag_free(&d);
+	return rc;
+}
+
+START_TEST(t_push_race)
+{
+	char *dir = testlib_tmpdir(), *url, *remote = bare_remote(dir,
+	    "remote.git", &url);
+	char *out, *line, *save = NULL, *want;
+	pid_t pids[RACE_AGENTS];
+	int i, j, status, seen[RACE_AGENTS][RACE_ROUNDS] = { { 0 } };
+	int who, round, n = 0;
+
+	for (i = 0; i < RACE_AGENTS; i++) {
+		pids[i] = fork();
+		ck_assert_int_ge(pids[i], 0);
+		if (pids[i] == 0)
+			_exit(race_agent(dir, url, i) == 0 ? 0 : 1);
+	}
+	for (i = 0; i < RACE_AGENTS; i++) {
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "agent %d failed", i);
+	}
+	/* every change once, in one linear history */
+	ck_assert_int_ge(asprintf(&want, "%d\n", RACE_AGENTS * RACE_ROUNDS),
+	    0);
+	git_is(remote, "rev-list --count main", want);
+	free(want);
+	git_is(remote, "rev-list --merges --count main", "0\n");
+	out = git(remote, "show main:log");
+	for (line = strtok_r(out, "\n", &save); line;
+	    line = strtok_r(NULL, "\n", &save)) {
+		ck_assert_int_eq(sscanf(line, "agent %d change %d", &who, &round),
+		    2);
+		ck_assert(who >= 0 && who < RACE_AGENTS && round >= 0 &&
+		    round < RACE_ROUNDS);
+		ck_assert_int_eq(seen[who][round]++, 0);
+		n++;
+	}
+	free(out);
+	ck_assert_int_eq(n, RACE_AGENTS * RACE_ROUNDS);
+	for (i = 0; i < RACE_AGENTS; i++)
+		for (j = 0; j < RACE_ROUNDS; j++)
+			ck_assert_int_eq(seen[i][j], 1);
+	/* each commit message once as well */
+	git_is(remote, "log --format=%s main | sort | uniq -d", "");
+	fsck(remote);
+	free(url);
+	free(remote);
+	testlib_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 /* git_sink_suite - every test above */
 static Suite *
 git_sink_suite(void)
@@ -775,6 +1586,19 @@ git_sink_suite(void)
 	tcase_add_test(tc, t_invalid_sets);
 	tcase_add_test(tc, t_non_bare);
 	tcase_add_test(tc, t_existing);
+	tcase_add_test(tc, t_commit_on);
+	tcase_add_test(tc, t_commit_on_refused);
+	tcase_add_test(tc, t_branch_delete);
+	tcase_add_test(tc, t_read_at);
+	tcase_add_test(tc, t_tree_equal);
+	tcase_add_test(tc, t_fast_forward);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("remote");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, t_push_conflict);
+	tcase_add_test(tc, t_push_branches);
+	tcase_add_test(tc, t_push_unreachable);
+	tcase_add_test(tc, t_push_race);
 	suite_add_tcase(s, tc);
 	return s;
 }

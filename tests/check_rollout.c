@@ -1,0 +1,440 @@
+/*
+ * check_rollout - audited rollout: the deletion guard and its hold
+ * branch, confirm, review mode's proposal branch, and agents sharing a
+ * remote. LDIF directories (no server needed) and real repositories.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "scenario.h"
+
+#define QUICKSTART "examples/quickstart"
+#define LOCAL "lmtp:core.example.com:2400"
+#define LEGACY "smtp:[legacy.example.com]:25"
+
+/* sh - a shell command that must succeed; its output (free()) */
+static char *
+sh_ok(const char *cmd)
+{
+	char *out = NULL;
+	int rc = testlib_sh(&out, "%s", cmd);
+
+	ck_assert_msg(rc == 0, "%s: %d: %s", cmd, rc, out ? out : "");
+	return out;
+}
+
+/* git - a git command on a repository, its trimmed output (free()) */
+static char *
+git(const char *repo, const char *args)
+{
+	char *cmd, *out;
+
+	ck_assert_int_ne(asprintf(&cmd, "git --git-dir='%s' %s", repo, args),
+	    -1);
+	out = sh_ok(cmd);
+	free(cmd);
+	out[strcspn(out, "\n")] = '\0';
+	return out;
+}
+
+/* has_branch - whether the repository has refs/heads/name */
+static int
+has_branch(const char *repo, const char *name)
+{
+	char *out = NULL;
+	int rc = testlib_sh(&out, "git --git-dir='%s' rev-parse --verify -q "
+	    "'refs/heads/%s'", repo, name);
+
+	free(out);
+	return rc == 0;
+}
+
+/* resync - run resync on a scenario; exit status, output in *out */
+static int
+resync(const struct scenario *s, const char *flags, char **out)
+{
+	return testlib_sh(out, "'%s' resync %s -c '%s'", testlib_bin(), flags,
+	    s->conf);
+}
+
+/* many_users - an LDIF directory of n users in example.com */
+static void
+many_users(const struct scenario *s, int n)
+{
+	char *cmd;
+
+	ck_assert_int_ne(asprintf(&cmd, "awk -v n=%d 'BEGIN { for (i = 0; "
+	    "i < n; i++) printf \"dn: uid=u%%d,ou=people,dc=example,dc=com\\n"
+	    "objectClass: inetOrgPerson\\nuid: u%%d\\nmail: u%%d@example.com"
+	    "\\n\\n\", i, i, i }' > '%s/directory.ldif'", n, s->dir), -1);
+	free(sh_ok(cmd));
+	free(cmd);
+}
+
+START_TEST(guard_holds_mass_delete_until_confirmed)
+{
+	struct scenario s;
+	char *out = NULL, *deployed, *held, *msg, *now;
+	int rc;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", "guard_max_delete_percent = 10\n"
+	    "guard_max_delete_count = 500\n");
+	many_users(&s, 100);
+	ck_assert_int_eq(resync(&s, "", &out), 0);
+	free(out);
+	deployed = scenario_head(&s);
+	/* 20 of 100 users vanish: more than 10 %. */
+	many_users(&s, 80);
+	rc = resync(&s, "", &out);
+	ck_assert_msg(rc == 75, "%d: %s", rc, out);
+	ck_assert_msg(strstr(out, "20 of 100 routes would be removed") != NULL,
+	    "%s", out);
+	free(out);
+	now = scenario_head(&s);
+	ck_assert_str_eq(now, deployed);
+	free(now);
+	ck_assert(has_branch(s.repo, "main-held"));
+	msg = git(s.repo, "log -1 --format=%s main-held");
+	ck_assert_msg(strstr(msg, "splitsync: held: 20 of 100") != NULL, "%s",
+	    msg);
+	free(msg);
+	/* The held commit sits on the deploy head. */
+	held = git(s.repo, "rev-parse main-held^");
+	ck_assert_str_eq(held, deployed);
+	free(held);
+	held = git(s.repo, "rev-parse main-held");
+	/* Running again holds the same thing: no new hold commit. */
+	ck_assert_int_eq(resync(&s, "", &out), 75);
+	free(out);
+	now = git(s.repo, "rev-parse main-held");
+	ck_assert_str_eq(now, held);
+	free(now);
+	/* A person accepts it. */
+	rc = testlib_sh(&out, "'%s' confirm -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc == 0, "%d: %s", rc, out);
+	free(out);
+	now = scenario_head(&s);
+	ck_assert_str_eq(now, held);
+	free(now);
+	ck_assert(!has_branch(s.repo, "main-held"));
+	scenario_extract(&s, (const char *const[]){ "transport", NULL });
+	scenario_expect(&s, "transport", "u79@example.com", LOCAL);
+	scenario_expect(&s, "transport", "u80@example.com", NULL);
+	/* Nothing more to hold or commit. */
+	rc = resync(&s, "", &out);
+	ck_assert_msg(rc == 0 && strstr(out, "no change"), "%d: %s", rc, out);
+	free(out);
+	rc = testlib_sh(&out, "'%s' confirm -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc == 65, "confirm with nothing held: %d: %s", rc, out);
+	free(out);
+	free(held);
+	free(deployed);
+	scenario_free(&s);
+}
+END_TEST
+
+START_TEST(guard_count_limit_and_force)
+{
+	struct scenario s;
+	char *out = NULL, *deployed, *now;
+	int rc;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", "guard_max_delete_percent = 0\n"
+	    "guard_max_delete_count = 5\n");
+	many_users(&s, 100);
+	ck_assert_int_eq(resync(&s, "", &out), 0);
+	free(out);
+	deployed = scenario_head(&s);
+	many_users(&s, 95);             /* 5 removed: allowed */
+	ck_assert_int_eq(resync(&s, "", &out), 0);
+	free(out);
+	free(deployed);
+	deployed = scenario_head(&s);
+	many_users(&s, 89);             /* 6 removed: held */
+	rc = resync(&s, "", &out);
+	ck_assert_msg(rc == 75 && strstr(out, "6 routes would be removed"),
+	    "%d: %s", rc, out);
+	free(out);
+	rc = resync(&s, "--force", &out);
+	ck_assert_msg(rc == 0, "%d: %s", rc, out);
+	free(out);
+	now = scenario_head(&s);
+	ck_assert_str_ne(now, deployed);
+	free(now);
+	ck_assert(!has_branch(s.repo, "main-held"));
+	free(deployed);
+	scenario_free(&s);
+}
+END_TEST
+
+START_TEST(hold_goes_away_when_the_directory_recovers)
+{
+	struct scenario s;
+	char *out = NULL, *deployed, *now;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", NULL);
+	ck_assert_int_eq(resync(&s, "", &out), 0);
+	free(out);
+	deployed = scenario_head(&s);
+	free(sh_ok("true"));
+	ck_assert_int_eq(testlib_sh(&out, "cp '%s/directory.ldif' '%s/good' && "
+	    "cp tests/data/resync/empty.ldif '%s/directory.ldif'", s.dir, s.dir,
+	    s.dir), 0);
+	free(out);
+	ck_assert_int_eq(resync(&s, "", &out), 75);
+	free(out);
+	ck_assert(has_branch(s.repo, "main-held"));
+	ck_assert_int_eq(testlib_sh(&out, "cp '%s/good' '%s/directory.ldif'",
+	    s.dir, s.dir), 0);
+	free(out);
+	ck_assert_int_eq(resync(&s, "", &out), 0);
+	free(out);
+	ck_assert(!has_branch(s.repo, "main-held"));
+	now = scenario_head(&s);
+	ck_assert_str_eq(now, deployed);
+	free(now);
+	free(deployed);
+	scenario_free(&s);
+}
+END_TEST
+
+START_TEST(review_proposal_follows_the_directory)
+{
+	struct scenario s;
+	char *out = NULL, *deployed, *now, *msg, *base;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", NULL);
+	ck_assert_int_eq(resync(&s, "", &out), 0);
+	free(out);
+	deployed = scenario_head(&s);
+	/* Review rollout from now on. */
+	free(sh_ok("true"));
+	ck_assert_int_eq(testlib_sh(&out, "echo 'rollout = review' >> '%s'",
+	    s.conf), 0);
+	free(out);
+	ck_assert_int_eq(testlib_sh(&out, "sed -i '/^member: uid=bob,/d' "
+	    "'%s/directory.ldif'", s.dir), 0);
+	free(out);
+	ck_assert_int_eq(resync(&s, "", &out), 0);
+	ck_assert_msg(strstr(out, "proposed ") != NULL, "%s", out);
+	free(out);
+	now = scenario_head(&s);
+	ck_assert_str_eq(now, deployed);        /* deploy branch untouched */
+	free(now);
+	ck_assert(has_branch(s.repo, "main-proposed"));
+	base = git(s.repo, "rev-parse main-proposed^");
+	ck_assert_str_eq(base, deployed);
+	free(base);
+	msg = git(s.repo, "log -1 --format=%B main-proposed | grep bob");
+	ck_assert_msg(strstr(msg, "~ bob@example.com: external " LEGACY
+	    " -> internal " LOCAL) != NULL, "%s", msg);
+	free(msg);
+	/* Another change: the proposal is redone on the deploy head, one
+	 * commit holding both. */
+	ck_assert_int_eq(testlib_sh(&out, "sed -i 's/^mail: dave@/mail: "
+	    "david@/' '%s/directory.ldif'", s.dir), 0);
+	free(out);
+	ck_assert_int_eq(resync(&s, "", &out), 0);
+	free(out);
+	base = git(s.repo, "rev-parse main-proposed^");
+	ck_assert_str_eq(base, deployed);
+	free(base);
+	msg = git(s.repo, "log -1 --format=%B main-proposed | grep david");
+	ck_assert_msg(strstr(msg, "+ david@example.org: internal") != NULL,
+	    "%s", msg);
+	free(msg);
+	/* The directory goes back to what is deployed: no proposal. */
+	ck_assert_int_eq(testlib_sh(&out, "cp '%s' '%s/directory.ldif'",
+	    QUICKSTART "/directory.ldif", s.dir), 0);
+	free(out);
+	ck_assert_int_eq(resync(&s, "", &out), 0);
+	free(out);
+	ck_assert(!has_branch(s.repo, "main-proposed"));
+	now = scenario_head(&s);
+	ck_assert_str_eq(now, deployed);
+	free(now);
+	free(deployed);
+	scenario_free(&s);
+}
+END_TEST
+
+/* --- agents sharing a remote -------------------------------------- */
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+START_TEST(two_agents_one_remote)
+{
+	struct scenario a, b;
+	char *extra, *out = NULL, *remote, *pa = NULL, *pb = NULL;
+	int i, n, commits;
+	long waited;
+
+	remote = testlib_tmpdir();
+	ck_assert_ptr_nonnull(remote);
+	free(sh_ok("true"));
+	ck_assert_int_eq(testlib_sh(&out, "git init -q --bare '%s/r.git'",
+	    remote), 0);
+	free(out);
+	ck_assert_int_ne(asprintf(&extra, "remotes = file://%s/r.git\n"
+	    "feed = poll\npoll_interval = 1\ndebounce = 0\n", remote), -1);
+	scenario_new(&a, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", extra);
+	scenario_new(&b, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", extra);
+	free(extra);
+	/* One directory for both agents. */
+	ck_assert_int_eq(testlib_sh(&out, "ln -sf '%s/directory.ldif' "
+	    "'%s/directory.ldif'", a.dir, b.dir), 0);
+	free(out);
+	ck_assert_int_eq(testlib_sh(&pa, "'%s' run -c '%s' > '%s/log' 2>&1 & "
+	    "echo $!", testlib_bin(), a.conf, a.dir), 0);
+	ck_assert_int_eq(testlib_sh(&pb, "'%s' run -c '%s' > '%s/log' 2>&1 & "
+	    "echo $!", testlib_bin(), b.conf, b.dir), 0);
+	sleep_ms(2500);
+	/* Five changes, each seen by both agents at about the same time. */
+	for (i = 0; i < 5; i++) {
+		ck_assert_int_eq(testlib_sh(&out, "sed -i 's/^mail: "
+		    "mallory@example.com/mail: mallory%d@example.com/; "
+		    "s/^mail: mallory[0-9]*@example.com/mail: "
+		    "mallory%d@example.com/' '%s/directory.ldif'", i, i, a.dir),
+		    0);
+		free(out);
+		/* Until the remote has it. */
+		for (waited = 0; waited < 20000; waited += 100) {
+			n = testlib_sh(&out, "git --git-dir='%s/r.git' show "
+			    "main:transport | grep -q 'mallory%d@'", remote, i);
+			free(out);
+			if (n == 0)
+				break;
+			sleep_ms(100);
+		}
+		ck_assert_msg(n == 0, "change %d never reached the remote", i);
+	}
+	sleep_ms(2500);
+	kill((pid_t)atol(pa), SIGTERM);
+	kill((pid_t)atol(pb), SIGTERM);
+	sleep_ms(1000);
+	/* Linear history, each change once: the first commit, then one
+	 * per change. */
+	ck_assert_int_eq(testlib_sh(&out, "git --git-dir='%s/r.git' rev-list "
+	    "--count main", remote), 0);
+	commits = atoi(out);
+	free(out);
+	ck_assert_int_eq(testlib_sh(&out, "git --git-dir='%s/r.git' rev-list "
+	    "--merges --count main", remote), 0);
+	ck_assert_int_eq(atoi(out), 0);
+	free(out);
+	ck_assert_msg(commits == 6, "remote has %d commits, expected 6",
+	    commits);
+	free(pa);
+	free(pb);
+	scenario_free(&a);
+	scenario_free(&b);
+	testlib_rmrf(remote);
+	free(remote);
+}
+END_TEST
+
+/* wait_branch - until the branch exists (1) or is gone (0) */
+static void
+wait_branch(const char *repo, const char *name, int present)
+{
+	long waited;
+
+	for (waited = 0; waited < 20000; waited += 100) {
+		if (has_branch(repo, name) == present)
+			return;
+		sleep_ms(100);
+	}
+	ck_abort_msg("branch %s: expected %s", name, present ? "present" :
+	    "absent");
+}
+
+START_TEST(service_keeps_holding_across_restart)
+{
+	struct scenario s;
+	char *out = NULL, *pid = NULL, *deployed, *held = NULL, *now;
+	int i;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", "feed = poll\npoll_interval = 1\n"
+	    "debounce = 0\n");
+	ck_assert_int_eq(resync(&s, "", &out), 0);
+	free(out);
+	deployed = scenario_head(&s);
+	ck_assert_int_eq(testlib_sh(&out, "cp '%s/directory.ldif' '%s/good' && "
+	    "cp tests/data/resync/empty.ldif '%s/directory.ldif'", s.dir, s.dir,
+	    s.dir), 0);
+	free(out);
+	for (i = 0; i < 2; i++) {
+		/* Twice: the second agent finds the hold and keeps it. */
+		ck_assert_int_eq(testlib_sh(&pid, "'%s' run -c '%s' >> '%s/log' "
+		    "2>&1 & echo $!", testlib_bin(), s.conf, s.dir), 0);
+		wait_branch(s.repo, "main-held", 1);
+		sleep_ms(2500);
+		kill((pid_t)atol(pid), SIGTERM);
+		free(pid);
+		sleep_ms(500);
+		now = scenario_head(&s);
+		ck_assert_str_eq(now, deployed);
+		free(now);
+		if (i == 0)
+			held = git(s.repo, "rev-parse main-held");
+	}
+	now = git(s.repo, "rev-parse main-held");
+	ck_assert_str_eq(now, held);            /* not redone on restart */
+	free(now);
+	/* The directory recovers: the hold goes away, nothing deployed. */
+	ck_assert_int_eq(testlib_sh(&pid, "cp '%s/good' '%s/directory.ldif' && "
+	    "'%s' run -c '%s' >> '%s/log' 2>&1 & echo $!", s.dir, s.dir,
+	    testlib_bin(), s.conf, s.dir), 0);
+	wait_branch(s.repo, "main-held", 0);
+	kill((pid_t)atol(pid), SIGTERM);
+	free(pid);
+	sleep_ms(500);
+	now = scenario_head(&s);
+	ck_assert_str_eq(now, deployed);
+	free(now);
+	free(held);
+	free(deployed);
+	scenario_free(&s);
+}
+END_TEST
+
+static Suite *
+rollout_suite(void)
+{
+	Suite *s = suite_create("rollout");
+	TCase *tc = tcase_create("rollout");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, guard_holds_mass_delete_until_confirmed);
+	tcase_add_test(tc, guard_count_limit_and_force);
+	tcase_add_test(tc, hold_goes_away_when_the_directory_recovers);
+	tcase_add_test(tc, review_proposal_follows_the_directory);
+	tcase_add_test(tc, two_agents_one_remote);
+	tcase_add_test(tc, service_keeps_holding_across_restart);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return testlib_main(rollout_suite());
+}
