@@ -16,8 +16,29 @@
  *	paged results control (RFC 2696, non-critical: a server without it
  *	answers in one go) until the server returns an empty cookie. Each
  *	page's result code is checked before its entries are delivered.
+ *	The configured page size is what is asked; a page may hold fewer
+ *	entries, none at all, or fewer than the rest: only the cookie says
+ *	whether more follow. Active Directory caps every page at its
+ *	MaxPageSize (1000 by default) and answers a larger request with
+ *	full pages of that size and a cookie, so a larger ldap_page_size
+ *	costs nothing and is in effect lowered to what the server sends.
  *	Continuation references are ignored (referrals are off; Active
  *	Directory returns some for every search of a domain root).
+ *
+ *	Ranged attributes: Active Directory returns at most MaxValRange
+ *	values of an attribute in one entry (1500 by default) and names
+ *	what it sent with a range option, "member;range=0-1499", instead
+ *	of the plain "member". For every such attribute of an entry the
+ *	rest is read with base-scope searches of that entry asking for
+ *	"member;range=1500-*", then from the end of each answer, until an
+ *	answer's range ends in "*". The entry handed to the caller holds
+ *	every value, in the server's order, under the plain name (options
+ *	removed), so filters and mappings see one attribute. Each answer
+ *	must start where it was asked and hold exactly the values its
+ *	range names; at most RANGE_ROUNDS_MAX follow-up searches are made
+ *	per attribute. Anything else fails the search: a partial member
+ *	list must never pass for the whole one. ldap_source_entry, which
+ *	has no way to ask for the rest, refuses an entry with a range.
  *
  * DIAGNOSTICS
  *	Messages read "ldap_source: object: what failed: why".
@@ -28,10 +49,17 @@
  *	for each), or a search did not complete (size, time or admin limit,
  *	server busy, unavailable or gone, a base that does not exist).
  *	When a later URI works, the earlier failures are warnings.
+ *	ERR_UNAVAIL too, with the entry's DN as where, for a ranged
+ *	attribute that cannot be read whole ("incomplete attribute member:
+ *	...: the result would be truncated"): a follow-up search failed,
+ *	an answer's range is malformed, starts elsewhere than asked, holds
+ *	a number of values other than its range says, or never ends.
  *	The password is never part of a message and is wiped after use.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +79,10 @@
 #define DEFAULT_TIMEOUT 60              /* seconds, per operation */
 #define DEFAULT_PAGE_SIZE 500
 #define PASSWORD_MAX 1024               /* longest first line accepted */
+#define RANGE_ROUNDS_MAX 1024           /* follow-up searches per ranged
+                                           attribute: 1.5 million values
+                                           at AD's MaxValRange of 1500 */
+#define RANGE_OPEN SIZE_MAX             /* the high end of "low-*" */
 
 struct ldap_source {
 	LDAP *ld;
@@ -59,6 +91,8 @@ struct ldap_source {
 	int timeout;
 	int page_size;
 };
+
+static const char *range_option(const char *name, size_t *len);
 
 /* describe - "error text (server's message)" for rc on ld */
 static void
@@ -513,11 +547,22 @@ out:
 	return rc;
 }
 
-/* ldap_source_entry - one search entry as a struct entry */
+/* ldap_source_entry - one search entry as a struct entry; an entry
+ * with a ranged attribute is refused: the rest cannot be asked here */
 int
 ldap_source_entry(LDAP *ld, LDAPMessage *msg, struct entry **out)
 {
-	return convert(ld, msg, out);
+	size_t i, len;
+	int rc;
+
+	rc = convert(ld, msg, out);
+	for (i = 0; rc == 0 && i < (*out)->count; i++)
+		if (range_option((*out)->attrs[i].name, &len) != NULL) {
+			entry_free(*out);
+			*out = NULL;
+			rc = ERR_UNAVAIL;
+		}
+	return rc;
 }
 
 /* ldap_source_base - the configured search base */
@@ -571,6 +616,287 @@ release(LDAPControl ***ctrls, char **matched, char **errmsg,
 	*ctrls = NULL;
 	*matched = *errmsg = NULL;
 	*res = NULL;
+}
+
+/* range_option - the "low-high" text of name's range option (option
+ * names compare case-insensitively) and its length; NULL when none */
+static const char *
+range_option(const char *name, size_t *len)
+{
+	const char *p;
+
+	for (p = strchr(name, ';'); p != NULL; p = strchr(p, ';')) {
+		p++;
+		if (strncasecmp(p, "range=", 6) == 0) {
+			p += 6;
+			*len = strcspn(p, ";");
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/* parse_index - the decimal digits p[0..len) into *out, below SIZE_MAX;
+ * digits only (strtoul would take a sign or leading spaces) */
+static int
+parse_index(const char *p, size_t len, size_t *out)
+{
+	size_t v = 0, i, digit;
+
+	if (len == 0)
+		return ERR_INVAL;
+	for (i = 0; i < len; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return ERR_INVAL;
+		digit = (size_t)(p[i] - '0');
+		if (v > (SIZE_MAX - 1 - digit) / 10)
+			return ERR_INVAL;
+		v = v * 10 + digit;
+	}
+	*out = v;
+	return 0;
+}
+
+/* parse_range - "low-high" or "low-*" into *low and *high (RANGE_OPEN
+ * for "*"); ERR_INVAL when malformed or high is below low */
+static int
+parse_range(const char *p, size_t len, size_t *low, size_t *high)
+{
+	const char *dash = memchr(p, '-', len);
+	size_t n;
+
+	if (dash == NULL)
+		return ERR_INVAL;
+	n = (size_t)(dash - p);
+	if (parse_index(p, n, low) < 0)
+		return ERR_INVAL;
+	p = dash + 1;
+	len -= n + 1;
+	if (len == 1 && *p == '*') {
+		*high = RANGE_OPEN;
+		return 0;
+	}
+	if (parse_index(p, len, high) < 0 || *high < *low)
+		return ERR_INVAL;
+	return 0;
+}
+
+/* incomplete - record why attribute name of dn cannot be read whole;
+ * returns ERR_UNAVAIL */
+static int
+incomplete(struct diag *d, const char *dn, const char *name,
+    const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	diag_error(d, dn, "ldap_source: incomplete attribute %.*s: %s: the "
+	    "result would be truncated", (int)strcspn(name, ";"), name, why);
+	return ERR_UNAVAIL;
+}
+
+/* range_count_ok - a closed range names exactly the values it holds */
+static int
+range_count_ok(size_t low, size_t high, size_t count)
+{
+	return high == RANGE_OPEN || (count > 0 && high - low == count - 1);
+}
+
+/* fetch_range - one follow-up base search of e for name;range=low-*:
+ * append the values of the answer to attribute i of e (already named
+ * name) and set *high to where the answer ends (RANGE_OPEN: the last) */
+static int
+fetch_range(struct ldap_source *s, struct entry *e, size_t i, size_t low,
+    size_t *high, struct diag *d)
+{
+	struct timeval tv = { s->timeout, 0 };
+	const char *name = e->attrs[i].name, *opt;
+	struct berval **vals = NULL;
+	LDAPMessage *res = NULL, *msg;
+	BerElement *ber = NULL;
+	char *want = NULL, *attrs[2], *an = NULL;
+	char *matched = NULL, *errmsg = NULL;
+	char why[512];
+	size_t wlen, olen, got_low = 0, got_high = 0, n;
+	int lrc, err, found = 0, code, rc;
+
+	if (strlen(name) > SIZE_MAX - 64)
+		return ERR_NOMEM;
+	wlen = strlen(name) + 64;
+	want = malloc(wlen);
+	if (want == NULL)
+		return ERR_NOMEM;
+	snprintf(want, wlen, "%s;range=%zu-*", name, low);
+	attrs[0] = want;
+	attrs[1] = NULL;
+	lrc = ldap_search_ext_s(s->ld, e->dn, LDAP_SCOPE_BASE,
+	    "(objectClass=*)", attrs, 0, NULL, NULL, &tv, LDAP_NO_LIMIT, &res);
+	if (res == NULL) {
+		describe(s->ld, lrc, why, sizeof why);
+		rc = lrc == LDAP_NO_MEMORY ? ERR_NOMEM : incomplete(d, e->dn,
+		    name, "%s: the search for %s failed: %s", s->uri, want,
+		    why);
+		goto out;
+	}
+	lrc = ldap_parse_result(s->ld, res, &err, &matched, &errmsg, NULL,
+	    NULL, 0);
+	if (lrc != LDAP_SUCCESS)
+		err = lrc;
+	if (err != LDAP_SUCCESS) {
+		rc = err == LDAP_NO_MEMORY ? ERR_NOMEM : incomplete(d, e->dn,
+		    name, "%s: the search for %s failed: %s%s%s%s", s->uri,
+		    want, ldap_err2string(err), errmsg && *errmsg ? " (" : "",
+		    errmsg && *errmsg ? errmsg : "",
+		    errmsg && *errmsg ? ")" : "");
+		goto out;
+	}
+	if (ldap_count_entries(s->ld, res) != 1) {
+		rc = incomplete(d, e->dn, name, "the search for %s returned "
+		    "%d entries", want, ldap_count_entries(s->ld, res));
+		goto out;
+	}
+	msg = ldap_first_entry(s->ld, res);
+	for (an = ldap_first_attribute(s->ld, msg, &ber); an != NULL;
+	    an = ldap_next_attribute(s->ld, msg, ber)) {
+		opt = range_option(an, &olen);
+		if (opt == NULL || !entry_attr_name_eq(an, name)) {
+			ldap_memfree(an);
+			continue;
+		}
+		if (found++) {
+			rc = incomplete(d, e->dn, name, "the answer to %s "
+			    "holds two ranges", want);
+			goto out;
+		}
+		if (parse_range(opt, olen, &got_low, &got_high) < 0) {
+			rc = incomplete(d, e->dn, name, "the answer to %s "
+			    "has a malformed range \"%.*s\"", want, (int)olen,
+			    opt);
+			goto out;
+		}
+		if (got_low != low) {
+			rc = incomplete(d, e->dn, name, "the answer to %s "
+			    "starts at value %zu", want, got_low);
+			goto out;
+		}
+		/* no values is NULL too: tell it from a decoding error */
+		code = LDAP_SUCCESS;
+		ldap_set_option(s->ld, LDAP_OPT_RESULT_CODE, &code);
+		vals = ldap_get_values_len(s->ld, msg, an);
+		if (vals == NULL &&
+		    (ldap_get_option(s->ld, LDAP_OPT_RESULT_CODE, &code) !=
+		    LDAP_OPT_SUCCESS || code != LDAP_SUCCESS)) {
+			rc = incomplete(d, e->dn, name, "cannot decode the "
+			    "answer to %s", want);
+			goto out;
+		}
+		n = vals != NULL ? (size_t)ldap_count_values_len(vals) : 0;
+		if (!range_count_ok(got_low, got_high, n)) {
+			rc = incomplete(d, e->dn, name, "the answer to %s "
+			    "names range %.*s but holds %zu values", want,
+			    (int)olen, opt, n);
+			goto out;
+		}
+		for (n = 0; vals != NULL && vals[n] != NULL; n++) {
+			rc = entry_add_value(e, name, vals[n]->bv_val,
+			    vals[n]->bv_len);
+			if (rc < 0)
+				goto out;
+		}
+		if (vals != NULL)
+			ldap_value_free_len(vals);
+		vals = NULL;
+		ldap_memfree(an);
+	}
+	an = NULL;
+	if (!found) {
+		rc = incomplete(d, e->dn, name, "the answer to %s holds no "
+		    "range of it", want);
+		goto out;
+	}
+	*high = got_high;
+	rc = 0;
+out:
+	/* older libldap versions assert on NULL: test each */
+	if (vals != NULL)
+		ldap_value_free_len(vals);
+	if (an != NULL)
+		ldap_memfree(an);
+	if (ber != NULL)
+		ber_free(ber, 0);
+	if (matched != NULL)
+		ldap_memfree(matched);
+	if (errmsg != NULL)
+		ldap_memfree(errmsg);
+	if (res != NULL)
+		ldap_msgfree(res);
+	free(want);
+	return rc;
+}
+
+/* resolve_range - attribute i of e came with a range option: read the
+ * rest and rename it to its plain name */
+static int
+resolve_range(struct ldap_source *s, struct entry *e, size_t i,
+    struct diag *d)
+{
+	struct entry_attr *a = &e->attrs[i];
+	const char *opt;
+	size_t j, olen = 0, low, high, rounds;
+	char *plain;
+
+	opt = range_option(a->name, &olen);
+	for (j = 0; j < e->count; j++)
+		if (j != i && entry_attr_name_eq(e->attrs[j].name, a->name))
+			return incomplete(d, e->dn, a->name, "the entry holds "
+			    "it twice (%s and %s)", e->attrs[j].name, a->name);
+	if (parse_range(opt, olen, &low, &high) < 0)
+		return incomplete(d, e->dn, a->name, "malformed range "
+		    "\"%.*s\"", (int)olen, opt);
+	if (low != 0)
+		return incomplete(d, e->dn, a->name, "the entry's values "
+		    "start at value %zu", low);
+	if (!range_count_ok(low, high, a->count))
+		return incomplete(d, e->dn, a->name, "the entry names range "
+		    "%.*s but holds %zu values", (int)olen, opt, a->count);
+	plain = strndup(a->name, strcspn(a->name, ";"));
+	if (plain == NULL)
+		return ERR_NOMEM;
+	free(a->name);
+	a->name = plain;
+	for (rounds = 0; high != RANGE_OPEN; rounds++) {
+		int rc;
+
+		if (rounds == RANGE_ROUNDS_MAX)
+			return incomplete(d, e->dn, plain, "no end after %d "
+			    "further searches (%zu values)", RANGE_ROUNDS_MAX,
+			    e->attrs[i].count);
+		/* fetch_range adds values to attribute i, never attributes */
+		rc = fetch_range(s, e, i, high + 1, &high, d);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* resolve_ranges - every ranged attribute of e read whole */
+static int
+resolve_ranges(struct ldap_source *s, struct entry *e, struct diag *d)
+{
+	size_t i, len;
+	int rc;
+
+	for (i = 0; i < e->count; i++) {
+		if (range_option(e->attrs[i].name, &len) == NULL)
+			continue;
+		rc = resolve_range(s, e, i, d);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }
 
 /* ldap_source_search - paged subtree search; 0 only when complete */
@@ -655,6 +981,8 @@ ldap_source_search(struct ldap_source *s, const char *filter,
 			if (rc == ERR_UNAVAIL)
 				diag_error(d, NULL, "ldap_source: %s: cannot "
 				    "decode an entry", s->uri);
+			if (rc == 0)
+				rc = resolve_ranges(s, e, d);
 			if (rc < 0)
 				goto out;
 			rc = fn(e, ctx);

@@ -30,10 +30,15 @@ void ldap_source_close(struct ldap_source *s);
 /* ldap_source_search - subtree search under the configured base with
  * filter, requesting attrs (NULL-terminated; NULL for all user
  * attributes plus entryUUID), page by page; fn is called for each entry.
- * Returns 0 only when the search completed: a size limit, a time limit
- * or a lost connection is ERR_UNAVAIL, so a truncated result is never
- * mistaken for the whole directory. A negative return of fn stops the
- * search and is returned. */
+ * Pages may hold fewer entries than the configured page size (Active
+ * Directory sends at most 1000): only the server's cookie ends the
+ * search. An attribute that comes back ranged ("member;range=0-1499",
+ * Active Directory) is read whole with base-scope searches of its entry
+ * before fn sees the entry, under its plain name ("member").
+ * Returns 0 only when the search completed: a size limit, a time limit,
+ * a lost connection or a ranged attribute that cannot be read whole is
+ * ERR_UNAVAIL, so a truncated result is never mistaken for the whole
+ * directory. A negative return of fn stops the search and is returned. */
 int ldap_source_search(struct ldap_source *s, const char *filter,
     const char *const *attrs, entry_source_fn fn, void *ctx,
     struct diag *d);
@@ -47,7 +52,8 @@ const char *ldap_source_base(const struct ldap_source *s);
 LDAP *ldap_source_ldap(struct ldap_source *s);
 /* ldap_source_entry - one search entry message of ld as a struct entry
  * (malloc throughout; caller frees with entry_free). ERR_UNAVAIL when
- * the message cannot be decoded, ERR_NOMEM. */
+ * the message cannot be decoded or holds a ranged attribute (only
+ * ldap_source_search reads the rest of one), ERR_NOMEM. */
 int ldap_source_entry(LDAP *ld, LDAPMessage *msg, struct entry **out);
 
 #endif
