@@ -80,6 +80,7 @@ struct hostrule {
 	char *transport;
 	unsigned port;          /* 0: none */
 	int mx;                 /* 1: no brackets, the MX is looked up */
+	int whole;              /* 1: the value is a whole nexthop */
 };
 
 enum cond_kind {
@@ -1175,6 +1176,9 @@ compile_host(struct cc *c, const xmlNode *n, const char *transport,
 	mx = prop(c, n, "mx", 1);
 	h->mx = mx != NULL && strcmp(mx, "true") == 0;
 	free(mx);
+	mx = prop(c, n, "form", 1);
+	h->whole = mx != NULL && strcmp(mx, "nexthop") == 0;
+	free(mx);
 }
 
 /* route_kind_of - "internal", "external", "none" */
@@ -1755,8 +1759,8 @@ build_nexthop(const struct hostrule *h, const struct entry_value *v)
 	int bracket = !h->mx, v6 = 0, rc;
 
 	host = lower_dup(v->data, len);
-	if (host == NULL)
-		return NULL;
+	if (host == NULL || h->whole)
+		return host;    /* a whole nexthop: the model validates it */
 	p = host;
 	/* A host already written in brackets keeps them. */
 	if (len >= 2 && p[0] == '[' && p[len - 1] == ']') {

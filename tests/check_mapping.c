@@ -701,6 +701,44 @@ START_TEST(test_mailbox_from_entry)
 }
 END_TEST
 
+/* form="nexthop": the value is the nexthop, lowercased, unbuilt */
+START_TEST(test_nexthop_form)
+{
+	static const struct kv away[] = {
+		{ "objectClass", "zimbraAccount", 0 },
+		{ "zimbraMailDeliveryAddress", "z@example.com", 0 },
+		{ "zimbraMailTransport", "SMTP:Legacy2.example.com:2525", 0 },
+		{ NULL, NULL, 0 }
+	};
+	static const struct kv home[] = {
+		{ "objectClass", "zimbraAccount", 0 },
+		{ "zimbraMailDeliveryAddress", "h@example.com", 0 },
+		{ "zimbraMailTransport", "lmtp:mbox1.example.com:7025", 0 },
+		{ NULL, NULL, 0 }
+	};
+	struct mapping *m = load_ok(DATA "nexthop-form.xml");
+	struct entry *e = make_entry("uid=z" BASE, away);
+	struct entry *f = make_entry("uid=h" BASE, home);
+	struct mailbox_spec ms;
+	struct diag d;
+
+	diag_init(&d, NULL);
+	ck_assert_int_eq(mapping_mailbox_from_entry(m, e, NULL, &ms, &d), 0);
+	ck_assert_int_eq(ms.route, ROUTE_EXTERNAL);
+	ck_assert_str_eq(ms.nexthop, "smtp:legacy2.example.com:2525");
+	mailbox_spec_clear(&ms);
+	/* Internal: applies-to="external" keeps the override off. */
+	ck_assert_int_eq(mapping_mailbox_from_entry(m, f, NULL, &ms, &d), 0);
+	ck_assert_int_eq(ms.route, ROUTE_INTERNAL);
+	ck_assert_ptr_null(ms.nexthop);
+	mailbox_spec_clear(&ms);
+	diag_free(&d);
+	entry_free(e);
+	entry_free(f);
+	mapping_free(m);
+}
+END_TEST
+
 START_TEST(test_member_of_without_group_entries)
 {
 	static const struct kv direct[] = {
@@ -864,6 +902,7 @@ mapping_suite(void)
 	tcase_add_loop_test(tc, test_mailbox_from_entry, 0,
 	    sizeof mailbox_cases / sizeof *mailbox_cases);
 	tcase_add_test(tc, test_member_of_without_group_entries);
+	tcase_add_test(tc, test_nexthop_form);
 	tcase_add_test(tc, test_worked_example);
 	suite_add_tcase(s, tc);
 	return s;
