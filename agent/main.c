@@ -225,7 +225,7 @@ parse_args(int argc, char **argv, struct cli *cli)
 		return usage_error("--dry-run and --force are for resync only");
 	if (cli->repo && (cli->command == CMD_RENDER ||
 	    cli->command == CMD_CHECK))
-		return usage_error("--repo is for resync, run and confirm");
+		return usage_error("--repo is for resync, run, confirm and status");
 	return 0;
 }
 

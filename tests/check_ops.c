@@ -1,0 +1,190 @@
+/*
+ * check_ops - operating splitsync: make install into a DESTDIR, status
+ * as a monitoring check, the service's metrics file, no progress noise
+ * off a terminal
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "scenario.h"
+
+#define QUICKSTART "examples/quickstart"
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+START_TEST(install_then_check_installed_example)
+{
+	char *dest = testlib_tmpdir(), *out = NULL;
+	int rc;
+
+	ck_assert_ptr_nonnull(dest);
+	rc = testlib_sh(&out, "make -s install DESTDIR='%s' PREFIX=/usr",
+	    dest);
+	ck_assert_msg(rc == 0, "make install: %s", out);
+	free(out);
+	rc = testlib_sh(&out, "'%s/usr/sbin/splitsync' check -c "
+	    "'%s/usr/share/splitsync/examples/quickstart/splitsync.conf'", dest,
+	    dest);
+	ck_assert_msg(rc == 65, "installed check: %d: %s", rc, out);
+	ck_assert_msg(strstr(out, "6 mailboxes, 10 addresses") != NULL, "%s",
+	    out);
+	free(out);
+	rc = testlib_sh(&out, "ls '%s/usr/share/splitsync/mappings/"
+	    "mapping.rng' '%s/usr/share/splitsync/mappings/bluemind.xml' "
+	    "'%s/usr/share/man/man8/splitsync.8'", dest, dest, dest);
+	ck_assert_msg(rc == 0, "%s", out);
+	free(out);
+	rc = testlib_sh(&out, "make -s uninstall DESTDIR='%s' PREFIX=/usr && "
+	    "find '%s' -type f | wc -l", dest, dest);
+	ck_assert_msg(rc == 0 && atoi(out) == 0, "left after uninstall: %s",
+	    out);
+	free(out);
+	testlib_rmrf(dest);
+	free(dest);
+}
+END_TEST
+
+/* status - run splitsync status; its exit, output in *out */
+static int
+status(const struct scenario *s, char **out)
+{
+	return testlib_sh(out, "'%s' status -c '%s'", testlib_bin(), s->conf);
+}
+
+START_TEST(status_verdicts)
+{
+	struct scenario s;
+	char *out = NULL;
+	int rc;
+
+	/* The quickstart has refused values and a conflict: a warning. */
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", NULL);
+	rc = status(&s, &out);
+	ck_assert_msg(rc == 2 && strstr(out, "nothing yet"), "%d: %s", rc,
+	    out);
+	free(out);
+	ck_assert_int_eq(testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(),
+	    s.conf), 0);
+	free(out);
+	rc = status(&s, &out);
+	ck_assert_msg(rc == 1, "%d: %s", rc, out);
+	ck_assert_msg(strstr(out, "refused values: 2, conflicts: 1"), "%s",
+	    out);
+	ck_assert_msg(strstr(out, "domain example.org: 1 internal, 0 external"),
+	    "%s", out);
+	free(out);
+	/* A held change: critical, and says how to accept it. */
+	ck_assert_int_eq(testlib_sh(&out, "cp tests/data/resync/empty.ldif "
+	    "'%s/directory.ldif'", s.dir), 0);
+	free(out);
+	ck_assert_int_eq(testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(),
+	    s.conf), 75);
+	free(out);
+	rc = status(&s, &out);
+	ck_assert_msg(rc == 2 && strstr(out, "HELD") && strstr(out,
+	    "splitsync confirm"), "%d: %s", rc, out);
+	free(out);
+	scenario_free(&s);
+}
+END_TEST
+
+START_TEST(service_writes_metrics)
+{
+	struct scenario s;
+	char *out = NULL, *pid = NULL, *text = NULL, *path;
+	long waited;
+	int rc;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", "feed = poll\npoll_interval = 1\ndebounce = 0\n"
+	    "metrics_file = metrics.prom\n");
+	ck_assert_int_ne(asprintf(&path, "%s/metrics.prom", s.dir), -1);
+	ck_assert_int_eq(testlib_sh(&pid, "'%s' run -c '%s' > '%s/log' 2>&1 & "
+	    "echo $!", testlib_bin(), s.conf, s.dir), 0);
+	for (waited = 0; waited < 20000; waited += 100) {
+		free(text);
+		text = testlib_read(path, NULL);
+		if (text && strstr(text, "splitsync_commits_total 1\n"))
+			break;
+		sleep_ms(100);
+	}
+	ck_assert_msg(text && strstr(text, "splitsync_commits_total 1\n"),
+	    "%s", text ? text : "(no metrics)");
+	ck_assert_msg(strstr(text, "# TYPE splitsync_changes_applied_total "
+	    "counter\n") != NULL, "%s", text);
+	ck_assert_msg(strstr(text, "splitsync_conflicts 1\n") != NULL, "%s",
+	    text);
+	ck_assert_msg(strstr(text, "splitsync_held_changes 0\n") != NULL, "%s",
+	    text);
+	free(text);
+	rc = status(&s, &out);
+	ck_assert_msg(rc == 1 && strstr(out, "directory: in step"), "%d: %s",
+	    rc, out);
+	free(out);
+	kill((pid_t)atol(pid), SIGTERM);
+	sleep_ms(500);
+	free(pid);
+	/* A service that has not heard from the directory for long. */
+	ck_assert_int_eq(testlib_sh(&out, "sed -i "
+	    "'s/^splitsync_last_sync_timestamp_seconds .*/"
+	    "splitsync_last_sync_timestamp_seconds 1000/' '%s'", path), 0);
+	free(out);
+	rc = status(&s, &out);
+	ck_assert_msg(rc == 2 && strstr(out, "NO CONTACT"), "%d: %s", rc, out);
+	free(out);
+	free(path);
+	scenario_free(&s);
+}
+END_TEST
+
+START_TEST(no_progress_off_a_terminal)
+{
+	struct scenario s;
+	char *out = NULL;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", NULL);
+	ck_assert_int_eq(testlib_sh(&out, "awk 'BEGIN { for (i = 0; i < 3000; "
+	    "i++) printf \"dn: uid=u%%d,ou=people,dc=example,dc=com\\n"
+	    "objectClass: inetOrgPerson\\nuid: u%%d\\nmail: u%%d@example.com"
+	    "\\n\\n\", i, i, i }' > '%s/directory.ldif' && '%s' resync -c '%s'",
+	    s.dir, testlib_bin(), s.conf), 0);
+	ck_assert_msg(strstr(out, "entries read") == NULL, "%s", out);
+	ck_assert_msg(strchr(out, '\r') == NULL, "%s", out);
+	free(out);
+	scenario_free(&s);
+}
+END_TEST
+
+static Suite *
+ops_suite(void)
+{
+	Suite *s = suite_create("ops");
+	TCase *tc = tcase_create("ops");
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, install_then_check_installed_example);
+	tcase_add_test(tc, status_verdicts);
+	tcase_add_test(tc, service_writes_metrics);
+	tcase_add_test(tc, no_progress_off_a_terminal);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return testlib_main(ops_suite());
+}
