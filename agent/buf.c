@@ -124,3 +124,16 @@ buf_steal(struct buf *b)
 	buf_init(b);
 	return p;
 }
+
+/* buf_hexval - value of a hex digit */
+int
+buf_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

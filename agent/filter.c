@@ -127,19 +127,6 @@ is_digit(int c)
 	return c >= '0' && c <= '9';
 }
 
-/* hexval - value of one hex digit, or -1 */
-static int
-hexval(int c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* lower - ASCII-only case folding, independent of the locale */
 static unsigned char
 lower(unsigned char c)
@@ -318,9 +305,9 @@ parse_value(struct parser *p, struct filter *f, int stars_ok, size_t *nstars)
 		}
 		if (c == '\\') {
 			hi = p->pos + 1 < p->len ?
-			    hexval((unsigned char)p->text[p->pos + 1]) : -1;
+			    buf_hexval((unsigned char)p->text[p->pos + 1]) : -1;
 			lo = p->pos + 2 < p->len ?
-			    hexval((unsigned char)p->text[p->pos + 2]) : -1;
+			    buf_hexval((unsigned char)p->text[p->pos + 2]) : -1;
 			if (hi >= 0 && lo >= 0) {
 				c = hi * 16 + lo;
 				p->pos += 3;

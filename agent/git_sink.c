@@ -1422,19 +1422,6 @@ remote_fail(struct diag *d, const char *url, const char *what,
 	return ERR_IO;
 }
 
-/* hexval - the value of a hex digit, or -1 */
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* local_path - the directory of a local remote into *out (free()), or
  * NULL for a remote reached over the network. Local are the forms
  * libgit2 takes as local, file:///PATH and file://localhost/PATH
@@ -1465,8 +1452,9 @@ local_path(const char *url, char **out, struct diag *d)
 		return nomem(d, url);
 	for (; *p; p++) {
 		if (*p == '%') {
-			if ((hi = hexval(p[1])) < 0 || (lo = hexval(p[2])) < 0 ||
-			    (hi == 0 && lo == 0)) {
+			hi = buf_hexval(p[1]);
+			lo = hi < 0 ? -1 : buf_hexval(p[2]);
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
 				free(*out);
 				*out = NULL;
 				return inval(d, url, "bad %-escape in file URL");

@@ -727,19 +727,6 @@ publish_confirm(const struct config *cfg, struct git_sink *sink,
 	return rc;
 }
 
-/* hexval - value of a hex digit, or -1 */
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* parse_cookie - the cookie trailer of a commit message, decoded */
 static int
 parse_cookie(const char *msg, char **cookie, size_t *len)
@@ -760,8 +747,8 @@ parse_cookie(const char *msg, char **cookie, size_t *len)
 	if (out == NULL)
 		return ERR_NOMEM;
 	for (q = p; q < end; q++) {
-		if (*q == '%' && end - q > 2 && (hi = hexval(q[1])) >= 0 &&
-		    (lo = hexval(q[2])) >= 0) {
+		if (*q == '%' && end - q > 2 && (hi = buf_hexval(q[1])) >= 0 &&
+		    (lo = buf_hexval(q[2])) >= 0) {
 			out[n++] = (char)(hi * 16 + lo);
 			q += 2;
 		} else {

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "errors.h"
 #include "log.h"
 #include "routes.h"
@@ -186,19 +187,6 @@ routes_format(const struct routes *r, struct buf *out)
 	return rc;
 }
 
-/* hexval - value of a hex digit, or -1 */
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* decode_field - copy of [s, s+len) with %XX decoded, or NULL; a
  * decoded NUL or a bad escape fails (*bad set) */
 static char *
@@ -224,8 +212,8 @@ decode_field(const char *s, size_t len, int *bad)
 			*bad = 1;
 			break;
 		}
-		hi = hexval(s[i + 1]);
-		lo = hexval(s[i + 2]);
+		hi = buf_hexval(s[i + 1]);
+		lo = buf_hexval(s[i + 2]);
 		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
 			*bad = 1;
 			break;

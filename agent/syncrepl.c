@@ -63,6 +63,7 @@
 
 #include "diag.h"
 #include "entry.h"
+#include "buf.h"
 #include "errors.h"
 #include "ldap_source.h"
 #include "syncrepl.h"
@@ -92,19 +93,6 @@ struct syncrepl {
 	char *cookie;                   /* the last cookie known, or NULL */
 	size_t cookie_len;
 };
-
-/* hexval - value of one hex digit, or -1 */
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* digits - value of n decimal digits at p, or -1 */
 static int
@@ -146,7 +134,7 @@ csn_valid(const char *p, size_t len)
 	}
 	for (i = 0; i < 3; i++)
 		for (j = 0; j < hex_n[i]; j++)
-			if (hexval((unsigned char)p[hex_at[i] + j]) < 0)
+			if (buf_hexval((unsigned char)p[hex_at[i] + j]) < 0)
 				return 0;
 	return 1;
 }

@@ -30,6 +30,8 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 void buf_reset(struct buf *b);
 /* buf_free - release the storage; the buffer is empty and reusable */
 void buf_free(struct buf *b);
+/* buf_hexval - the value of one hex digit (either case), or -1 */
+int buf_hexval(int c);
 /* buf_steal - hand the NUL-terminated data to the caller (free()), or
  * NULL on allocation failure; the buffer is left empty */
 char *buf_steal(struct buf *b);
