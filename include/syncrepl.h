@@ -81,7 +81,8 @@
  * cookie passed.
  *
  * Cookies. The start cookie is one a syncrepl passed to cookie(), byte
- * for byte (no added newline). One syncprov would not understand (no rid=NNN and csn=<CSN>) is not sent:
+ * for byte (no added newline). One syncprov would not understand (no
+ * rid=NNN and csn=<CSN>) is not sent:
  * syncprov answers such a cookie with a complete refresh marked as a
  * delete phase, which would keep ids deleted meanwhile. The search
  * then starts without a cookie (a full refresh, swept), with a warning
