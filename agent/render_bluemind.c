@@ -7,11 +7,16 @@
  *	                    domain that forwards unknown recipients only
  *	                    "@domain OK" (everything is accepted)
  *	virtual_alias       an address that shares its mailbox's route is
- *	                    rewritten to the mailbox's default address; an
- *	                    alias domain is rewritten to its domain
- *	                    ("@alias @domain"), except addresses listed in
- *	                    it explicitly, which map to themselves so the
- *	                    domain-wide rewrite does not catch them
+ *	                    rewritten to the mailbox's default address;
+ *	                    each address of a domain has its twin in every
+ *	                    alias domain, rewritten the same way (an
+ *	                    address listed in the alias domain itself wins).
+ *	                    Only a domain that forwards unknown recipients
+ *	                    gets "@alias @domain": in master mode such a
+ *	                    catch-all would make Postfix accept any
+ *	                    recipient of the alias domain at RCPT time.
+ *	                    Under a catch-all, addresses listed in the alias
+ *	                    domain map to themselves, so it cannot take them.
  *	transport           every address delivered as itself: its nexthop
  *	master_relay_transport
  *	                    a domain that forwards unknown recipients: its
@@ -48,10 +53,35 @@ domain_rows(const struct model_domain *dm, struct render_rows *r)
 		    dm->name, dm->relay);
 	}
 	for (i = 0; rc == 0 && i < dm->naliases; i++) {
+		rc = render_rows_add(r, "virtual_domains", dm->aliases[i], "OK");
+		if (rc < 0 || !dm->forward_unknown)
+			continue;
 		snprintf(key, sizeof key, "@%s", dm->aliases[i]);
 		snprintf(target, sizeof target, "@%s", dm->name);
-		rc = render_rows_add(r, "virtual_domains", dm->aliases[i], "OK");
-		rc = rc ? rc : render_rows_add(r, "virtual_alias", key, target);
+		rc = render_rows_add(r, "virtual_alias", key, target);
+	}
+	return rc;
+}
+
+/* twin_rows - the address in each alias domain, rewritten as the
+ * address itself is delivered (master mode has no catch-all) */
+static int
+twin_rows(const struct model *m, const struct model_domain *dm,
+    const struct model_address *a, struct render_rows *r)
+{
+	const char *at = strchr(a->address, '@');
+	const char *target = a->alias_of ? a->alias_of : a->address;
+	char twin[600];
+	size_t i;
+	int rc = 0;
+
+	if (dm->forward_unknown || strcmp(at + 1, dm->name) != 0)
+		return 0;
+	for (i = 0; rc == 0 && i < dm->naliases; i++) {
+		snprintf(twin, sizeof twin, "%.*s@%s", (int)(at - a->address),
+		    a->address, dm->aliases[i]);
+		if (!render_address_known(m, twin))
+			rc = render_rows_add(r, "virtual_alias", twin, target);
 	}
 	return rc;
 }
@@ -63,13 +93,16 @@ address_rows(const struct model *m, const struct model_address *a,
 {
 	const struct model_domain *dm = model_domain_find(m, a->domain);
 	const char *at = strchr(a->address, '@');
-	int rc = 0;
+	int rc;
 
-	if (a->alias_of)
-		return render_rows_add(r, "virtual_alias", a->address,
+	rc = twin_rows(m, dm, a, r);
+	if (rc == 0 && a->alias_of)
+		rc = render_rows_add(r, "virtual_alias", a->address,
 		    a->alias_of);
+	if (rc < 0 || a->alias_of)
+		return rc;
 	/* Listed in an alias domain: shield it from "@alias @domain". */
-	if (strcmp(at + 1, a->domain) != 0)
+	if (dm->forward_unknown && strcmp(at + 1, a->domain) != 0)
 		rc = render_rows_add(r, "virtual_alias", a->address, a->address);
 	if (rc == 0 && !dm->forward_unknown)
 		rc = render_rows_add(r, "virtual_mailbox", a->address, "OK");

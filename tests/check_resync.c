@@ -44,7 +44,14 @@ expect_quickstart_bluemind(const struct scenario *s)
 	scenario_expect(s, "virtual_alias", "alice.martin@example.com",
 	    "alice@example.com");
 	scenario_expect(s, "virtual_alias", "alice@example.net", "alice@example.com");
-	scenario_expect(s, "virtual_alias", "@example.net", "@example.com");
+	/* master mode: no catch-all for the alias domain, a twin for
+	 * each address, unknown recipients rejected there too */
+	scenario_expect(s, "virtual_alias", "@example.net", NULL);
+	scenario_expect(s, "virtual_alias", "bob@example.net",
+	    "bob@example.com");
+	scenario_expect(s, "virtual_alias", "robert@example.net",
+	    "bob@example.com");
+	scenario_expect(s, "virtual_alias", "nobody@example.net", NULL);
 	/* not migrated: known, relayed to the legacy server */
 	scenario_expect(s, "virtual_mailbox", "bob@example.com", "OK");
 	scenario_expect(s, "transport", "bob@example.com", LEGACY);
