@@ -187,6 +187,7 @@ parse_ms(const char *s)
 	return v;
 }
 
+/* main - bind, then one change at a time until its commit */
 int
 main(int argc, char **argv)
 {
