@@ -113,6 +113,7 @@ static const struct setting settings[] = {
 	S_INT("ldap_page_size", ldap.page_size, "500", 1, 100000),
 	S_PATH("mapping", mapping, REQ_ALWAYS),
 	S_CHOICE("layout", layout, "bluemind", layouts),
+	S_INT("table_shards", table_shards, "0", 0, 65536),
 	S_PATH("repository", repository, REQ_ALWAYS),
 	S_STRING("branch", branch, "main", check_branch, 0),
 	S_BOOL("repository_bare", bare, "yes"),
@@ -749,6 +750,14 @@ line_of(const struct load *st, const char *name)
 	return i >= 0 ? st->lines[i] : 0;
 }
 
+/* shards_valid - 0 (one file per table) or a power of 16: one
+ * directory level per hex digit of the shard number */
+static int
+shards_valid(int n)
+{
+	return n == 0 || n == 16 || n == 256 || n == 4096 || n == 65536;
+}
+
 /* cross_check - settings that contradict each other */
 static void
 cross_check(struct load *st)
@@ -771,6 +780,9 @@ cross_check(struct load *st)
 	    strcmp(c->feed, "persist") == 0 && c->source != CONFIG_SOURCE_LDAP)
 		report(st, line_of(st, "feed"), "feed = persist needs "
 		    "source = ldap (syncrepl)");
+	if (setting_ok(st, "table_shards") && !shards_valid(c->table_shards))
+		report(st, line_of(st, "table_shards"), "table_shards must be "
+		    "0, 16, 256, 4096 or 65536");
 	if (setting_ok(st, "reconnect_min") && setting_ok(st, "reconnect_max")
 	    && c->reconnect_min > c->reconnect_max)
 		report(st, line_of(st, "reconnect_min"), "reconnect_min is "

@@ -41,6 +41,7 @@
 #include "diag.h"
 #include "errors.h"
 #include "git_sink.h"
+#include "live.h"
 #include "mapping.h"
 #include "metrics.h"
 #include "mirror.h"
@@ -56,6 +57,8 @@ struct daemon {
 	struct mapping *map;
 	struct git_sink *sink;
 	struct mirror *cur;
+	struct live *live;              /* cur as last committed, kept to
+	                                   commit one change at a time */
 	char *cookie;                   /* matches cur; NULL: none */
 	size_t cookie_len;
 	int persist;                    /* feed = persist */
@@ -210,6 +213,8 @@ on_entry(void *ctx, const char *id, const struct entry *e)
 
 	if (d->refreshing)
 		return mirror_put(d->stage, id, e) < 0 ? ERR_NOMEM : 0;
+	if ((rc = live_note(d->live, id, mirror_get(d->cur, id))) < 0)
+		return rc;
 	if (mapping_classify(d->map, e))
 		rc = mirror_put(d->cur, id, e);
 	else
@@ -249,6 +254,8 @@ on_remove(void *ctx, const char *id)
 	char *copy;
 
 	if (!d->refreshing) {
+		if (live_note(d->live, id, mirror_get(d->cur, id)) < 0)
+			return ERR_NOMEM;
 		if (mirror_remove(d->cur, id) > 0) {
 			d->metrics.changes_applied++;
 			mark_dirty(d);
@@ -306,6 +313,8 @@ on_refresh_done(void *ctx, int sweep)
 		d->full_requested = 1;
 		return 0;
 	}
+	/* A refresh may change any number of entries. */
+	live_invalidate(d->live);
 	if (sweep) {
 		mirror_free(d->cur);
 		d->cur = d->stage;
@@ -416,6 +425,7 @@ full_poll(struct daemon *d)
 	if (rc == 0 && (p.differs || mirror_count(p.stage) !=
 	    mirror_count(d->cur) || !d->published)) {
 		d->metrics.changes_applied += p.changed;
+		live_invalidate(d->live);
 		mirror_free(d->cur);
 		d->cur = p.stage;
 		p.stage = NULL;
@@ -489,6 +499,7 @@ publish(struct daemon *d)
 		req.cookie = d->cookie;
 		req.cookie_len = d->cookie_len;
 		req.state = d->cur;
+		req.live = d->live;
 	}
 	rc = rc ? rc : publish_run(d->cfg, d->sink, d->map, d->cur, &req,
 	    &problems, stdout, &res, &diag);
@@ -501,7 +512,8 @@ publish(struct daemon *d)
 	}
 	if (rc == 0 && res.committed)
 		log_msg(d->log, LOG_LEVEL_NOTICE, "daemon: %s: committed %s: "
-		    "%zu route changes", d->cfg->branch, res.oid, res.changes);
+		    "%zu route changes%s", d->cfg->branch, res.oid, res.changes,
+		    res.incremental ? " (incremental)" : "");
 	else if (rc == 0 && res.proposed)
 		log_msg(d->log, LOG_LEVEL_NOTICE, "daemon: %s: proposed %s: "
 		    "%zu route changes", d->cfg->proposal_branch, res.oid,
@@ -577,6 +589,7 @@ reload(struct daemon *d)
 		return;
 	}
 	disconnect(d);
+	live_invalidate(d->live);
 	git_sink_close(d->sink);
 	mapping_free(d->map);
 	config_free(d->cfg);
@@ -756,6 +769,7 @@ daemon_run(const char *config_path, const char *repo, const struct log *log)
 		goto cleanup;
 	d.persist = strcmp(d.cfg->feed, "persist") == 0;
 	rc = mirror_new(&d.cur);
+	rc = rc ? rc : live_new(&d.live);
 	if (rc == 0 && d.persist)
 		rc = publish_load_state(d.cfg, d.sink, d.cur, &d.cookie,
 		    &d.cookie_len, &diag);
@@ -788,6 +802,7 @@ cleanup:
 	stage_clear(&d);
 	free(d.removed);
 	free(d.cookie);
+	live_free(d.live);
 	mirror_free(d.cur);
 	git_sink_close(d.sink);
 	mapping_free(d.map);

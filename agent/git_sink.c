@@ -13,6 +13,18 @@
  *	caller's buffers, and a file whose size and hash match the head's
  *	blob is not written again; a directory whose entries all match the
  *	head's is not written either, so an unchanged tree costs no write.
+ *	A full commit still hashes every file it is given; git_sink_update
+ *	reads only the trees on the paths it changes (a sharded tree of
+ *	tens of thousands of files costs what the change costs), and
+ *	checks every path against the head before it writes anything.
+ *
+ *	A first commit of a sharded tree makes tens of thousands of
+ *	objects; one fsynced file each took half a minute. So a commit of
+ *	many files keeps its new objects in memory (an object store put in
+ *	front of libgit2's own) and writes them as one pack and index, both
+ *	fsynced, before the branch moves; when only a few turn out to be
+ *	new they are written loose as before, so that small commits do
+ *	not pile up small packs.
  *
  *	Besides the deploy branch the sink writes short-lived branches
  *	(a proposal for review, a change held by the deletion guard), each
@@ -52,6 +64,8 @@
 #include <unistd.h>
 
 #include <git2.h>
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
 
 #include "buf.h"
 #include "diag.h"
@@ -63,6 +77,22 @@
 #define TRACK_ID_LEN 16         /* hex digits naming a remote URL */
 #define PATH_MAX_LEN 4096       /* longer paths are refused */
 #define LOCK_WAIT_MS 30000      /* give up on a local remote's lock */
+#define PACK_MIN 100            /* fewer new objects are written loose */
+#define STAGE_PRIORITY 999      /* above libgit2's loose and pack stores */
+
+/* the object store of a commit in progress: with on set, new objects
+ * are kept in memory until stage_flush writes them out together (one
+ * pack, or loose when they are few), before the branch moves; with on
+ * clear, writes go to the loose store as libgit2's own would */
+struct stage {
+	git_odb_backend parent; /* first: libgit2 calls through it */
+	git_odb_backend *mem;   /* mempack */
+	git_odb_backend *loose;
+	git_oid *ids;           /* the objects in mem, in write order */
+	size_t n;
+	size_t cap;
+	int on;
+};
 
 struct git_sink {
 	git_repository *repo;
@@ -72,6 +102,7 @@ struct git_sink {
 	char *refname;          /* "refs/heads/main" */
 	git_oid head;           /* valid when has_head */
 	int has_head;
+	struct stage *stage;    /* owned by odb */
 };
 
 /* one non-directory entry of the head tree, for git_sink_diff */
@@ -488,6 +519,201 @@ cleanup:
 	return rc;
 }
 
+/* stage_read - a staged object; nothing when not staging */
+static int
+stage_read(void **data, size_t *len, git_object_t *type, git_odb_backend *b,
+    const git_oid *id)
+{
+	struct stage *st = (struct stage *)b;
+
+	if (!st->on)
+		return GIT_ENOTFOUND;
+	return st->mem->read(data, len, type, st->mem, id);
+}
+
+/* stage_read_header - size and type of a staged object */
+static int
+stage_read_header(size_t *len, git_object_t *type, git_odb_backend *b,
+    const git_oid *id)
+{
+	struct stage *st = (struct stage *)b;
+
+	if (!st->on)
+		return GIT_ENOTFOUND;
+	return st->mem->read_header(len, type, st->mem, id);
+}
+
+/* stage_exists - whether the object is staged */
+static int
+stage_exists(git_odb_backend *b, const git_oid *id)
+{
+	struct stage *st = (struct stage *)b;
+
+	return st->on && st->mem->exists(st->mem, id);
+}
+
+/* stage_write - keep a new object in memory, or write it loose */
+static int
+stage_write(git_odb_backend *b, const git_oid *id, const void *data,
+    size_t len, git_object_t type)
+{
+	struct stage *st = (struct stage *)b;
+	git_oid *v;
+	size_t cap;
+
+	if (!st->on)
+		return st->loose->write(st->loose, id, data, len, type);
+	if (st->mem->exists(st->mem, id))
+		return 0;
+	if (st->n == st->cap) {
+		if (st->cap > SIZE_MAX / 2 / sizeof *v)
+			goto nomem;
+		cap = st->cap ? st->cap * 2 : 256;
+		if ((v = realloc(st->ids, cap * sizeof *v)) == NULL)
+			goto nomem;
+		st->ids = v;
+		st->cap = cap;
+	}
+	if (st->mem->write(st->mem, id, data, len, type) < 0)
+		return -1;
+	git_oid_cpy(&st->ids[st->n++], id);
+	return 0;
+nomem:
+	git_error_set_oom();
+	return -1;
+}
+
+/* stage_free - release the stage with the object database */
+static void
+stage_free(git_odb_backend *b)
+{
+	struct stage *st = (struct stage *)b;
+
+	if (st->mem)
+		st->mem->free(st->mem);
+	if (st->loose)
+		st->loose->free(st->loose);
+	free(st->ids);
+	free(st);
+}
+
+/* stage_add - put the stage in front of the repository's stores */
+static int
+stage_add(struct git_sink *s, struct diag *d)
+{
+	git_buf dir = GIT_BUF_INIT;
+	struct stage *st;
+	int rc = 0;
+
+	if ((st = calloc(1, sizeof *st)) == NULL)
+		return nomem(d, s->path);
+	if (git_odb_init_backend(&st->parent, GIT_ODB_BACKEND_VERSION) < 0 ||
+	    git_repository_item_path(&dir, s->repo,
+	    GIT_REPOSITORY_ITEM_OBJECTS) < 0 ||
+	    git_mempack_new(&st->mem) < 0 ||
+	    git_odb_backend_loose(&st->loose, dir.ptr, -1, 1, 0, 0) < 0) {
+		rc = lib_fail(d, s->path, "cannot open object database");
+		goto cleanup;
+	}
+	st->parent.read = stage_read;
+	st->parent.read_header = stage_read_header;
+	st->parent.exists = stage_exists;
+	st->parent.write = stage_write;
+	st->parent.free = stage_free;
+	if (git_odb_add_backend(s->odb, &st->parent, STAGE_PRIORITY) < 0)
+		rc = lib_fail(d, s->path, "cannot open object database");
+cleanup:
+	git_buf_dispose(&dir);
+	if (rc < 0)
+		stage_free(&st->parent);
+	else
+		s->stage = st;
+	return rc;
+}
+
+/* stage_begin - keep new objects in memory when a write of nfiles
+ * files may make enough of them for a pack */
+static void
+stage_begin(struct git_sink *s, size_t nfiles)
+{
+	s->stage->on = nfiles >= PACK_MIN;
+}
+
+/* stage_end - drop what was not flushed, write loose again */
+static void
+stage_end(struct git_sink *s)
+{
+	struct stage *st = s->stage;
+
+	if (st->on)
+		git_mempack_reset(st->mem);
+	st->n = 0;
+	st->on = 0;
+}
+
+/* stage_loose - write the staged objects one file each */
+static int
+stage_loose(struct git_sink *s, struct diag *d)
+{
+	struct stage *st = s->stage;
+	git_object_t type;
+	void *data;
+	size_t i, len;
+	int rc;
+
+	for (i = 0; i < st->n; i++) {
+		if (st->mem->read(&data, &len, &type, st->mem, &st->ids[i]) < 0)
+			return lib_fail(d, s->path, "cannot read new object");
+		rc = st->loose->write(st->loose, &st->ids[i], data, len, type);
+		git_odb_backend_data_free(st->mem, data);
+		if (rc < 0)
+			return lib_fail(d, s->path, "cannot write object");
+	}
+	return 0;
+}
+
+/* stage_flush - write the staged objects to disk (fsynced): many as
+ * one pack and its index, few loose. The pack is made in memory and
+ * indexed by the pack store: git_packbuilder_write maps the file once
+ * per object and is many times slower. */
+static int
+stage_flush(struct git_sink *s, struct diag *d)
+{
+	struct stage *st = s->stage;
+	git_packbuilder *pb = NULL;
+	git_buf pack = GIT_BUF_INIT;
+	git_odb_writepack *wp = NULL;
+	git_indexer_progress stats;
+	size_t i;
+	int rc = 0;
+
+	if (!st->on || st->n == 0)
+		return 0;
+	if (st->n < PACK_MIN)
+		return stage_loose(s, d);
+	if (git_packbuilder_new(&pb, s->repo) < 0) {
+		rc = lib_fail(d, s->path, "cannot start a pack");
+		goto cleanup;
+	}
+	git_packbuilder_set_threads(pb, 1);
+	for (i = 0; i < st->n; i++)
+		if (git_packbuilder_insert(pb, &st->ids[i], NULL) < 0) {
+			rc = lib_fail(d, s->path, "cannot add to pack");
+			goto cleanup;
+		}
+	if (git_packbuilder_write_buf(&pack, pb) < 0 ||
+	    git_odb_write_pack(&wp, s->odb, NULL, NULL) < 0 ||
+	    wp->append(wp, pack.ptr, pack.size, &stats) < 0 ||
+	    wp->commit(wp, &stats) < 0)
+		rc = lib_fail(d, s->path, "cannot write pack");
+cleanup:
+	if (wp)
+		wp->free(wp);
+	git_buf_dispose(&pack);
+	git_packbuilder_free(pb);
+	return rc;
+}
+
 /* may_create - whether path is free for a new repository: absent, or
  * an empty directory */
 static int
@@ -538,7 +764,7 @@ open_repo(struct git_sink *s, int bare, struct diag *d)
 		return lib_fail(d, s->path, "cannot open repository");
 	if (git_repository_odb(&s->odb, s->repo) < 0)
 		return lib_fail(d, s->path, "cannot open object database");
-	return 0;
+	return stage_add(s, d);
 }
 
 /* git_sink_open - open or create the repository, read the branch head */
@@ -838,12 +1064,141 @@ cleanup:
 	return rc;
 }
 
-/* git_sink_commit - write the tree, the commit, then move the branch */
-int
-git_sink_commit(struct git_sink *s, const struct git_sink_file *files,
-    size_t nfiles, const char *message, const char *author_name,
-    const char *author_email, int *committed, char oid_hex[41],
-    struct diag *d)
+/* what the head holds at a path given to git_sink_update */
+enum held {
+	HELD_NONE,              /* nothing (also under a missing directory) */
+	HELD_BLOB,
+	HELD_LINK,              /* a submodule link */
+	HELD_DIR,
+	HELD_UNDER_FILE         /* a parent directory is a file */
+};
+
+/* held_at - what root holds at path, and the entry's id; only the
+ * trees along the path are read */
+static int
+held_at(struct git_sink *s, const git_tree *root, const char *path,
+    enum held *what, git_oid *id, struct diag *d)
+{
+	char name[PATH_MAX_LEN + 1];
+	const git_tree_entry *e;
+	const git_tree *t = root;
+	git_tree *sub = NULL, *next = NULL;
+	git_object_t type;
+	const char *c = path;
+	size_t n;
+	int rc = 0;
+
+	*what = HELD_NONE;
+	for (;;) {
+		n = strcspn(c, "/");    /* path_problem bounds it */
+		memcpy(name, c, n);
+		name[n] = '\0';
+		if ((e = git_tree_entry_byname(t, name)) == NULL)
+			break;
+		type = git_tree_entry_type(e);
+		if (c[n] == '\0') {
+			*what = type == GIT_OBJECT_TREE ? HELD_DIR :
+			    type == GIT_OBJECT_BLOB ? HELD_BLOB : HELD_LINK;
+			git_oid_cpy(id, git_tree_entry_id(e));
+			break;
+		}
+		if (type != GIT_OBJECT_TREE) {
+			*what = HELD_UNDER_FILE;
+			break;
+		}
+		if (git_tree_lookup(&next, s->repo, git_tree_entry_id(e)) < 0) {
+			rc = lib_fail(d, path, "cannot read head tree");
+			break;
+		}
+		git_tree_free(sub);
+		t = sub = next;
+		c += n + 1;
+	}
+	git_tree_free(sub);
+	return rc;
+}
+
+/* update_tree - check the changes against old, then write their blobs
+ * and the trees on their paths (libgit2 drops a directory left empty);
+ * every refusal comes before any write */
+static int
+update_tree(struct git_sink *s, const struct git_sink_file *changes,
+    size_t n, git_tree *old, git_oid *out, struct diag *d)
+{
+	const struct git_sink_file **v = NULL, *f;
+	git_tree_update *u = NULL;
+	struct held_entry {
+		enum held what;
+		git_oid id;
+	} *h = NULL;
+	size_t i, k = 0;
+	int rc, same;
+
+	if ((rc = sorted_files(changes, n, &v, d)) < 0)
+		goto cleanup;
+	if ((u = calloc(n ? n : 1, sizeof *u)) == NULL ||
+	    (h = calloc(n ? n : 1, sizeof *h)) == NULL) {
+		rc = nomem(d, s->path);
+		goto cleanup;
+	}
+	for (i = 0; i < n; i++) {
+		f = v[i];
+		if ((rc = held_at(s, old, f->path, &h[i].what, &h[i].id,
+		    d)) < 0)
+			goto cleanup;
+		if (h[i].what == HELD_DIR)
+			rc = inval(d, f->path, "a directory in the tree");
+		else if (!f->remove && h[i].what == HELD_UNDER_FILE)
+			rc = inval(d, f->path,
+			    "a parent directory is a file in the tree");
+		else if (!f->remove && h[i].what == HELD_LINK)
+			rc = inval(d, f->path, "a submodule link in the tree");
+		if (rc < 0)
+			goto cleanup;
+	}
+	for (i = 0; i < n; i++) {
+		f = v[i];
+		if (f->remove) {
+			/* absent: nothing to remove, and libgit2 would fail */
+			if (h[i].what != HELD_BLOB && h[i].what != HELD_LINK)
+				continue;
+			u[k].action = GIT_TREE_UPDATE_REMOVE;
+		} else {
+			same = 0;
+			if (h[i].what == HELD_BLOB && (rc = same_blob(s,
+			    f->path, &h[i].id, f->data ? f->data : "", f->len,
+			    &same, d)) < 0)
+				goto cleanup;
+			if (same)
+				git_oid_cpy(&u[k].id, &h[i].id);
+			else if (git_blob_create_from_buffer(&u[k].id, s->repo,
+			    f->data ? f->data : "", f->len) < 0) {
+				rc = lib_fail(d, f->path, "cannot write blob");
+				goto cleanup;
+			}
+			u[k].action = GIT_TREE_UPDATE_UPSERT;
+			u[k].filemode = GIT_FILEMODE_BLOB;
+		}
+		u[k++].path = f->path;
+	}
+	if (k == 0)
+		git_oid_cpy(out, git_tree_id(old));
+	else if (git_tree_create_updated(out, s->repo, old, k, u) < 0)
+		rc = lib_fail(d, s->path, "cannot write tree");
+cleanup:
+	free(h);
+	free(u);
+	free(v);
+	return rc;
+}
+
+/* commit_head - commit on the deploy branch's head: files are the
+ * whole tree, or with update set the changes to the head's tree */
+static int
+commit_head(struct git_sink *s, const struct git_sink_file *files,
+    size_t nfiles, int update, const char *message,
+    const char *author_name, const char *author_email, int *committed,
+    char oid_hex[41], struct diag *d)
 {
 	struct draft dr;
 	git_commit *head = NULL;
@@ -860,13 +1215,23 @@ git_sink_commit(struct git_sink *s, const struct git_sink_file *files,
 		goto cleanup;
 	if ((rc = load_head(s, &head, &old, d)) < 0)
 		goto cleanup;
-	if ((rc = build_tree(s, files, nfiles, old, &tree_id, d)) < 0)
+	if (update && old == NULL) {
+		diag_error(d, NULL, "git_sink: %s: cannot update branch %s: "
+		    "it has no commit yet", s->path, s->branch);
+		rc = ERR_NOTFOUND;
+		goto cleanup;
+	}
+	stage_begin(s, nfiles);
+	rc = update ? update_tree(s, files, nfiles, old, &tree_id, d) :
+	    build_tree(s, files, nfiles, old, &tree_id, d);
+	if (rc < 0)
 		goto cleanup;
 	if (old && git_oid_equal(&tree_id, git_tree_id(old))) {
 		git_oid_tostr(oid_hex, GIT_OID_HEXSZ + 1, &s->head);
 		goto cleanup;
 	}
-	if ((rc = write_commit(s, &dr, &tree_id, head, &id, d)) < 0)
+	if ((rc = write_commit(s, &dr, &tree_id, head, &id, d)) < 0 ||
+	    (rc = stage_flush(s, d)) < 0)
 		goto cleanup;
 	if (reflog_text(&log, head ? "commit" : "commit (initial)",
 	    dr.message) < 0) {
@@ -878,11 +1243,34 @@ git_sink_commit(struct git_sink *s, const struct git_sink_file *files,
 	*committed = 1;
 	git_oid_tostr(oid_hex, GIT_OID_HEXSZ + 1, &id);
 cleanup:
+	stage_end(s);
 	buf_free(&log);
 	draft_end(&dr);
 	git_tree_free(old);
 	git_commit_free(head);
 	return rc;
+}
+
+/* git_sink_commit - write the whole tree, the commit, move the branch */
+int
+git_sink_commit(struct git_sink *s, const struct git_sink_file *files,
+    size_t nfiles, const char *message, const char *author_name,
+    const char *author_email, int *committed, char oid_hex[41],
+    struct diag *d)
+{
+	return commit_head(s, files, nfiles, 0, message, author_name,
+	    author_email, committed, oid_hex, d);
+}
+
+/* git_sink_update - write only the changed paths, commit, move */
+int
+git_sink_update(struct git_sink *s, const struct git_sink_file *changes,
+    size_t nchanges, const char *message, const char *author_name,
+    const char *author_email, int *committed, char oid_hex[41],
+    struct diag *d)
+{
+	return commit_head(s, changes, nchanges, 1, message, author_name,
+	    author_email, committed, oid_hex, d);
 }
 
 /* branch_ref - "refs/heads/BRANCH" into ref for a valid branch name;
@@ -932,8 +1320,10 @@ git_sink_commit_on(struct git_sink *s, const char *branch,
 		rc = lib_fail(d, parent_hex, "cannot read tree");
 		goto cleanup;
 	}
+	stage_begin(s, nfiles);
 	if ((rc = build_tree(s, files, nfiles, old, &tree_id, d)) < 0 ||
-	    (rc = write_commit(s, &dr, &tree_id, parent, &id, d)) < 0)
+	    (rc = write_commit(s, &dr, &tree_id, parent, &id, d)) < 0 ||
+	    (rc = stage_flush(s, d)) < 0)
 		goto cleanup;
 	if (reflog_text(&log, force ? "commit (force)" : "commit (created)",
 	    dr.message) < 0) {
@@ -954,6 +1344,7 @@ git_sink_commit_on(struct git_sink *s, const char *branch,
 	}
 	git_oid_tostr(oid_hex, GIT_OID_HEXSZ + 1, &id);
 cleanup:
+	stage_end(s);
 	git_reference_free(r);
 	buf_free(&log);
 	buf_free(&ref);

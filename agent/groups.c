@@ -723,3 +723,116 @@ groups_is_member(struct groups *g, const char *group_dn,
 	}
 	return 0;
 }
+
+/* groups_known - whether ndn names a group */
+int
+groups_known(const struct groups *g, const char *ndn)
+{
+	size_t pos;
+
+	return sm_get(&g->index, ndn, strlen(ndn), &pos);
+}
+
+/* sval_cmp - by bytes */
+static int
+sval_cmp(const void *a, const void *b)
+{
+	const struct sval *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->s, y->s, n);
+
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* svec_join - every value of a and b in one sorted vector (borrowed
+ * strings: free only out->v) */
+static int
+svec_join(const struct svec *a, const struct svec *b, struct svec *out)
+{
+	out->n = a->n + b->n;
+	out->cap = out->n;
+	out->v = malloc((out->n ? out->n : 1) * sizeof *out->v);
+	if (out->v == NULL)
+		return ERR_NOMEM;
+	if (a->n)
+		memcpy(out->v, a->v, a->n * sizeof *a->v);
+	if (b->n)
+		memcpy(out->v + a->n, b->v, b->n * sizeof *b->v);
+	if (out->n)
+		qsort(out->v, out->n, sizeof *out->v, sval_cmp);
+	return 0;
+}
+
+/* svec_same - the same values, in any order */
+static int
+svec_same(const struct svec *a, const struct svec *b)
+{
+	struct svec x = { NULL, 0, 0 }, y = { NULL, 0, 0 }, none = { NULL, 0, 0 };
+	size_t i;
+	int same = a->n == b->n;
+
+	if (same && (svec_join(a, &none, &x) < 0 || svec_join(b, &none, &y) < 0))
+		same = -1;
+	for (i = 0; same == 1 && i < a->n; i++)
+		same = sval_cmp(&x.v[i], &y.v[i]) == 0;
+	free(x.v);
+	free(y.v);
+	return same;
+}
+
+/* groups_member_change - the member DNs a change adds or removes */
+int
+groups_member_change(const struct entry *old, const struct entry *new,
+    int (*fn)(const char *ndn, void *ctx), void *ctx)
+{
+	struct group a, b;
+	struct svec x = { NULL, 0, 0 }, y = { NULL, 0, 0 };
+	size_t i = 0, j = 0;
+	int rc, c, same;
+
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	rc = group_load(&a, old);
+	rc = rc ? rc : group_load(&b, new);
+	if (rc < 0)
+		goto out;
+	rc = 1;
+	if (strcmp(old->dn, new->dn) != 0)
+		goto out;
+	if ((same = svec_same(&a.uids, &b.uids)) != 1 ||
+	    (same = svec_same(&a.memberof, &b.memberof)) != 1) {
+		rc = same < 0 ? ERR_NOMEM : 1;
+		goto out;
+	}
+	rc = svec_join(&a.member, &a.unique, &x);
+	rc = rc ? rc : svec_join(&b.member, &b.unique, &y);
+	/* Merge the sorted versions; a value listed twice counts once. */
+	while (rc == 0 && (i < x.n || j < y.n)) {
+		if (i == x.n)
+			c = 1;
+		else if (j == y.n)
+			c = -1;
+		else
+			c = sval_cmp(&x.v[i], &y.v[j]);
+		if (c == 0) {
+			const struct sval *v = &x.v[i];
+
+			while (i < x.n && sval_cmp(&x.v[i], v) == 0)
+				i++;
+			while (j < y.n && sval_cmp(&y.v[j], v) == 0)
+				j++;
+			continue;
+		}
+		rc = fn(c < 0 ? x.v[i].s : y.v[j].s, ctx);
+		if (c < 0)
+			i++;
+		else
+			j++;
+	}
+out:
+	free(x.v);
+	free(y.v);
+	group_clear(&a);
+	group_clear(&b);
+	return rc;
+}

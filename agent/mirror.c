@@ -19,6 +19,7 @@
 #include "errors.h"
 #include "ldif.h"
 #include "mirror.h"
+#include "shard.h"
 
 #define ID_ATTR "splitsync-id"
 
@@ -39,17 +40,11 @@ struct mirror {
 static const char tombstone_mark;
 #define TOMBSTONE ((char *)&tombstone_mark)
 
-/* fnv1a - the hash of an id; also picks its shard */
+/* fnv1a - the hash of an id; also picks its shard (shard.h) */
 static uint32_t
 fnv1a(const char *s)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
-	return h;
+	return shard_hash(s, strlen(s));
 }
 
 /* mirror_new - empty mirror */
@@ -258,11 +253,29 @@ mirror_each(const struct mirror *m, entry_source_fn fn, void *ctx)
 	return mirror_each_id(m, each_entry, &c);
 }
 
-/* mirror_shard_name - path of shard i */
+/* mirror_shard_name - path of shard i; 256 shards keep their flat
+ * names, so repositories written before sharding load as they are */
 void
-mirror_shard_name(size_t i, char *name, size_t len)
+mirror_shard_name(size_t i, size_t n, char *name, size_t len)
 {
-	snprintf(name, len, "%s/%02zx", MIRROR_DIR, i);
+	if (n == MIRROR_SHARDS || shard_path(name, len, MIRROR_DIR, i, n) < 0)
+		snprintf(name, len, "%s/%02zx", MIRROR_DIR, i);
+}
+
+/* mirror_state_shards - shards for a table sharding */
+size_t
+mirror_state_shards(int table_shards)
+{
+	if (table_shards <= 0)
+		return MIRROR_SHARDS;
+	return table_shards >= 4096 ? 65536 : (size_t)table_shards * 16;
+}
+
+/* mirror_shard_of - the shard of id */
+size_t
+mirror_shard_of(const char *id, size_t n)
+{
+	return fnv1a(id) & (n - 1);
 }
 
 /* slot_cmp - slots by id */
@@ -296,7 +309,7 @@ write_record(struct buf *out, const struct slot *s)
 
 /* mirror_shards - the committed form */
 int
-mirror_shards(const struct mirror *m, struct buf **out)
+mirror_shards(const struct mirror *m, size_t nshards, struct buf **out)
 {
 	struct slot **order = NULL;
 	struct buf *shards;
@@ -304,7 +317,7 @@ mirror_shards(const struct mirror *m, struct buf **out)
 	int rc = 0;
 
 	*out = NULL;
-	shards = calloc(MIRROR_SHARDS, sizeof *shards);
+	shards = calloc(nshards, sizeof *shards);
 	order = calloc(m->count ? m->count : 1, sizeof *order);
 	if (shards == NULL || order == NULL) {
 		rc = ERR_NOMEM;
@@ -316,20 +329,69 @@ mirror_shards(const struct mirror *m, struct buf **out)
 	if (n)
 		qsort(order, n, sizeof *order, slot_cmp);
 	for (i = 0; rc == 0 && i < n; i++)
-		rc = write_record(&shards[order[i]->hash % MIRROR_SHARDS],
+		rc = write_record(&shards[order[i]->hash & (nshards - 1)],
 		    order[i]);
-	for (i = 0; rc == 0 && i < MIRROR_SHARDS; i++)
+	for (i = 0; rc == 0 && i < nshards; i++)
 		if (shards[i].data == NULL)
 			rc = buf_grow(&shards[i], 0);
 cleanup:
 	free(order);
 	if (rc < 0 && shards) {
-		for (i = 0; i < MIRROR_SHARDS; i++)
+		for (i = 0; i < nshards; i++)
 			buf_free(&shards[i]);
 		free(shards);
 		shards = NULL;
 	}
 	*out = shards;
+	return rc;
+}
+
+/* push_slot - one more slot of the shard */
+static int
+push_slot(struct slot ***v, size_t *n, size_t *cap, struct slot *s)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct slot **p = realloc(*v, ncap * sizeof *p);
+
+		if (p == NULL)
+			return ERR_NOMEM;
+		*v = p;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = s;
+	return 0;
+}
+
+/* mirror_shard_text - one shard, its entries sorted by id. With at
+ * least as many slots as shards, an entry of the shard starts probing
+ * at a slot congruent to the shard, and linear probing keeps it in the
+ * run of used slots from there: only those runs are read. */
+int
+mirror_shard_text(const struct mirror *m, size_t shard, size_t nshards,
+    struct buf *out)
+{
+	struct slot **order = NULL, *s;
+	size_t i, j, n = 0, cap = 0, mask = m->cap - 1;
+	int rc = 0;
+
+	for (i = m->cap >= nshards ? shard : 0; rc == 0 && i < m->cap;
+	    i += m->cap >= nshards ? nshards : 1) {
+		for (j = i; rc == 0 && m->slots[j].id; j = (j + 1) & mask) {
+			s = &m->slots[j];
+			if (s->id != TOMBSTONE && (s->hash & mask) == i &&
+			    (s->hash & (nshards - 1)) == shard)
+				rc = push_slot(&order, &n, &cap, s);
+			if (((j + 1) & mask) == i)
+				break;  /* a full table: once around */
+		}
+	}
+	if (n)
+		qsort(order, n, sizeof *order, slot_cmp);
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = write_record(out, order[i]);
+	rc = rc ? rc : buf_grow(out, 0);
+	free(order);
 	return rc;
 }
 

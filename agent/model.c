@@ -805,3 +805,22 @@ model_mailbox_count(const struct model *m)
 {
 	return m->nkept;
 }
+
+/* model_each_lost - the claims a conflict took away */
+int
+model_each_lost(const struct model *m,
+    int (*fn)(const char *address, const char *id, void *ctx), void *ctx)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < m->nclaims; i++) {
+		if (!m->claims[i].lost)
+			continue;
+		rc = fn(m->claims[i].address, m->mboxes[m->claims[i].mbox].id,
+		    ctx);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}

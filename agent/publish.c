@@ -39,8 +39,10 @@
 #include "buf.h"
 #include "errors.h"
 #include "groups.h"
+#include "live.h"
 #include "publish.h"
 #include "render.h"
+#include "shard.h"
 
 #define MESSAGE_MAX_CHANGES 1000
 #define PUBLISH_BASE_TRAILER "Splitsync-Base"
@@ -90,6 +92,45 @@ first_pass(const struct entry *e, void *ctx)
 	return 0;
 }
 
+/* origin_cmp - directory domains in DN order */
+static int
+origin_cmp(const void *a, const void *b)
+{
+	const struct domain_spec *x = a, *y = b;
+	int c = strcmp(x->origin ? x->origin : "", y->origin ? y->origin : "");
+
+	return c ? c : strcmp(x->name, y->name);
+}
+
+/* publish_scan - groups and directory domains */
+int
+publish_scan(const struct mapping *map, const struct mirror *m,
+    struct groups *g, struct domain_spec **domains, size_t *n,
+    struct diag *d)
+{
+	struct build b;
+	size_t i;
+	int rc;
+
+	memset(&b, 0, sizeof b);
+	b.map = map;
+	b.groups = g;
+	b.d = d;
+	rc = mirror_each(m, first_pass, &b);
+	if (rc < 0) {
+		for (i = 0; i < b.ndomains; i++)
+			domain_spec_clear(&b.domains[i]);
+		free(b.domains);
+		b.domains = NULL;
+		b.ndomains = 0;
+	} else if (b.ndomains) {
+		qsort(b.domains, b.ndomains, sizeof *b.domains, origin_cmp);
+	}
+	*domains = b.domains;
+	*n = b.ndomains;
+	return rc;
+}
+
 /* second_pass - mailboxes */
 static int
 second_pass(const struct entry *e, void *ctx)
@@ -106,16 +147,6 @@ second_pass(const struct entry *e, void *ctx)
 		rc = model_add_mailbox(b->model, &spec, b->d);
 	mailbox_spec_clear(&spec);
 	return rc == ERR_DATA ? 0 : rc;
-}
-
-/* origin_cmp - directory domains in DN order */
-static int
-origin_cmp(const void *a, const void *b)
-{
-	const struct domain_spec *x = a, *y = b;
-	int c = strcmp(x->origin ? x->origin : "", y->origin ? y->origin : "");
-
-	return c ? c : strcmp(x->name, y->name);
 }
 
 /* warn_gateway - a gateway cannot hand internal mail on by MX: it is
@@ -154,7 +185,8 @@ publish_model(const struct config *cfg, const struct mapping *map,
 	if (rc == 0)
 		rc = model_new(&b.model, (const char *const *)cfg->transports,
 		    cfg->ntransports);
-	rc = rc ? rc : mirror_each(m, first_pass, &b);
+	rc = rc ? rc : publish_scan(map, m, b.groups, &b.domains, &b.ndomains,
+	    d);
 	if (rc < 0)
 		goto cleanup;
 	for (i = 0; i < mapping_domain_count(map); i++) {
@@ -162,8 +194,6 @@ publish_model(const struct config *cfg, const struct mapping *map,
 		if (rc < 0 && rc != ERR_DATA)
 			goto cleanup;
 	}
-	if (b.ndomains)
-		qsort(b.domains, b.ndomains, sizeof *b.domains, origin_cmp);
 	for (i = 0; i < b.ndomains; i++) {
 		rc = model_add_domain(b.model, &b.domains[i], d);
 		if (rc < 0 && rc != ERR_DATA)
@@ -196,23 +226,89 @@ publish_previous_owner(const char *address, void *routes)
 	return *row->id ? row->id : row->dn;
 }
 
-/* publish_read_routes - the head's listing; empty when there is none */
-int
-publish_read_routes(struct git_sink *sink, struct routes *out,
-    struct diag *d)
+/* read_one - path at commit (NULL: the head) appended to out; *found
+ * set when it exists */
+static int
+read_one(struct git_sink *sink, const char *commit, const char *path,
+    struct buf *out, int *found, struct diag *d)
 {
 	char *data = NULL;
 	size_t len = 0;
 	int rc;
 
-	out->rows = NULL;
-	out->count = 0;
-	rc = git_sink_read(sink, ROUTES_PATH, &data, &len, d);
+	if (commit)
+		rc = git_sink_read_at(sink, commit, path, &data, &len, d);
+	else
+		rc = git_sink_read(sink, path, &data, &len, d);
 	if (rc == ERR_NOTFOUND)
 		return 0;
-	if (rc == 0)
-		rc = routes_parse(ROUTES_PATH, data, len, out, d);
+	if (rc == 0) {
+		*found = 1;
+		rc = buf_append(out, data, len);
+	}
 	free(data);
+	return rc;
+}
+
+/* read_sharded - every line of the n shards of dir at commit (NULL: the
+ * head), sorted: the file they were cut from. *found set when a shard
+ * exists. */
+static int
+read_sharded(struct git_sink *sink, const char *commit, const char *dir,
+    size_t n, struct buf *out, int *found, struct diag *d)
+{
+	struct buf all = BUF_INIT;
+	char path[SHARD_PATH_MAX];
+	size_t i;
+	int rc = 0;
+
+	*found = 0;
+	for (i = 0; rc == 0 && i < n; i++) {
+		rc = shard_path(path, sizeof path, dir, i, n);
+		rc = rc ? rc : read_one(sink, commit, path, &all, found, d);
+	}
+	rc = rc ? rc : shard_join_sorted(&all, 1, out);
+	rc = rc ? rc : buf_grow(out, 0);
+	buf_free(&all);
+	return rc;
+}
+
+/* publish_read_routes - the head's listing; empty when there is none */
+int
+publish_read_routes(struct git_sink *sink, int table_shards,
+    struct routes *out, struct diag *d)
+{
+	static const size_t shard_counts[] = { 16, 256, 4096, 65536 };
+	struct buf text = BUF_INIT;
+	size_t i;
+	int rc = 0, found = 0;
+
+	out->rows = NULL;
+	out->count = 0;
+	if (table_shards)
+		rc = read_sharded(sink, NULL, ROUTES_PATH SHARD_DIR_SUFFIX,
+		    (size_t)table_shards, &text, &found, d);
+	if (rc == 0 && !found)
+		rc = read_one(sink, NULL, ROUTES_PATH, &text, &found, d);
+	/* Written with another table_shards: shard 0 always exists. */
+	for (i = 0; rc == 0 && !found && i < 4; i++) {
+		struct buf probe = BUF_INIT;
+		char path[SHARD_PATH_MAX];
+
+		if (shard_counts[i] == (size_t)table_shards)
+			continue;
+		rc = shard_path(path, sizeof path, ROUTES_PATH SHARD_DIR_SUFFIX,
+		    0, shard_counts[i]);
+		rc = rc ? rc : read_one(sink, NULL, path, &probe, &found, d);
+		buf_free(&probe);
+		if (rc == 0 && found)
+			rc = read_sharded(sink, NULL, ROUTES_PATH
+			    SHARD_DIR_SUFFIX, shard_counts[i], &text, &found, d);
+	}
+	if (rc == 0 && found)
+		rc = routes_parse(ROUTES_PATH, text.data ? text.data : "",
+		    text.len, out, d);
+	buf_free(&text);
 	return rc;
 }
 
@@ -228,37 +324,55 @@ routed_rows(const struct routes *r)
 	return n;
 }
 
+/* table_text - a table as committed at commit (NULL: the head): one
+ * file, or its shards joined again; *found set when it exists */
+static int
+table_text(struct git_sink *sink, const char *commit, const char *name,
+    int table_shards, struct buf *out, int *found, struct diag *d)
+{
+	char dir[SHARD_PATH_MAX];
+
+	*found = 0;
+	if (table_shards == 0)
+		return read_one(sink, commit, name, out, found, d);
+	snprintf(dir, sizeof dir, "%s%s", name, SHARD_DIR_SUFFIX);
+	return read_sharded(sink, commit, dir, (size_t)table_shards, out,
+	    found, d);
+}
+
 /* tables_differ - 1 when some table differs from those of commit
  * (NULL: the deploy head; a commit that does not exist differs) */
 static int
 tables_differ(struct git_sink *sink, const char *commit,
-    const struct tables *t, struct diag *d)
+    const struct tables *t, int table_shards, struct diag *d)
 {
 	struct diag quiet;
-	size_t i, len;
-	char *data;
-	int rc, changed = 0;
+	struct buf text = BUF_INIT;
+	char head[41];
+	size_t i;
+	int rc, changed = 0, found;
 
+	if (commit == NULL && git_sink_head(sink, head) < 0)
+		return 1;
 	diag_init(&quiet, NULL);
 	for (i = 0; !changed && i < t->count; i++) {
-		data = NULL;
-		if (commit)
-			rc = git_sink_read_at(sink, commit, t->items[i].name,
-			    &data, &len, &quiet);
-		else
-			rc = git_sink_read(sink, t->items[i].name, &data, &len,
-			    &quiet);
-		if (rc == ERR_NOTFOUND)
-			changed = 1;
-		else if (rc < 0) {
+		buf_reset(&text);
+		rc = table_text(sink, commit, t->items[i].name, table_shards,
+		    &text, &found, &quiet);
+		if (rc < 0) {
 			diag_error(d, t->items[i].name, "%s",
 			    diag_last_error(&quiet));
 			changed = rc;
-		} else if (len != t->items[i].text.len ||
-		    memcmp(data, t->items[i].text.data, len) != 0)
+		} else if (!found && t->items[i].text.len > 0) {
 			changed = 1;
-		free(data);
+		} else if (!found && table_shards == 0) {
+			changed = 1;    /* an empty table is still a file */
+		} else if (text.len != t->items[i].text.len ||
+		    memcmp(text.data, t->items[i].text.data, text.len) != 0) {
+			changed = 1;
+		}
 	}
+	buf_free(&text);
 	diag_free(&quiet);
 	return changed;
 }
@@ -310,9 +424,9 @@ append_cookie(struct buf *msg, const char *cookie, size_t len)
  * conflicts, trailers */
 static int
 compose_message(struct buf *msg, const char *held, const char *base,
-    const struct route_change *ch, size_t n, const struct model *m,
-    const struct config *cfg, const struct publish_request *req,
-    const struct diag *problems)
+    const struct route_change *ch, size_t n, size_t naddresses,
+    size_t ndomains, const struct config *cfg,
+    const struct publish_request *req, const struct diag *problems)
 {
 	size_t i, add = 0, del = 0, mod = 0;
 	int rc = 0;
@@ -330,7 +444,7 @@ compose_message(struct buf *msg, const char *held, const char *base,
 		    "splitsync confirm, or resync --force.\n\n", held);
 	rc = rc ? rc : buf_printf(msg, "splitsync: %zu added, %zu changed, "
 	    "%zu removed (%zu addresses, %zu domains)\n\n", add, mod, del,
-	    model_address_count(m), model_domain_count(m));
+	    naddresses, ndomains);
 	for (i = 0; rc == 0 && i < n && i < MESSAGE_MAX_CHANGES; i++) {
 		rc = routes_describe(&ch[i], msg);
 		rc = rc ? rc : buf_putc(msg, '\n');
@@ -355,68 +469,158 @@ compose_message(struct buf *msg, const char *held, const char *base,
 /* The files of one commit and the buffers behind them. */
 struct fileset {
 	struct git_sink_file *files;
-	size_t count;
-	struct buf *shards;             /* MIRROR_SHARDS, or NULL */
-	char (*names)[32];
+	size_t count, cap;
+	struct buf *bufs;               /* the shards cut here */
+	size_t nbufs;
+	char **names;                   /* paths made here, one per file */
 };
 
-/* fileset_free - release the state buffers */
+/* fileset_free - release the buffers and paths */
 static void
 fileset_free(struct fileset *f)
 {
 	size_t i;
 
-	if (f->shards)
-		for (i = 0; i < MIRROR_SHARDS; i++)
-			buf_free(&f->shards[i]);
-	free(f->shards);
+	for (i = 0; i < f->nbufs; i++)
+		buf_free(&f->bufs[i]);
+	for (i = 0; f->names && i < f->count; i++)
+		free(f->names[i]);
+	free(f->bufs);
 	free(f->names);
 	free(f->files);
 	memset(f, 0, sizeof *f);
 }
 
-/* fileset_make - tables, route listing, and the state when given */
+/* fileset_add - one file; path copied, data borrowed */
 static int
-fileset_make(struct fileset *f, const struct tables *t,
-    const struct buf *listing, const struct mirror *state)
+fileset_add(struct fileset *f, const char *path, const char *data,
+    size_t len)
 {
-	size_t i, n = t->count + 1;
-	int rc;
+	if (f->count == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 64;
+		struct git_sink_file *nf;
+		char **nn;
+
+		nf = realloc(f->files, cap * sizeof *nf);
+		if (nf == NULL)
+			return ERR_NOMEM;
+		f->files = nf;
+		nn = realloc(f->names, cap * sizeof *nn);
+		if (nn == NULL)
+			return ERR_NOMEM;
+		f->names = nn;
+		f->cap = cap;
+	}
+	if ((f->names[f->count] = strdup(path)) == NULL)
+		return ERR_NOMEM;
+	memset(&f->files[f->count], 0, sizeof *f->files);
+	f->files[f->count].path = f->names[f->count];
+	f->files[f->count].data = data;
+	f->files[f->count++].len = len;
+	return 0;
+}
+
+/* fileset_shards - the n shards of bufs as dir/x/y; empty shards are
+ * not committed (fewer objects), except shard 0 of a table or listing:
+ * its directory then exists whatever it holds, and an empty table is
+ * still a table to deploy */
+static int
+fileset_shards(struct fileset *f, const struct buf *bufs, size_t n,
+    const char *dir, int mirror)
+{
+	char path[SHARD_PATH_MAX];
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (bufs[i].len == 0 && (mirror || i > 0))
+			continue;
+		if (mirror)
+			mirror_shard_name(i, n, path, sizeof path);
+		else
+			rc = shard_path(path, sizeof path, dir, i, n);
+		rc = rc ? rc : fileset_add(f, path, bufs[i].data, bufs[i].len);
+	}
+	return rc;
+}
+
+/* fileset_cut - n new buffers holding text cut by key */
+static int
+fileset_cut(struct fileset *f, const struct buf *text, char sep,
+    size_t n, struct buf **out)
+{
+	struct buf *nb;
+	size_t i;
+
+	nb = realloc(f->bufs, (f->nbufs + n) * sizeof *nb);
+	if (nb == NULL)
+		return ERR_NOMEM;
+	f->bufs = nb;
+	for (i = 0; i < n; i++)
+		buf_init(&f->bufs[f->nbufs + i]);
+	*out = &f->bufs[f->nbufs];
+	f->nbufs += n;
+	return shard_split(text->data ? text->data : "", text->len, sep, n,
+	    *out);
+}
+
+/* fileset_make - tables, route listing, and the state when given; in
+ * shards when the configuration says so */
+static int
+fileset_make(struct fileset *f, const struct config *cfg,
+    const struct tables *t, const struct buf *listing,
+    const struct mirror *state)
+{
+	size_t i, n = (size_t)cfg->table_shards, ns;
+	struct buf *cut, *mshards = NULL;
+	char dir[SHARD_PATH_MAX];
+	int rc = 0;
 
 	memset(f, 0, sizeof *f);
-	if (state) {
-		rc = mirror_shards(state, &f->shards);
-		if (rc < 0)
-			return rc;
-		f->names = calloc(MIRROR_SHARDS, sizeof *f->names);
-		if (f->names == NULL)
-			goto nomem;
-		n += MIRROR_SHARDS;
-	}
-	f->files = calloc(n, sizeof *f->files);
-	if (f->files == NULL)
-		goto nomem;
-	for (i = 0; i < t->count; i++) {
-		f->files[f->count].path = t->items[i].name;
-		f->files[f->count].data = t->items[i].text.data;
-		f->files[f->count++].len = t->items[i].text.len;
-	}
-	f->files[f->count].path = ROUTES_PATH;
-	f->files[f->count].data = listing->data;
-	f->files[f->count++].len = listing->len;
-	for (i = 0; state && i < MIRROR_SHARDS; i++) {
-		/* An empty shard is not committed: fewer objects. */
-		if (f->shards[i].len == 0)
+	for (i = 0; rc == 0 && i < t->count; i++) {
+		if (n == 0) {
+			rc = fileset_add(f, t->items[i].name,
+			    t->items[i].text.data, t->items[i].text.len);
 			continue;
-		mirror_shard_name(i, f->names[i], sizeof f->names[i]);
-		f->files[f->count].path = f->names[i];
-		f->files[f->count].data = f->shards[i].data;
-		f->files[f->count++].len = f->shards[i].len;
+		}
+		snprintf(dir, sizeof dir, "%s%s", t->items[i].name,
+		    SHARD_DIR_SUFFIX);
+		rc = fileset_cut(f, &t->items[i].text, ' ', n, &cut);
+		rc = rc ? rc : fileset_shards(f, cut, n, dir, 0);
 	}
-	return 0;
-nomem:
-	fileset_free(f);
-	return ERR_NOMEM;
+	if (rc == 0 && n == 0)
+		rc = fileset_add(f, ROUTES_PATH, listing->data, listing->len);
+	else if (rc == 0) {
+		rc = fileset_cut(f, listing, '\t', n, &cut);
+		rc = rc ? rc : fileset_shards(f, cut, n,
+		    ROUTES_PATH SHARD_DIR_SUFFIX, 0);
+	}
+	if (rc == 0 && state) {
+		ns = mirror_state_shards(cfg->table_shards);
+		rc = mirror_shards(state, ns, &mshards);
+		if (rc == 0) {
+			/* Adopt the shards so fileset_free releases them. */
+			struct buf *nb = realloc(f->bufs,
+			    (f->nbufs + ns) * sizeof *nb);
+
+			if (nb == NULL) {
+				for (i = 0; i < ns; i++)
+					buf_free(&mshards[i]);
+				rc = ERR_NOMEM;
+			} else {
+				f->bufs = nb;
+				memcpy(&f->bufs[f->nbufs], mshards,
+				    ns * sizeof *nb);
+				f->nbufs += ns;
+				rc = fileset_shards(f, &f->bufs[f->nbufs - ns],
+				    ns, MIRROR_DIR, 1);
+			}
+			free(mshards);
+		}
+	}
+	if (rc < 0)
+		fileset_free(f);
+	return rc;
 }
 
 /* print_changes - the route changes, for a dry run */
@@ -439,6 +643,18 @@ print_changes(FILE *out, const struct route_change *ch, size_t n)
 	return rc;
 }
 
+/* count_removed - routes a change list takes away */
+static size_t
+count_removed(const struct route_change *ch, size_t n)
+{
+	size_t i, removed = 0;
+
+	for (i = 0; i < n; i++)
+		if (ch[i].op == '-' && ch[i].old->key[0] != '@')
+			removed++;
+	return removed;
+}
+
 /* guard - why this change must wait for a person, into why; 0 when it
  * may go */
 static int
@@ -446,16 +662,13 @@ guard(const struct config *cfg, const struct model *m,
     const struct routes *prev, const struct route_change *ch, size_t n,
     char *why, size_t len)
 {
-	size_t i, routed = routed_rows(prev), removed = 0;
+	size_t routed = routed_rows(prev), removed = count_removed(ch, n);
 
 	if (routed > 0 && model_mailbox_count(m) == 0) {
 		snprintf(why, len, "the directory yields no mailbox but the "
 		    "branch routes %zu addresses", routed);
 		return 1;
 	}
-	for (i = 0; i < n; i++)
-		if (ch[i].op == '-' && ch[i].old->key[0] != '@')
-			removed++;
 	if (cfg->guard_count > 0 && removed > (size_t)cfg->guard_count) {
 		snprintf(why, len, "%zu routes would be removed, more than "
 		    "guard_max_delete_count = %d", removed, cfg->guard_count);
@@ -547,7 +760,7 @@ side_commit(const struct config *cfg, struct git_sink *sink,
 		rc = git_sink_message_at(sink, cur, &old, d);
 		if (rc < 0)
 			return rc;
-		differ = tables_differ(sink, cur, t, d);
+		differ = tables_differ(sink, cur, t, cfg->table_shards, d);
 		if (differ < 0) {
 			free(old);
 			return differ;
@@ -563,6 +776,86 @@ side_commit(const struct config *cfg, struct git_sink *sink,
 	    fs->count, msg, cfg->author_name, cfg->author_email, 1, oid, d);
 	if (rc == 0)
 		*moved = 1;
+	return rc;
+}
+
+/* keep_live - hand a full build to the service's live state: only for
+ * direct rollout with the state committed, the case the live path
+ * serves (a failure leaves it unready, which is safe) */
+static void
+keep_live(const struct config *cfg, const struct mapping *map,
+    const struct mirror *mir, const struct publish_request *req,
+    const struct model *m, const struct tables *t, const struct routes *next,
+    const struct diag *problems, const char *head, int committed,
+    const struct route_change *ch, size_t nch)
+{
+	if (req->live == NULL || req->state == NULL || cfg->table_shards == 0 ||
+	    strcmp(cfg->rollout, "direct") != 0)
+		return;
+	(void)live_capture(req->live, cfg, map, mir, m, t, next, problems,
+	    head, committed, ch, nch);
+}
+
+/* live_guard - the guard of the full path, on the live counts */
+static int
+live_guard(const struct config *cfg, const struct live_update *up)
+{
+	size_t removed = count_removed(up->changes, up->nchanges);
+	size_t routed = up->naddresses_before;
+
+	if (routed > 0 && up->naddresses == 0)
+		return 1;
+	if (cfg->guard_count > 0 && removed > (size_t)cfg->guard_count)
+		return 1;
+	return cfg->guard_percent > 0 && routed > 0 &&
+	    removed * 100 > (size_t)cfg->guard_percent * routed;
+}
+
+/* publish_live - one attempt on the live state: only the shards the
+ * noted changes touch are written. LIVE_FULL when the full path must
+ * run (also whenever the guard would have a say: it holds in full). */
+static int
+publish_live(const struct config *cfg, struct git_sink *sink,
+    const struct mapping *map, const struct mirror *mir,
+    const struct publish_request *req, struct diag *problems,
+    struct publish_result *res, struct diag *d)
+{
+	struct live_update up;
+	struct live_files files;
+	struct buf msg = BUF_INIT;
+	char head[41];
+	int rc;
+
+	memset(&files, 0, sizeof files);
+	if (req->live == NULL || req->dry_run || req->force ||
+	    git_sink_head(sink, head) < 0 || !live_ready(req->live, head))
+		return LIVE_FULL;
+	rc = live_apply(req->live, cfg, map, mir, &up, problems);
+	if (rc != 0)
+		return rc;
+	memcpy(res->oid, head, sizeof head);
+	res->changes = up.nchanges;
+	res->incremental = 1;
+	if (!up.tables_changed)
+		goto cleanup;   /* listing and state wait for a table change */
+	if (live_guard(cfg, &up)) {
+		rc = LIVE_FULL;
+		goto cleanup;
+	}
+	rc = compose_message(&msg, NULL, NULL, up.changes, up.nchanges,
+	    up.naddresses, up.ndomains, cfg, req, problems);
+	rc = rc ? rc : live_files(req->live, mir, &files);
+	rc = rc ? rc : git_sink_update(sink, files.files, files.count,
+	    msg.data, cfg->author_name, cfg->author_email, &res->committed,
+	    res->oid, d);
+	if (rc == 0)
+		live_committed(req->live, res->oid);
+cleanup:
+	if (rc != 0)
+		live_invalidate(req->live);
+	live_files_clear(&files);
+	live_update_clear(&up);
+	buf_free(&msg);
 	return rc;
 }
 
@@ -583,11 +876,13 @@ publish_once(const struct config *cfg, struct git_sink *sink,
 	size_t nch = 0;
 	int rc, changed, moved;
 
+	/* Whatever happens below, only a capture makes it ready again. */
+	live_invalidate(req->live);
 	memset(&fs, 0, sizeof fs);
 	if (git_sink_head(sink, base) < 0)
 		base[0] = '\0';
 	memcpy(res->oid, base, sizeof base);
-	rc = publish_read_routes(sink, &prev, d);
+	rc = publish_read_routes(sink, cfg->table_shards, &prev, d);
 	rc = rc ? rc : publish_model(cfg, map, mir, publish_previous_owner,
 	    &prev, &m, problems);
 	rc = rc ? rc : render_tables(cfg->layout, m, &tables);
@@ -595,7 +890,7 @@ publish_once(const struct config *cfg, struct git_sink *sink,
 	rc = rc ? rc : routes_format(&next, &listing);
 	rc = rc ? rc : buf_grow(&listing, 0);
 	rc = rc ? rc : routes_diff(&prev, &next, &ch, &nch);
-	rc = rc ? rc : fileset_make(&fs, &tables, &listing, req->state);
+	rc = rc ? rc : fileset_make(&fs, cfg, &tables, &listing, req->state);
 	if (rc < 0)
 		goto cleanup;
 	res->changes = nch;
@@ -608,7 +903,8 @@ publish_once(const struct config *cfg, struct git_sink *sink,
 			fwrite(diff.data, 1, diff.len, out);
 		goto cleanup;
 	}
-	changed = tables_differ(sink, NULL, &tables, d);
+	changed = tables_differ(sink, NULL, &tables, cfg->table_shards,
+	    d);
 	if (changed < 0) {
 		rc = changed;
 		goto cleanup;
@@ -616,12 +912,16 @@ publish_once(const struct config *cfg, struct git_sink *sink,
 	if (!changed) {
 		/* The directory agrees with what is deployed. */
 		rc = delete_side_branches(cfg, sink, d);
+		if (rc == 0)
+			keep_live(cfg, map, mir, req, m, &tables, &next,
+			    problems, base, 0, ch, nch);
 		goto cleanup;
 	}
 	if (!req->force && guard(cfg, m, &prev, ch, nch, why, sizeof why)) {
 		diag_error(d, cfg->branch, "change held: %s; accept it with "
 		    "splitsync confirm (or resync --force)", why);
-		rc = compose_message(&msg, why, base, ch, nch, m, cfg, req,
+		rc = compose_message(&msg, why, base, ch, nch,
+		    model_address_count(m), model_domain_count(m), cfg, req,
 		    problems);
 		rc = rc ? rc : side_commit(cfg, sink, cfg->hold_branch, base,
 		    &tables, &fs, msg.data, res->oid, &moved, d);
@@ -632,7 +932,8 @@ publish_once(const struct config *cfg, struct git_sink *sink,
 		goto cleanup;
 	}
 	rc = compose_message(&msg, NULL, strcmp(cfg->rollout, "review") == 0 ?
-	    base : NULL, ch, nch, m, cfg, req, problems);
+	    base : NULL, ch, nch, model_address_count(m),
+	    model_domain_count(m), cfg, req, problems);
 	if (rc < 0)
 		goto cleanup;
 	if (strcmp(cfg->rollout, "review") == 0) {
@@ -644,6 +945,9 @@ publish_once(const struct config *cfg, struct git_sink *sink,
 		    cfg->author_name, cfg->author_email, &res->committed,
 		    res->oid, d);
 		rc = rc ? rc : delete_side_branches(cfg, sink, d);
+		if (rc == 0)
+			keep_live(cfg, map, mir, req, m, &tables, &next,
+			    problems, res->oid, 1, NULL, 0);
 	}
 cleanup:
 	fileset_free(&fs);
@@ -674,8 +978,16 @@ publish_run(const struct config *cfg, struct git_sink *sink,
 		diag_free(problems);
 		rc = git_sink_refresh(sink, d);
 		rc = rc ? rc : sync_remote(cfg, sink, d);
-		rc = rc ? rc : publish_once(cfg, sink, map, m, req, problems, out,
-		    res, d);
+		if (rc == 0) {
+			rc = publish_live(cfg, sink, map, m, req, problems, res,
+			    d);
+			if (rc == LIVE_FULL) {
+				diag_free(problems);
+				memset(res, 0, sizeof *res);
+				rc = publish_once(cfg, sink, map, m, req,
+				    problems, out, res, d);
+			}
+		}
 		if (req->dry_run || (rc < 0 && rc != ERR_HELD))
 			break;
 		/* Held changes are pushed too: reviewers see the hold. */
@@ -761,14 +1073,42 @@ parse_cookie(const char *msg, char **cookie, size_t *len)
 	return 0;
 }
 
+/* load_shards - the n mirror shards at commit; *found set when one
+ * exists */
+static int
+load_shards(struct git_sink *sink, const char *at, size_t n,
+    struct mirror *m, int *found, struct diag *d)
+{
+	char name[SHARD_PATH_MAX], *data;
+	size_t i, len;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < n; i++) {
+		mirror_shard_name(i, n, name, sizeof name);
+		data = NULL;
+		rc = git_sink_read_at(sink, at, name, &data, &len, d);
+		if (rc == 0) {
+			*found = 1;
+			rc = mirror_load(m, name, data, len, d);
+		} else if (rc == ERR_NOTFOUND) {
+			rc = 0;
+		}
+		free(data);
+	}
+	return rc;
+}
+
 /* publish_load_state - mirror shards and cookie of the last commit */
 int
 publish_load_state(const struct config *cfg, struct git_sink *sink,
     struct mirror *m, char **cookie, size_t *cookie_len, struct diag *d)
 {
-	char name[32], at[41], *data, *msg = NULL;
-	size_t i, len;
-	int rc = 0;
+	/* The state as configured first; then as another table_shards
+	 * would have written it, so changing the setting keeps the state
+	 * that goes with the cookie. */
+	size_t tries[4], i, ntries = 0;
+	char at[41], *msg = NULL;
+	int rc = 0, found = 0;
 
 	*cookie = NULL;
 	*cookie_len = 0;
@@ -776,16 +1116,15 @@ publish_load_state(const struct config *cfg, struct git_sink *sink,
 	    git_sink_branch_head(sink, cfg->proposal_branch, at) < 0)
 		if (git_sink_head(sink, at) < 0)
 			return 0;
-	for (i = 0; rc == 0 && i < MIRROR_SHARDS; i++) {
-		mirror_shard_name(i, name, sizeof name);
-		data = NULL;
-		rc = git_sink_read_at(sink, at, name, &data, &len, d);
-		if (rc == 0)
-			rc = mirror_load(m, name, data, len, d);
-		else if (rc == ERR_NOTFOUND)
-			rc = 0;
-		free(data);
+	tries[ntries++] = mirror_state_shards(cfg->table_shards);
+	for (i = 0; i < 3; i++) {
+		size_t n = (size_t[]){ MIRROR_SHARDS, 4096, 65536 }[i];
+
+		if (n != tries[0])
+			tries[ntries++] = n;
 	}
+	for (i = 0; rc == 0 && !found && i < ntries; i++)
+		rc = load_shards(sink, at, tries[i], m, &found, d);
 	if (rc == 0) {
 		rc = git_sink_message_at(sink, at, &msg, d);
 		if (rc == 0)

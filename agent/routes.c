@@ -322,9 +322,9 @@ routes_find(const struct routes *r, const char *key)
 	return NULL;
 }
 
-/* row_same - whether two rows route the same way */
-static int
-row_same(const struct route_row *a, const struct route_row *b)
+/* routes_row_same - whether two rows route the same way */
+int
+routes_row_same(const struct route_row *a, const struct route_row *b)
 {
 	/* Without an entryUUID the DN is the owner's identity. */
 	return strcmp(a->kind, b->kind) == 0 &&
@@ -363,7 +363,7 @@ routes_diff(const struct routes *old, const struct routes *new,
 			one.op = '~';
 			one.old = &old->rows[i++];
 			one.new = &new->rows[j++];
-			if (row_same(one.old, one.new))
+			if (routes_row_same(one.old, one.new))
 				continue;
 		}
 		if (count == cap) {

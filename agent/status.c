@@ -106,7 +106,8 @@ status_report(const struct config *cfg, const struct log *log, FILE *out,
 		conflicts = trailer(msg, "Splitsync-Conflicts");
 		free(msg);
 		msg = NULL;
-		if (publish_read_routes(sink, &routes, &quiet) == 0)
+		if (publish_read_routes(sink, cfg->table_shards, &routes,
+		    &quiet) == 0)
 			domain_counts(out, &routes);
 	}
 	fprintf(out, "refused values: %lu, conflicts: %lu (at the last "

@@ -38,6 +38,8 @@ struct config {
 	struct config_ldap ldap;
 	char *mapping;          /* mapping file */
 	char *layout;           /* "bluemind" or "gateway" */
+	int table_shards;       /* 0: one file per table; else tables and
+	                           listing split into this many files */
 	char *repository;       /* git repository directory */
 	char *branch;           /* deploy branch, default "main" */
 	int bare;               /* create the repository bare (default 1) */

@@ -53,6 +53,8 @@ struct git_sink_file {
 	const char *path;       /* "transport", ".splitsync/routes" */
 	const char *data;       /* borrowed; may be NULL when len is 0 */
 	size_t len;
+	int remove;             /* git_sink_update only: delete path (the
+	                           other calls ignore it) */
 };
 
 struct git_sink;
@@ -95,6 +97,19 @@ int git_sink_read(struct git_sink *s, const char *path, char **out,
  * writer), ERR_NOMEM. */
 int git_sink_commit(struct git_sink *s, const struct git_sink_file *files,
     size_t nfiles, const char *message, const char *author_name,
+    const char *author_email, int *committed, char oid_hex[41],
+    struct diag *d);
+/* git_sink_update - a commit on the head that changes only the paths
+ * given: a file adds or replaces its path (a file whose remove is set
+ * deletes it; directories left empty go too; removing a path that does
+ * not exist is not an error). The rest of the head's tree is reused
+ * without being read, so the cost follows the number of paths given,
+ * not the size of the tree. Otherwise as git_sink_commit: nothing is
+ * committed when the tree does not change, the branch moves by
+ * compare-and-swap, the same errors; also ERR_NOTFOUND (recorded in d)
+ * on an unborn branch, where git_sink_commit makes the first tree. */
+int git_sink_update(struct git_sink *s, const struct git_sink_file *changes,
+    size_t nchanges, const char *message, const char *author_name,
     const char *author_email, int *committed, char oid_hex[41],
     struct diag *d);
 /* git_sink_diff - append to out the unified diff ("a/PATH", "b/PATH",

@@ -38,4 +38,15 @@ int groups_add(struct groups *g, const struct entry *e);
 int groups_is_member(struct groups *g, const char *group_dn,
     const struct entry *e, unsigned via);
 
+/* groups_known - 1 when the normalized DN ndn names a group added */
+int groups_known(const struct groups *g, const char *ndn);
+/* groups_member_change - how a group entry changed from old to new (both
+ * given): when only member and uniqueMember values differ, fn(ndn, ctx)
+ * for each normalized member DN that is in one version and not the
+ * other, and 0; 1 when anything else membership depends on changed (the
+ * DN, memberUid, memberOf), without calling fn; ERR_NOMEM, or fn's
+ * negative return. */
+int groups_member_change(const struct entry *old, const struct entry *new,
+    int (*fn)(const char *ndn, void *ctx), void *ctx);
+
 #endif

@@ -21,7 +21,7 @@
 #include "entry.h"
 
 #define MIRROR_DIR ".splitsync/mirror"
-#define MIRROR_SHARDS 256
+#define MIRROR_SHARDS 256       /* with tables in one file each */
 
 struct mirror;
 
@@ -45,13 +45,25 @@ int mirror_each(const struct mirror *m, entry_source_fn fn, void *ctx);
 /* mirror_each_id - the same with the id; fn must not change the mirror */
 int mirror_each_id(const struct mirror *m,
     int (*fn)(const char *id, const struct entry *e, void *ctx), void *ctx);
-/* mirror_shards - the committed form: MIRROR_SHARDS texts, shard i
- * holding the entries whose id hashes to i, sorted by id; *out is an
- * array of MIRROR_SHARDS buffers (caller frees each and the array).
- * Same mirror, same bytes. ERR_NOMEM */
-int mirror_shards(const struct mirror *m, struct buf **out);
-/* mirror_shard_name - "MIRROR_DIR/xx" of shard i into name (>= 32) */
-void mirror_shard_name(size_t i, char *name, size_t len);
+/* mirror_shards - the committed form: n texts (n a power of 16, at
+ * least 16), shard i holding the entries whose id hashes to i (FNV-1a
+ * of the id, see shard.h), sorted by id; *out is an array of n buffers
+ * (caller frees each and the array). Same mirror, same bytes. ERR_NOMEM */
+int mirror_shards(const struct mirror *m, size_t n, struct buf **out);
+/* mirror_state_shards - how many shards go with table_shards (see
+ * config.h): MIRROR_SHARDS for unsharded tables, else 16 per table
+ * shard, at most 65536, so one entry's change rewrites a few KiB */
+size_t mirror_state_shards(int table_shards);
+/* mirror_shard_of - the shard of id among n */
+size_t mirror_shard_of(const char *id, size_t n);
+/* mirror_shard_text - the committed form of shard i of n alone, into
+ * out (appended); costs a pass over the whole mirror. ERR_NOMEM */
+int mirror_shard_text(const struct mirror *m, size_t i, size_t n,
+    struct buf *out);
+/* mirror_shard_name - the path of shard i of n into name (at least
+ * SHARD_PATH_MAX bytes): "MIRROR_DIR/xx" for 256 shards, one directory
+ * level per hex digit otherwise ("MIRROR_DIR/3/f/a/c") */
+void mirror_shard_name(size_t i, size_t n, char *name, size_t len);
 /* mirror_load - add the entries of one committed shard; ERR_DATA (with
  * name:line in d) when it is damaged, ERR_NOMEM */
 int mirror_load(struct mirror *m, const char *name, const char *data,

@@ -113,6 +113,11 @@ const struct model_domain *model_domain_find(const struct model *m,
 size_t model_address_count(const struct model *m);
 const struct model_address *model_address_at(const struct model *m,
     size_t i);
+/* model_each_lost - fn(address, id of the losing mailbox, ctx) for
+ * every claim of a finished model that lost a conflict; stops at and
+ * returns a negative return of fn */
+int model_each_lost(const struct model *m,
+    int (*fn)(const char *address, const char *id, void *ctx), void *ctx);
 /* model_mailbox_count - mailboxes that kept at least one address */
 size_t model_mailbox_count(const struct model *m);
 

@@ -24,6 +24,18 @@
 
 #define PUBLISH_COOKIE_TRAILER "Splitsync-Cookie"
 
+struct groups;
+struct live;
+
+/* publish_scan - the first pass over the mirror: every group entry into
+ * g, and the domains directory entries describe into *domains (*n of
+ * them, in the order the model takes them: by DN; the caller clears
+ * each and frees the array). Problems of those entries go to d.
+ * ERR_NOMEM (*domains is then NULL). */
+int publish_scan(const struct mapping *map, const struct mirror *m,
+    struct groups *g, struct domain_spec **domains, size_t *n,
+    struct diag *d);
+
 /* publish_model - build a finished model from the entries of m; owner
  * answers who owned an address before (NULL: nobody). Problems in the
  * data are reported in d. ERR_NOMEM (the only failure). */
@@ -35,9 +47,12 @@ int publish_model(const struct config *cfg, const struct mapping *map,
 const char *publish_previous_owner(const char *address, void *routes);
 
 /* publish_read_routes - the head's route listing into *out (empty when
- * the branch or the listing does not exist); ERR_DATA, ERR_IO */
-int publish_read_routes(struct git_sink *sink, struct routes *out,
-    struct diag *d);
+ * the branch or the listing does not exist), in shards when table_shards
+ * says so (a listing in the other form is read too: the setting may have
+ * changed since the last commit); ERR_DATA, ERR_IO */
+int publish_read_routes(struct git_sink *sink, int table_shards,
+    struct routes *out, struct diag *d);
+
 
 struct publish_request {
 	const char *source;     /* for the Splitsync-Source trailer */
@@ -46,12 +61,15 @@ struct publish_request {
 	const struct mirror *state;     /* committed too (NULL: none) */
 	int dry_run;            /* print changes and diff to out instead */
 	int force;              /* commit even what the guard would hold */
+	struct live *live;      /* the service's state kept between commits
+	                           (NULL: build everything every time) */
 };
 
 struct publish_result {
 	int committed;          /* the deploy branch moved */
 	int proposed;           /* review: the proposal branch moved */
 	int held;               /* the guard held the change */
+	int incremental;        /* made from the live state alone */
 	size_t changes;         /* route changes */
 	char oid[41];           /* the commit made, or the deploy head */
 };

@@ -50,6 +50,9 @@ int routes_format(const struct routes *r, struct buf *out);
 void routes_clear(struct routes *r);
 /* routes_find - the row for key, or NULL; borrowed */
 const struct route_row *routes_find(const struct routes *r, const char *key);
+/* routes_row_same - 1 when two rows of one key route the same way and
+ * come from the same owner (what routes_diff compares) */
+int routes_row_same(const struct route_row *a, const struct route_row *b);
 /* routes_diff - changes from old to new, in key order, into *out
  * (free()); rows are borrowed from old and new. ERR_NOMEM */
 int routes_diff(const struct routes *old, const struct routes *new,

@@ -11,6 +11,11 @@
  * Deployed tables are read back with Postfix's own postmap -q; a host
  * without postmap fails the suite.
  *
+ * The sharded-layout tests commit with splitsync itself (SPLITSYNC_BIN):
+ * resync of tests/data/deploy/splitsync (the quickstart directory, plus
+ * generated users) with table_shards = 0, 16 or 256, and compare the
+ * deployed tables with those of splitsync render -o, byte for byte.
+ *
  * DIAGNOSTICS
  *	Check's summary; a failed assertion names the command, its exit
  *	status and output.
@@ -164,14 +169,24 @@ fx_commit(const struct fx *f, const char *msg, char id[static 65])
 	free(out);
 }
 
-/* fx_deploy - run the script on this host's directories; env is put
- * before the command (assignments, a wrapper), args after */
+/* fx_deploy_from - run the script with repository repo, table dir
+ * tables and state dir state (names in the test dir); env is put before
+ * the command (assignments, a wrapper), args after */
+static int
+fx_deploy_from(const struct fx *f, char **out, const char *env,
+    const char *repo, const char *tables, const char *state,
+    const char *args)
+{
+	return fx_sh(f, out, "%s sh '%s/" SCRIPT "' -r '%s/%s' "
+	    "-d '%s/%s' -s '%s/%s' -c '%s/conf' %s", env, f->top,
+	    f->dir, repo, f->dir, tables, f->dir, state, f->dir, args);
+}
+
+/* fx_deploy - run the script on this host's directories */
 static int
 fx_deploy(const struct fx *f, char **out, const char *env, const char *args)
 {
-	return fx_sh(f, out, "%s sh '%s/" SCRIPT "' -r '%s/up.git' "
-	    "-d '%s/tables' -s '%s/state' -c '%s/conf' %s", env, f->top,
-	    f->dir, f->dir, f->dir, f->dir, args);
+	return fx_deploy_from(f, out, env, "up.git", "tables", "state", args);
 }
 
 /* deploy_ok - a run that must succeed */
@@ -943,6 +958,448 @@ START_TEST(test_lint)
 }
 END_TEST
 
+/* The sharded layout, committed by splitsync itself. */
+
+#define SRC DATA "/splitsync"
+#define NUSERS 300              /* generated users: shards of every size */
+
+/* fx_bin - the binary under test as an absolute path into out */
+static void
+fx_bin(const struct fx *f, char *out, size_t len)
+{
+	const char *b = testlib_bin();
+	int n;
+
+	if (b[0] == '/')
+		n = snprintf(out, len, "%s", b);
+	else
+		n = snprintf(out, len, "%s/%s", f->top, b);
+	ck_assert(n > 0 && (size_t)n < len);
+}
+
+/* fx_set_shards - table_shards = shards in src/splitsync.conf */
+static void
+fx_set_shards(const struct fx *f, int shards)
+{
+	char cmd[512];
+	int n;
+
+	n = snprintf(cmd, sizeof cmd, "grep -v '^table_shards' "
+	    "src/splitsync.conf > src/conf.tmp && "
+	    "mv src/conf.tmp src/splitsync.conf && "
+	    "echo 'table_shards = %d' >> src/splitsync.conf", shards);
+	ck_assert(n > 0 && (size_t)n < sizeof cmd);
+	fx_ok(f, cmd);
+}
+
+/* fx_source - src/: the configuration, mapping and directory of the
+ * data set, NUSERS generated users more (uNNN@example.com, alias
+ * user.NNN@example.com, all migrated), table_shards = shards */
+static void
+fx_source(const struct fx *f, int shards)
+{
+	char cmd[2048];
+	int n;
+
+	n = snprintf(cmd, sizeof cmd, "mkdir src && cp '%s/" SRC "'/* src/ "
+	    "&& i=0 && while [ $i -lt %d ]; do "
+	    "printf '\\ndn: uid=u%%03d,ou=people,dc=example,dc=com\\n"
+	    "objectClass: inetOrgPerson\\nuid: u%%03d\\ncn: U\\nsn: U\\n"
+	    "mail: u%%03d@example.com\\n"
+	    "mailAlternateAddress: user.%%03d@example.com\\n' "
+	    "$i $i $i $i || exit 1; i=$((i + 1)); "
+	    "done >> src/directory.ldif", f->top, NUSERS);
+	ck_assert(n > 0 && (size_t)n < sizeof cmd);
+	fx_ok(f, cmd);
+	fx_set_shards(f, shards);
+}
+
+/* fx_edit_source - run a command on src/directory.ldif (as $l) */
+static void
+fx_edit_source(const struct fx *f, const char *cmd)
+{
+	char *out = NULL;
+	int rc;
+
+	rc = fx_sh(f, &out, "l=src/directory.ldif && %s > src/l.tmp && "
+	    "! cmp -s src/l.tmp $l && mv src/l.tmp $l", cmd);
+	ck_assert_msg(rc == 0, "%s: exit %d (no change?): %s", cmd, rc,
+	    out ? out : "");
+	free(out);
+}
+
+/* fx_splitsync - splitsync -q COMMAND -c src/splitsync.conf ARGS */
+static void
+fx_splitsync(const struct fx *f, const char *command, const char *args)
+{
+	char bin[4096], *out = NULL;
+	int rc;
+
+	fx_bin(f, bin, sizeof bin);
+	rc = fx_sh(f, &out, "'%s' -q %s -c src/splitsync.conf %s", bin,
+	    command, args);
+	ck_assert_msg(rc == 0, "splitsync %s %s: exit %d: %s", command, args,
+	    rc, out ? out : "");
+	free(out);
+}
+
+/* fx_head - the commit id of main in repo */
+static void
+fx_head(const struct fx *f, const char *repo, char id[static 65])
+{
+	char *out = NULL;
+	int rc;
+
+	rc = fx_sh(f, &out, "git --git-dir='%s' rev-parse main", repo);
+	ck_assert_msg(rc == 0 && out, "rev-parse %s: %s", repo,
+	    out ? out : "");
+	out[strcspn(out, "\n")] = '\0';
+	ck_assert_msg(strlen(out) == 40 || strlen(out) == 64, "id: %s", out);
+	strcpy(id, out);
+	free(out);
+}
+
+/* expect_layout - the head of repo holds transport and the route
+ * listing as single files (shards 0), or as shards one directory level
+ * per hex digit of the shard number (16: T.d/x, 256: T.d/x/y) */
+static void
+expect_layout(const struct fx *f, const char *repo, int shards)
+{
+	char *out = NULL, *line, *save = NULL;
+	const char *p;
+	int rc, depth, slashes, nplain = 0, nshards = 0, nroutes = 0;
+
+	depth = shards == 0 ? 0 : shards == 16 ? 1 : 2;
+	rc = fx_sh(f, &out, "git --git-dir='%s' ls-tree -r --name-only main",
+	    repo);
+	ck_assert_msg(rc == 0 && out, "ls-tree %s: %s", repo, out ? out : "");
+	for (line = strtok_r(out, "\n", &save); line;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (strcmp(line, "transport") == 0 ||
+		    strcmp(line, ".splitsync/routes") == 0) {
+			nplain++;
+		} else if (strncmp(line, "transport.d/", 12) == 0) {
+			for (slashes = 0, p = line; *p; p++)
+				slashes += *p == '/';
+			ck_assert_msg(slashes == depth, "%s: %d levels, "
+			    "expected %d", line, slashes, depth);
+			nshards++;
+		} else if (strncmp(line, ".splitsync/routes.d/", 20) == 0) {
+			nroutes++;
+		}
+	}
+	free(out);
+	if (shards == 0) {
+		ck_assert_int_eq(nplain, 2);
+		ck_assert_int_eq(nshards + nroutes, 0);
+	} else {
+		ck_assert_int_eq(nplain, 0);
+		ck_assert_int_gt(nshards, 1);
+		ck_assert_int_le(nshards, shards);
+		ck_assert_int_gt(nroutes, 1);
+	}
+}
+
+/* expect_same_tables - dirs a and b hold the same table texts, byte for
+ * byte (.db files aside), the five of the BlueMind layout */
+static void
+expect_same_tables(const struct fx *f, const char *a, const char *b)
+{
+	char *out = NULL;
+	int rc;
+
+	rc = fx_sh(f, &out, "diff -r -x '*.db' '%s' '%s' && "
+	    "ls '%s' | grep -c -v '[.]db$'", a, b, a);
+	/* a long diff would not fit in Check's message */
+	ck_assert_msg(rc == 0, "%s and %s differ: %.2000s", a, b,
+	    out ? out : "");
+	ck_assert_msg(out && strtol(out, NULL, 10) == 5, "tables in %s: %s",
+	    a, out ? out : "");
+	free(out);
+}
+
+static const int shard_counts[] = { 16, 256 };
+
+START_TEST(test_sharded_tables)
+{
+	/* the same directory committed in one file per table and in
+	 * shards: the deployed tables are the same bytes, those of render */
+	int shards = shard_counts[_i];
+	struct fx f;
+	char *out = NULL;
+	int rc;
+
+	fx_init_dir(&f);
+	fx_source(&f, 0);
+	fx_splitsync(&f, "resync", "--repo plain.git");
+	expect_layout(&f, "plain.git", 0);
+	fx_set_shards(&f, shards);
+	fx_splitsync(&f, "resync", "--repo up.git");
+	expect_layout(&f, "up.git", shards);
+	fx_splitsync(&f, "render", "-o render");
+	rc = fx_deploy(&f, &out, "", "");
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, out ? out : "");
+	expect_has(out, (const char *const[]){ "transport.d, ",
+	    " shards), new", "deployed", NULL });
+	free(out);
+	rc = fx_deploy_from(&f, &out, "", "plain.git", "tables0", "state0",
+	    "");
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, out ? out : "");
+	free(out);
+	expect_same_tables(&f, "tables", "tables0");
+	expect_same_tables(&f, "tables", "render");
+	expect_query(&f, "transport", "bob@example.com", LEGACY);
+	expect_query(&f, "transport", "alice@example.com", CORE);
+	expect_query(&f, "transport", "u123@example.com", CORE);
+	expect_query(&f, "transport", "nobody@example.com", NULL);
+	expect_query(&f, "virtual_alias", "user.123@example.com",
+	    "u123@example.com");
+	expect_query(&f, "virtual_mailbox", "u299@example.com", "OK");
+	expect_query(&f, "master_relay_transport", "example.org", LEGACY);
+	ck_assert_int_eq(reloads(&f), 2);
+	expect_no_temp(&f);
+	/* the route listing is no table, sharded or not */
+	ck_assert(!fx_exists(&f, "tables/routes"));
+	ck_assert(!fx_exists(&f, "tables/.splitsync"));
+	fx_free(&f);
+}
+END_TEST
+
+START_TEST(test_sharded_switch)
+{
+	/* 0 to 16 shards and back: each switch is a commit that changes
+	 * no deployed byte; a change made in shards deploys as usual */
+	struct fx f;
+	char h0[65], h1[65], h2[65], h3[65], *out = NULL;
+	int rc;
+
+	fx_init_dir(&f);
+	fx_source(&f, 0);
+	fx_splitsync(&f, "resync", "--repo up.git");
+	fx_head(&f, "up.git", h0);
+	deploy_ok(&f, "");
+	fx_ok(&f, "cp -R tables before");
+	fx_set_shards(&f, 16);
+	fx_splitsync(&f, "resync", "--repo up.git");
+	expect_layout(&f, "up.git", 16);
+	fx_head(&f, "up.git", h1);
+	ck_assert_str_ne(h0, h1);
+	rc = fx_deploy(&f, &out, "", "");
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, out ? out : "");
+	expect_has(out, (const char *const[]){ "no table changed", NULL });
+	free(out);
+	expect_deployed(&f, h1);
+	expect_same_tables(&f, "tables", "before");
+	ck_assert_int_eq(reloads(&f), 1);
+
+	/* bob migrated, committed in shards: a dry run first */
+	fx_edit_source(&f, "grep -v '^member: uid=bob,' $l");
+	fx_splitsync(&f, "resync", "--repo up.git");
+	fx_head(&f, "up.git", h2);
+	rc = fx_deploy(&f, &out, "", "-n");
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, out ? out : "");
+	expect_has(out, (const char *const[]){ "would deploy", h2, h1,
+	    "transport.d/", "transport: changed",
+	    "virtual_domains: unchanged", NULL });
+	free(out);
+	expect_deployed(&f, h1);
+	expect_query(&f, "transport", "bob@example.com", LEGACY);
+	expect_no_temp(&f);
+	deploy_ok(&f, "");
+	expect_deployed(&f, h2);
+	expect_query(&f, "transport", "bob@example.com", CORE);
+	ck_assert_int_eq(reloads(&f), 2);
+	fx_splitsync(&f, "render", "-o render");
+	expect_same_tables(&f, "tables", "render");
+
+	/* back to one file per table */
+	fx_set_shards(&f, 0);
+	fx_splitsync(&f, "resync", "--repo up.git");
+	expect_layout(&f, "up.git", 0);
+	fx_head(&f, "up.git", h3);
+	ck_assert_str_ne(h2, h3);
+	rc = fx_deploy(&f, &out, "", "");
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, out ? out : "");
+	expect_has(out, (const char *const[]){ "no table changed", NULL });
+	free(out);
+	expect_deployed(&f, h3);
+	expect_same_tables(&f, "tables", "render");
+	ck_assert_int_eq(reloads(&f), 2);
+	fx_free(&f);
+}
+END_TEST
+
+START_TEST(test_sharded_empty_table)
+{
+	/* a sharded table that loses its last line keeps its shard 0,
+	 * empty: it is deployed empty, as the unsharded commit would have
+	 * it; a commit made elsewhere without T.d at all is deployed empty
+	 * too, with a warning */
+	struct fx f;
+	char c1[65], *out = NULL;
+	int rc;
+
+	fx_init_dir(&f);
+	fx_source(&f, 16);
+	fx_splitsync(&f, "resync", "--repo up.git");
+	deploy_ok(&f, "");
+	expect_query(&f, "master_relay_transport", "example.org", LEGACY);
+	fx_edit_source(&f, "grep -v '^splitsyncForwardUnknown:' $l");
+	fx_splitsync(&f, "resync", "--repo up.git");
+	rc = fx_sh(&f, &out, "git --git-dir=up.git ls-tree -r main "
+	    "master_relay_transport.d master_relay_transport");
+	ck_assert_msg(rc == 0 && out && strcmp(out, "100644 blob "
+	    "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391\t"
+	    "master_relay_transport.d/0\n") == 0, "not one empty shard 0: %s",
+	    out ? out : "");
+	free(out);
+	rc = fx_deploy(&f, &out, "", "");
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, out ? out : "");
+	ck_assert_msg(strstr(out, "is kept") == NULL, "kept: %s", out);
+	free(out);
+	expect_query(&f, "master_relay_transport", "example.org", NULL);
+	expect_query(&f, "transport", "bob@example.com", LEGACY);
+	fx_splitsync(&f, "render", "-o render");
+	expect_same_tables(&f, "tables", "render");
+	ck_assert_int_eq(reloads(&f), 2);
+
+	/* the same table gone altogether, by a commit from elsewhere */
+	fx_ok(&f, "git clone -q -b main up.git work && cd work && "
+	    "git rm -q -r master_relay_transport.d && "
+	    "printf 'zed@example.com " CORE "\\n' >> transport.d/0");
+	fx_commit(&f, "no master_relay_transport.d", c1);
+	rc = fx_deploy(&f, &out, "", "");
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, out ? out : "");
+	ck_assert_msg(strstr(out, "is kept") == NULL, "kept: %s", out);
+	free(out);
+	expect_query(&f, "master_relay_transport", "example.org", NULL);
+	expect_query(&f, "transport", "zed@example.com", CORE);
+	fx_free(&f);
+}
+END_TEST
+
+START_TEST(test_sharded_both)
+{
+	/* transport and transport.d in one commit: which is the table is
+	 * unclear, so the commit is refused; -t still takes the others */
+	struct fx f;
+	char c1[65], c2[65], *out = NULL, *before, *after;
+	int rc;
+
+	fx_init_dir(&f);
+	fx_source(&f, 16);
+	fx_splitsync(&f, "resync", "--repo up.git");
+	fx_head(&f, "up.git", c1);
+	deploy_ok(&f, "");
+	before = fx_text(&f, "tables/transport");
+	ck_assert_ptr_nonnull(before);
+	fx_ok(&f, "git clone -q -b main up.git work && cd work && "
+	    "printf 'zed@example.com " CORE "\\n' > transport");
+	fx_commit(&f, "both", c2);
+	rc = fx_deploy(&f, &out, "", "");
+	ck_assert_msg(rc == EX_REFUSED, "exit %d: %s", rc, out ? out : "");
+	expect_has(out, (const char *const[]){ "transport is both a file "
+	    "and a directory of shards (transport.d)", "nothing deployed",
+	    NULL });
+	free(out);
+	rc = fx_deploy(&f, &out, "", "-n");
+	ck_assert_msg(rc == EX_REFUSED, "exit %d: %s", rc, out ? out : "");
+	free(out);
+	rc = fx_deploy(&f, &out, "", "-t transport");
+	ck_assert_msg(rc == EX_REFUSED, "exit %d: %s", rc, out ? out : "");
+	expect_has(out, (const char *const[]){ "both a file", NULL });
+	free(out);
+	after = fx_text(&f, "tables/transport");
+	ck_assert_ptr_nonnull(after);
+	ck_assert_str_eq(after, before);
+	free(after);
+	free(before);
+	expect_query(&f, "transport", "zed@example.com", NULL);
+	expect_deployed(&f, c1);
+	ck_assert_int_eq(reloads(&f), 1);
+	expect_no_temp(&f);
+	/* -t names sharded tables as it names files */
+	rc = fx_deploy(&f, &out, "", "-t 'virtual_mailbox virtual_domains'");
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, out ? out : "");
+	expect_has(out, (const char *const[]){ "virtual_mailbox.d, ", NULL });
+	free(out);
+	expect_deployed(&f, c2);
+	expect_query(&f, "virtual_mailbox", "u007@example.com", "OK");
+	fx_free(&f);
+}
+END_TEST
+
+/* Each edit breaks a shard of the work tree and prints what the script
+ * must say about it. */
+static const char *const shard_edits[] = {
+	/* a line without value */
+	"s=transport.d/$(LC_ALL=C ls transport.d | head -n 1) && "
+	"printf 'erin@example.com\\n' >> $s && "
+	"echo \"$s:$(($(wc -l < $s))): invalid line: key without value\"",
+	/* the last line of a shard cut short */
+	"s=transport.d/$(LC_ALL=C ls transport.d | head -n 1) && "
+	"printf '%s' \"$(cat $s)\" > $s.new && mv $s.new $s && "
+	"echo \"$s:$(($(wc -l < $s) + 1)): invalid line: "
+	"no newline at end of file\"",
+	/* a CRLF line end */
+	"s=transport.d/$(LC_ALL=C ls transport.d | tail -n 1) && "
+	"printf 'zed@example.com smtp:[a]:25\\r\\n' >> $s && "
+	"echo \"$s:$(($(wc -l < $s))): invalid line: carriage return\"",
+	/* a key in two shards */
+	"set -- $(LC_ALL=C ls transport.d) && "
+	"head -n 1 transport.d/$1 >> transport.d/$2 && "
+	"echo \"transport.d/$2:$(($(wc -l < transport.d/$2))): invalid line: "
+	"duplicate key (first at transport.d/$1:1)\"",
+	/* a link among the shards */
+	"ln -s \"$(LC_ALL=C ls transport.d | head -n 1)\" transport.d/z && "
+	"echo 'transport.d/z: invalid shard: not a regular file'",
+};
+#define NSHARD_EDITS (sizeof shard_edits / sizeof shard_edits[0])
+
+START_TEST(test_sharded_invalid)
+{
+	/* one upstream for every case, each bad commit descending from the
+	 * previous one; the shard and line are named, nothing changes */
+	struct fx f;
+	char c1[65], c2[65], *out = NULL, *want = NULL, *before, *after;
+	size_t i;
+	int rc;
+
+	fx_init_dir(&f);
+	fx_source(&f, 16);
+	fx_splitsync(&f, "resync", "--repo up.git");
+	fx_head(&f, "up.git", c1);
+	deploy_ok(&f, "");
+	before = fx_text(&f, "tables/transport");
+	ck_assert_ptr_nonnull(before);
+	fx_ok(&f, "git clone -q -b main up.git work");
+	for (i = 0; i < NSHARD_EDITS; i++) {
+		rc = fx_sh(&f, &want, "cd work && git rm -rqf . && "
+		    "git checkout -q %s -- . && %s", c1, shard_edits[i]);
+		ck_assert_msg(rc == 0 && want, "edit %zu: %s", i,
+		    want ? want : "");
+		want[strcspn(want, "\n")] = '\0';
+		fx_commit(&f, "bad shard", c2);
+		rc = fx_deploy(&f, &out, "", "");
+		ck_assert_msg(rc == EX_REFUSED, "case %zu: exit %d: %s", i, rc,
+		    out ? out : "");
+		expect_has(out, (const char *const[]){ want,
+		    "nothing deployed", NULL });
+		free(out);
+		free(want);
+		after = fx_text(&f, "tables/transport");
+		ck_assert_ptr_nonnull(after);
+		ck_assert_msg(strcmp(after, before) == 0, "case %zu", i);
+		free(after);
+		expect_deployed(&f, c1);
+		expect_no_temp(&f);
+		ck_assert_int_eq(reloads(&f), 1);
+	}
+	free(before);
+	fx_free(&f);
+}
+END_TEST
+
 /* deploy_suite - all of the above */
 static Suite *
 deploy_suite(void)
@@ -950,6 +1407,7 @@ deploy_suite(void)
 	Suite *s = suite_create("deploy");
 	TCase *tc = tcase_create("deploy");
 	TCase *tf = tcase_create("failures");
+	TCase *ts = tcase_create("sharded");
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_first_deploy);
@@ -972,6 +1430,15 @@ deploy_suite(void)
 	tcase_add_test(tf, test_reload);
 	tcase_add_loop_test(tf, test_usage, 0, (int)NUSAGE);
 	suite_add_tcase(s, tf);
+
+	tcase_set_timeout(ts, 120);
+	tcase_add_loop_test(ts, test_sharded_tables, 0,
+	    (int)(sizeof shard_counts / sizeof shard_counts[0]));
+	tcase_add_test(ts, test_sharded_switch);
+	tcase_add_test(ts, test_sharded_empty_table);
+	tcase_add_test(ts, test_sharded_both);
+	tcase_add_test(ts, test_sharded_invalid);
+	suite_add_tcase(s, ts);
 	return s;
 }
 

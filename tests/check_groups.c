@@ -455,6 +455,72 @@ START_TEST(test_bad_arguments)
 }
 END_TEST
 
+/* collect - member DNs a group change reports, joined by '|' */
+static int
+collect(const char *ndn, void *ctx)
+{
+	char *out = ctx;
+
+	if (*out)
+		strcat(out, "|");
+	strcat(out, ndn);
+	return 0;
+}
+
+START_TEST(test_member_change)
+{
+	static const struct {
+		struct spec old, new;
+		int rc;
+		const char *members;    /* normalized, in sorted order */
+	} v[] = {
+		/* one goes, one comes; spelling and the UID suffix do not
+		 * make a change */
+		{ { G("cn=g"), { "member: " U("alice"), "member: " U("bob"),
+		    "uniqueMember: " U("carol") "#'0101'B" } },
+		  { G("cn=g"), { "member: UID=Bob,OU=People,DC=ex",
+		    "uniqueMember: " U("carol"), "member: " U("dave") } },
+		  0, "uid=alice,ou=people,dc=ex|uid=dave,ou=people,dc=ex" },
+		/* nothing moved */
+		{ { G("cn=g"), { "member: " U("alice") } },
+		  { G("cn=g"), { "member: " U("alice"), "member: " U("alice") } },
+		  0, "" },
+		/* memberUid, memberOf and the DN are beyond it */
+		{ { G("cn=g"), { "memberUid: alice" } },
+		  { G("cn=g"), { "memberUid: bob" } }, 1, "" },
+		{ { G("cn=g"), { "member: " U("alice") } },
+		  { G("cn=g"), { "member: " U("alice"), "memberOf: " G("cn=top") } },
+		  1, "" },
+		{ { G("cn=g"), { "member: " U("alice") } },
+		  { G("cn=h"), { "member: " U("alice") } }, 1, "" },
+	};
+	struct entry *a, *b;
+	char got[512];
+	size_t i;
+
+	for (i = 0; i < sizeof v / sizeof *v; i++) {
+		a = make(&v[i].old);
+		b = make(&v[i].new);
+		got[0] = '\0';
+		ck_assert_int_eq(groups_member_change(a, b, collect, got),
+		    v[i].rc);
+		ck_assert_str_eq(got, v[i].members);
+		entry_free(a);
+		entry_free(b);
+	}
+}
+END_TEST
+
+START_TEST(test_known)
+{
+	struct groups *g = load();
+
+	ck_assert_int_eq(groups_known(g, "cn=top,ou=groups,dc=ex"), 1);
+	ck_assert_int_eq(groups_known(g, "uid=alice,ou=people,dc=ex"), 0);
+	groups_free(g);
+}
+END_TEST
+
 static Suite *
 groups_suite(void)
 {
@@ -466,6 +532,8 @@ groups_suite(void)
 	tcase_add_test(tc, test_replace_invalidates);
 	tcase_add_test(tc, test_long_chain);
 	tcase_add_test(tc, test_many_targets);
+	tcase_add_test(tc, test_member_change);
+	tcase_add_test(tc, test_known);
 	tcase_add_test(tc, test_bad_arguments);
 	suite_add_tcase(s, tc);
 	return s;

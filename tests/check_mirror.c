@@ -9,6 +9,7 @@
 #include "diag.h"
 #include "errors.h"
 #include "mirror.h"
+#include "shard.h"
 #include "testlib.h"
 
 /* make - an entry with a DN and "name: value" pairs (value bytes may
@@ -139,17 +140,17 @@ START_TEST(shards_round_trip_and_stable)
 		ck_assert_int_eq(mirror_put(rev, id, e), 1);
 		entry_free(e);
 	}
-	ck_assert_int_eq(mirror_shards(fwd, &shards), 0);
+	ck_assert_int_eq(mirror_shards(fwd, MIRROR_SHARDS, &shards), 0);
 	/* Load every shard back into a third mirror. */
 	for (i = 0; i < MIRROR_SHARDS; i++) {
-		mirror_shard_name(i, name, sizeof name);
+		mirror_shard_name(i, MIRROR_SHARDS, name, sizeof name);
 		ck_assert_int_eq(mirror_load(back, name, shards[i].data,
 		    shards[i].len, &d), 0);
 	}
 	one = join(shards);
-	ck_assert_int_eq(mirror_shards(rev, &shards), 0);
+	ck_assert_int_eq(mirror_shards(rev, MIRROR_SHARDS, &shards), 0);
 	two = join(shards);
-	ck_assert_int_eq(mirror_shards(back, &shards), 0);
+	ck_assert_int_eq(mirror_shards(back, MIRROR_SHARDS, &shards), 0);
 	three = join(shards);
 	ck_assert_str_eq(one, two);     /* insertion order does not matter */
 	ck_assert_str_eq(one, three);   /* nothing lost on the way */
@@ -199,16 +200,83 @@ START_TEST(damaged_shard_refused)
 }
 END_TEST
 
+START_TEST(one_shard_alone_is_the_same_text)
+{
+	/* Sizes below and above the shard count, removals leaving
+	 * tombstones, a table grown several times. */
+	static const size_t sizes[] = { 0, 1, 7, 300, 2000 };
+	static const size_t counts[] = { 16, 4096 };
+	struct mirror *m;
+	struct buf *all, one;
+	char id[32];
+	size_t si, ci, i;
+
+	for (si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+		ck_assert_int_eq(mirror_new(&m), 0);
+		for (i = 0; i < sizes[si]; i++) {
+			struct entry *e = make("cn=x,dc=example,dc=com",
+			    "description", "v", 1);
+
+			snprintf(id, sizeof id, "id-%zu", i);
+			ck_assert_int_eq(mirror_put(m, id, e), 1);
+			entry_free(e);
+		}
+		for (i = 0; i < sizes[si]; i += 3) {
+			snprintf(id, sizeof id, "id-%zu", i);
+			ck_assert_int_eq(mirror_remove(m, id), 1);
+		}
+		for (ci = 0; ci < sizeof counts / sizeof *counts; ci++) {
+			ck_assert_int_eq(mirror_shards(m, counts[ci], &all), 0);
+			for (i = 0; i < counts[ci]; i++) {
+				buf_init(&one);
+				ck_assert_int_eq(mirror_shard_text(m, i,
+				    counts[ci], &one), 0);
+				ck_assert_uint_eq(one.len, all[i].len);
+				if (one.len)
+					ck_assert_mem_eq(one.data, all[i].data,
+					    one.len);
+				buf_free(&one);
+				buf_free(&all[i]);
+			}
+			free(all);
+		}
+		mirror_free(m);
+	}
+}
+END_TEST
+
+START_TEST(shard_names_nest_one_level_per_digit)
+{
+	char name[SHARD_PATH_MAX];
+
+	mirror_shard_name(0xab, MIRROR_SHARDS, name, sizeof name);
+	ck_assert_str_eq(name, MIRROR_DIR "/ab");
+	mirror_shard_name(0x3fa, 4096, name, sizeof name);
+	ck_assert_str_eq(name, MIRROR_DIR "/3/f/a");
+	mirror_shard_name(0x3fa1, 65536, name, sizeof name);
+	ck_assert_str_eq(name, MIRROR_DIR "/3/f/a/1");
+	ck_assert_uint_eq(mirror_state_shards(0), MIRROR_SHARDS);
+	ck_assert_uint_eq(mirror_state_shards(16), 256);
+	ck_assert_uint_eq(mirror_state_shards(4096), 65536);
+	ck_assert_uint_eq(mirror_state_shards(65536), 65536);
+	ck_assert_uint_eq(mirror_shard_of("id-1", 256),
+	    shard_hash("id-1", 4) & 255);
+}
+END_TEST
+
 static Suite *
 mirror_suite(void)
 {
 	Suite *s = suite_create("mirror");
 	TCase *tc = tcase_create("mirror");
 
+	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, put_get_remove);
 	tcase_add_test(tc, entry_id);
 	tcase_add_test(tc, shards_round_trip_and_stable);
 	tcase_add_test(tc, damaged_shard_refused);
+	tcase_add_test(tc, one_shard_alone_is_the_same_text);
+	tcase_add_test(tc, shard_names_nest_one_level_per_digit);
 	suite_add_tcase(s, tc);
 	return s;
 }

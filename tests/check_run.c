@@ -78,9 +78,11 @@ struct agent {
 	char *log;
 };
 
-/* config - a scenario reading sd over ldapi with the given feed */
+/* config_shards - a scenario reading sd over ldapi with the given feed,
+ * its tables in shards */
 static void
-config(struct scenario *s, const char *feed, int debounce_ms)
+config_shards(struct scenario *s, const char *feed, int debounce_ms,
+    int shards)
 {
 	char *extra;
 
@@ -89,12 +91,27 @@ config(struct scenario *s, const char *feed, int debounce_ms)
 	    "ldap_network_timeout = 2\nldap_timeout = 20\nfeed = %s\n"
 	    "poll_interval = 1\ndebounce = %d\nreconnect_min = 1\n"
 	    "reconnect_max = 2\nguard_max_delete_percent = 0\n"
-	    "guard_max_delete_count = 0\n", sd.ldapi_uri, sd.base, feed,
-	    debounce_ms),
+	    "guard_max_delete_count = 0\ntable_shards = %d\n", sd.ldapi_uri,
+	    sd.base, feed, debounce_ms, shards),
 	    -1);
 	scenario_new(s, QUICKSTART "/mapping.xml", NULL, extra);
 	free(extra);
 }
+
+/* config - the same with one file per table */
+static void
+config(struct scenario *s, const char *feed, int debounce_ms)
+{
+	config_shards(s, feed, debounce_ms, 0);
+}
+
+/* Shell: the table $T at main of the repository $R, joined again from
+ * its shards when it has them (what the deploy step does). */
+#define TABLE_TEXT "if git --git-dir=\"$R\" cat-file -e \"main:$T.d\" " \
+	"2>/dev/null; then git --git-dir=\"$R\" ls-tree -r --name-only main " \
+	"\"$T.d\" | while read -r p; do git --git-dir=\"$R\" cat-file blob " \
+	"\"main:$p\"; done | LC_ALL=C sort; else git --git-dir=\"$R\" show " \
+	"\"main:$T\"; fi"
 
 /* set_debounce - rewrite the debounce line of the configuration */
 static void
@@ -182,7 +199,7 @@ table_value(const struct scenario *s, const char *table, const char *key)
 	char *out = NULL, *line, *val = NULL;
 	size_t klen = strlen(key);
 
-	if (testlib_sh(&out, "git --git-dir='%s' show 'main:%s' 2>/dev/null",
+	if (testlib_sh(&out, "R='%s' T='%s'; { " TABLE_TEXT "; } 2>/dev/null",
 	    s->repo, table) != 0) {
 		free(out);
 		return NULL;
@@ -232,13 +249,13 @@ modify(const char *ldif)
 
 /* Each kind of change, one after the other, each to the branch. */
 static void
-changes_reach_the_branch(const char *feed)
+changes_reach_the_branch(const char *feed, int shards)
 {
 	struct scenario s;
 	struct agent a = { 0, NULL };
-	char *msg = NULL;
+	char *msg = NULL, *log;
 
-	config(&s, feed, 100);
+	config_shards(&s, feed, 100, shards);
 	agent_start(&a, &s);
 	wait_value(&s, &a, "transport", "bob@example.com", LEGACY);
 
@@ -288,6 +305,13 @@ changes_reach_the_branch(const char *feed)
 		ck_assert_msg(strstr(msg, "Splitsync-Cookie: rid=") != NULL,
 		    "%s", msg);
 	free(msg);
+	if (shards && strcmp(feed, "persist") == 0) {
+		/* Sharded, the service commits a change from its live state
+		 * instead of building everything again. */
+		log = agent_log(&a);
+		ck_assert_msg(strstr(log, "(incremental)") != NULL, "%s", log);
+		free(log);
+	}
 	agent_stop(&a);
 	agent_free(&a);
 	scenario_free(&s);
@@ -295,13 +319,19 @@ changes_reach_the_branch(const char *feed)
 
 START_TEST(persist_changes_reach_the_branch)
 {
-	changes_reach_the_branch("persist");
+	changes_reach_the_branch("persist", 0);
+}
+END_TEST
+
+START_TEST(persist_changes_reach_sharded_tables)
+{
+	changes_reach_the_branch("persist", 16);
 }
 END_TEST
 
 START_TEST(poll_changes_reach_the_branch)
 {
-	changes_reach_the_branch("poll");
+	changes_reach_the_branch("poll", 0);
 }
 END_TEST
 
@@ -488,10 +518,10 @@ same_tables(const struct scenario *a, const struct scenario *b)
 	size_t i;
 
 	for (i = 0; tables[i]; i++) {
-		rc = testlib_sh(&out, "git --git-dir='%s' show 'main:%s' > "
-		    "'%s/a' && git --git-dir='%s' show 'main:%s' > '%s/b' && "
-		    "cmp -s '%s/a' '%s/b'", a->repo, tables[i], b->dir, b->repo,
-		    tables[i], b->dir, b->dir, b->dir);
+		rc = testlib_sh(&out, "T='%s'; R='%s'; { " TABLE_TEXT "; } > "
+		    "'%s/a' && R='%s'; { " TABLE_TEXT "; } > '%s/b' && "
+		    "cmp -s '%s/a' '%s/b'", tables[i], a->repo, b->dir, b->repo,
+		    b->dir, b->dir, b->dir);
 		free(out);
 		out = NULL;
 		if (rc != 0)
@@ -501,7 +531,7 @@ same_tables(const struct scenario *a, const struct scenario *b)
 }
 
 static void
-converges(const char *feed)
+converges(const char *feed, int shards)
 {
 	struct scenario s, fresh;
 	struct agent a = { 0, NULL };
@@ -513,7 +543,7 @@ converges(const char *feed)
 
 	memset(&w, 0, sizeof w);
 	w.rng = 20261126;
-	config(&s, feed, 200);
+	config_shards(&s, feed, 200, shards);
 	agent_start(&a, &s);
 	wait_value(&s, &a, "transport", "bob@example.com", LEGACY);
 	for (round = 0; round < 30; round++) {
@@ -550,15 +580,21 @@ converges(const char *feed)
 	scenario_free(&s);
 }
 
+START_TEST(persist_sharded_converges_under_random_changes)
+{
+	converges("persist", 256);
+}
+END_TEST
+
 START_TEST(persist_converges_under_random_changes)
 {
-	converges("persist");
+	converges("persist", 0);
 }
 END_TEST
 
 START_TEST(poll_converges_under_random_changes)
 {
-	converges("poll");
+	converges("poll", 0);
 }
 END_TEST
 
@@ -733,6 +769,8 @@ run_suite(void)
 	tcase_add_test(tp, persist_survives_server_restart);
 	tcase_add_test(tp, persist_killed_before_commit);
 	tcase_add_test(tp, persist_converges_under_random_changes);
+	tcase_add_test(tp, persist_changes_reach_sharded_tables);
+	tcase_add_test(tp, persist_sharded_converges_under_random_changes);
 	suite_add_tcase(s, tp);
 
 	tcase_set_timeout(tl, 180);

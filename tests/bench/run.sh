@@ -51,6 +51,8 @@
 #	BENCH_TIMEOUT	seconds any one step may take (default 3600)
 #	BENCH_CHANGE_TIMEOUT	seconds one change may take to be committed
 #			(default 600)
+#	BENCH_SHARDS	table_shards for splitsync (default 4096; 0: one
+#			file per table)
 #	BENCH_RESULTS	a directory to copy the raw measurements into
 #	TMPDIR		where the directories and repositories are made
 #
@@ -86,6 +88,11 @@ admin_changes=${BENCH_ADMIN_CHANGES:-3}
 parts=${BENCH_PARTS:-resync persist}
 step_timeout=${BENCH_TIMEOUT:-3600}
 change_timeout=${BENCH_CHANGE_TIMEOUT:-600}
+BENCH_SHARDS=${BENCH_SHARDS:-4096}
+case $BENCH_SHARDS in
+0|16|256|4096|65536) ;;
+*) echo "run.sh: BENCH_SHARDS must be 0, 16, 256, 4096 or 65536" >&2; exit 2 ;;
+esac
 for v in "$reps" "$nchanges" "$budget" "$admin_changes" "$step_timeout" \
     "$change_timeout" \
     $sizes; do
@@ -227,6 +234,7 @@ write_conf() {
 		echo "ldap_timeout = 3600"
 		echo "mapping = $here/mapping.xml"
 		echo "repository = $2"
+		[ "$BENCH_SHARDS" = 0 ] || echo "table_shards = $BENCH_SHARDS"
 		if [ $# -gt 2 ]; then
 			echo "feed = persist"
 			echo "debounce = 0"
@@ -268,7 +276,7 @@ resync_part() {
 			die "$n: the admin pipeline failed"
 		if [ "$r" -eq 1 ]; then
 			for t in $TABLES; do
-				git --git-dir="$d/resync-1.git" show "main:$t" |
+				assembled "$d/resync-1.git" "$t" |
 				    cmp -s - "$d/admin-1/$t" ||
 					die "$n: table $t differs between" \
 					    "splitsync and the admin pipeline"
@@ -289,8 +297,8 @@ resync_part() {
 	put "$n" ldapsearch_rss_kb "$(median "$d/ldapsearch.tsv" 2)"
 	put "$n" admin_rss_kb "$(median "$d/admin.tsv" 2)"
 	put "$n" tables_identical yes
-	put "$n" routes "$(git --git-dir="$d/resync-1.git" show \
-	    main:.splitsync/routes | wc -l | tr -d ' ')"
+	put "$n" routes "$(assembled "$d/resync-1.git" .splitsync/routes |
+	    wc -l | tr -d ' ')"
 	rm -rf "$d/resync-1.git"
 }
 
@@ -372,6 +380,19 @@ pct() {
 		print v[i] }' "$1"
 }
 
+# assembled GITDIR PATH - the file PATH at main, or its shards PATH.d
+# joined and sorted, as the deploy step assembles them
+assembled() {
+	if git --git-dir="$1" cat-file -e "main:$2.d" 2>/dev/null; then
+		git --git-dir="$1" ls-tree -r --name-only main "$2.d" |
+		    while read -r p; do
+			git --git-dir="$1" cat-file blob "main:$p"
+		    done | sort
+	else
+		git --git-dir="$1" show "main:$2"
+	fi
+}
+
 # new_objects GITDIR COMMIT - "disk_bytes path" of the objects COMMIT
 # added to its parent's
 new_objects() {
@@ -401,7 +422,7 @@ growth() {
 	c=$(tail -n 1 "$d/commits")
 	new_objects "$d/run.git" "$c" | awk '
 		$2 ~ /^\.splitsync\/mirror\// { m += $1; next }
-		$2 == ".splitsync/routes" { r += $1; next }
+		$2 ~ /^\.splitsync\/routes/ { r += $1; next }
 		$2 ~ /^(virtual_|transport|master_)/ { t += $1; next }
 		{ o += $1 }
 		END { printf "%d %d %d %d\n", t, r, m, o }' > "$d/split"

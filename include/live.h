@@ -1,0 +1,110 @@
+/*
+ * live - the committed routing state kept in memory, updated change by
+ * change
+ *
+ * The service commits one directory change at a time. Rebuilding the
+ * whole model for each would cost time in proportion to the directory;
+ * live keeps what the last commit holds (table rows and route listing,
+ * cut into the shards of table_shards; conflict losers; group entries;
+ * directory domains) and recomputes only the addresses a change can
+ * touch: the addresses the changed entries claim before and after, in
+ * every domain of their family (alias domains), and every other entry
+ * that claims one of them, to a closure. Those entries go through the
+ * ordinary mapping, model and renderer, so the rows are the ones a full
+ * build gives; only the rows of those addresses are replaced.
+ *
+ * What it does not do incrementally, it hands back (LIVE_FULL): a
+ * change of a domain or group entry, a batch or closure larger than a
+ * few thousand entries, a state that was not captured or belongs to
+ * another commit. The caller then builds everything and captures again.
+ *
+ * Ownership: a live owns copies of everything it keeps; entries and
+ * mirrors given to it are borrowed for the call only.
+ */
+#ifndef SPLITSYNC_LIVE_H
+#define SPLITSYNC_LIVE_H
+
+#include <stddef.h>
+#include "config.h"
+#include "diag.h"
+#include "entry.h"
+#include "git_sink.h"
+#include "mapping.h"
+#include "mirror.h"
+#include "model.h"
+#include "render.h"
+#include "routes.h"
+
+#define LIVE_FULL 1     /* not handled here: build everything */
+
+struct live;
+
+/* Where the state stands after live_apply, against the last commit
+ * (batches that changed no table are not committed, so their route
+ * changes add up). Rows are borrowed from the live until its next
+ * change. */
+struct live_update {
+	struct route_change *changes;   /* since the last commit, by key */
+	size_t nchanges;
+	int tables_changed;             /* some table row differs from the
+	                                   last commit */
+	size_t naddresses;              /* routed addresses now, and */
+	size_t naddresses_before;       /* at the last commit */
+	size_t ndomains;
+};
+
+/* live_new - an empty live, not ready. ERR_NOMEM */
+int live_new(struct live **out);
+/* live_free - release everything; l may be NULL */
+void live_free(struct live *l);
+/* live_invalidate - forget the state: the next publish builds in full */
+void live_invalidate(struct live *l);
+/* live_ready - 1 when the state is that of commit head (hex) */
+int live_ready(const struct live *l, const char *head);
+
+/* live_note - id is about to change in the mirror; old is its entry
+ * now (NULL: absent; copied). Ignored while not ready. ERR_NOMEM */
+int live_note(struct live *l, const char *id, const struct entry *old);
+
+/* live_capture - take the state of a full build: the finished model m,
+ * its tables t and listing next, for the mirror mir and configuration
+ * cfg, as committed at head. committed: the listing and the state are
+ * those of head; else they are written with the next commit, and ch
+ * (n changes) are the route changes from head's listing to next.
+ * problems: the diagnostics of the build. The live is not ready on
+ * failure. ERR_NOMEM. */
+int live_capture(struct live *l, const struct config *cfg,
+    const struct mapping *map, const struct mirror *mir,
+    const struct model *m, const struct tables *t,
+    const struct routes *next, const struct diag *problems,
+    const char *head, int committed, const struct route_change *ch,
+    size_t n);
+
+/* live_apply - apply the noted changes of mir to the state, into *up
+ * (clear with live_update_clear). problems receives the diagnostics of
+ * the entries recomputed; its nrejected and nconflicts are set to the
+ * totals of the whole directory. 0, LIVE_FULL (nothing changed, notes
+ * forgotten), or ERR_NOMEM (the live is then not ready). */
+int live_apply(struct live *l, const struct config *cfg,
+    const struct mapping *map, const struct mirror *mir,
+    struct live_update *up, struct diag *problems);
+void live_update_clear(struct live_update *up);
+
+/* The shards changed since the last commit, as files for
+ * git_sink_update (an empty shard is a removal). */
+struct live_files {
+	struct git_sink_file *files;
+	size_t count;
+	char **paths;                   /* owned, one per file */
+	struct buf *texts;              /* owned, one per file */
+};
+
+/* live_files - what the next commit writes; mir for the state shards.
+ * Release with live_files_clear. ERR_NOMEM */
+int live_files(struct live *l, const struct mirror *mir,
+    struct live_files *out);
+void live_files_clear(struct live_files *f);
+/* live_committed - the files of live_files are in commit head now */
+void live_committed(struct live *l, const char *head);
+
+#endif
