@@ -51,6 +51,7 @@
  *	git_sink_head, git_sink_branch_head and git_sink_fetch is an answer,
  *	not a failure, and records nothing.
  */
+#define _GNU_SOURCE     /* syncfs */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -611,7 +612,7 @@ stage_add(struct git_sink *s, struct diag *d)
 	    git_repository_item_path(&dir, s->repo,
 	    GIT_REPOSITORY_ITEM_OBJECTS) < 0 ||
 	    git_mempack_new(&st->mem) < 0 ||
-	    git_odb_backend_loose(&st->loose, dir.ptr, -1, 1, 0, 0) < 0) {
+	    git_odb_backend_loose(&st->loose, dir.ptr, -1, 0, 0, 0) < 0) {
 		rc = lib_fail(d, s->path, "cannot open object database");
 		goto cleanup;
 	}
@@ -631,12 +632,14 @@ cleanup:
 	return rc;
 }
 
-/* stage_begin - keep new objects in memory when a write of nfiles
- * files may make enough of them for a pack */
+/* stage_begin - keep the new objects of a commit in memory: they are
+ * written together by stage_flush (nfiles is kept for the record of
+ * why: any commit may make enough objects for a pack) */
 static void
 stage_begin(struct git_sink *s, size_t nfiles)
 {
-	s->stage->on = nfiles >= PACK_MIN;
+	(void)nfiles;
+	s->stage->on = 1;
 }
 
 /* stage_end - drop what was not flushed, write loose again */
@@ -651,7 +654,33 @@ stage_end(struct git_sink *s)
 	st->on = 0;
 }
 
-/* stage_loose - write the staged objects one file each */
+/* objects_sync - make every object file written since the last sync
+ * durable, and the directories naming them: one syncfs(2) of the file
+ * system holding the objects instead of two fsyncs per object */
+static int
+objects_sync(struct git_sink *s, struct diag *d)
+{
+	git_buf dir = GIT_BUF_INIT;
+	int fd = -1, rc = 0;
+
+	if (git_repository_item_path(&dir, s->repo,
+	    GIT_REPOSITORY_ITEM_OBJECTS) < 0)
+		return lib_fail(d, s->path, "cannot find the object store");
+	fd = open(dir.ptr, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || syncfs(fd) < 0) {
+		diag_error(d, NULL, "git_sink: %s: cannot sync objects: %s",
+		    s->path, strerror(errno));
+		rc = ERR_IO;
+	}
+	if (fd >= 0)
+		close(fd);
+	git_buf_dispose(&dir);
+	return rc;
+}
+
+/* stage_loose - write the staged objects one file each, without a
+ * fsync each (libgit2's option is lifted for the writes), then sync
+ * them all at once */
 static int
 stage_loose(struct git_sink *s, struct diag *d)
 {
@@ -659,17 +688,23 @@ stage_loose(struct git_sink *s, struct diag *d)
 	git_object_t type;
 	void *data;
 	size_t i, len;
-	int rc;
+	int rc = 0;
 
-	for (i = 0; i < st->n; i++) {
-		if (st->mem->read(&data, &len, &type, st->mem, &st->ids[i]) < 0)
-			return lib_fail(d, s->path, "cannot read new object");
-		rc = st->loose->write(st->loose, &st->ids[i], data, len, type);
+	if (git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 0) < 0)
+		return lib_fail(d, s->path, "cannot set fsync");
+	for (i = 0; rc == 0 && i < st->n; i++) {
+		if (st->mem->read(&data, &len, &type, st->mem, &st->ids[i]) < 0) {
+			rc = lib_fail(d, s->path, "cannot read new object");
+			break;
+		}
+		if (st->loose->write(st->loose, &st->ids[i], data, len, type) < 0)
+			rc = lib_fail(d, s->path, "cannot write object");
 		git_odb_backend_data_free(st->mem, data);
-		if (rc < 0)
-			return lib_fail(d, s->path, "cannot write object");
 	}
-	return 0;
+	/* Refs are written with fsync again, whatever happened. */
+	if (git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1) < 0 && rc == 0)
+		rc = lib_fail(d, s->path, "cannot set fsync");
+	return rc ? rc : objects_sync(s, d);
 }
 
 /* stage_flush - write the staged objects to disk (fsynced): many as
@@ -938,6 +973,94 @@ git_sink_read_at(struct git_sink *s, const char *commit_hex,
 	}
 	rc = read_file_in(s, tree, path, out, len, d);
 cleanup:
+	git_tree_free(tree);
+	git_commit_free(commit);
+	return rc;
+}
+
+struct each_file {
+	struct git_sink *s;
+	const char *dir;
+	git_sink_each_file_fn fn;
+	void *ctx;
+	struct buf path;
+	int rc;
+	struct diag *d;
+};
+
+/* each_blob - git_tree_walk callback: hand one blob to the caller */
+static int
+each_blob(const char *root, const git_tree_entry *e, void *payload)
+{
+	struct each_file *w = payload;
+	git_blob *blob = NULL;
+
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+		return 0;
+	buf_reset(&w->path);
+	if (buf_printf(&w->path, "%s/%s%s", w->dir, root,
+	    git_tree_entry_name(e)) < 0) {
+		w->rc = nomem(w->d, w->dir);
+		return -1;
+	}
+	if (git_blob_lookup(&blob, w->s->repo, git_tree_entry_id(e)) < 0) {
+		w->rc = lib_fail(w->d, w->path.data, "cannot read blob");
+		return -1;
+	}
+	w->rc = w->fn(w->path.data, git_blob_rawcontent(blob),
+	    (size_t)git_blob_rawsize(blob), w->ctx);
+	git_blob_free(blob);
+	return w->rc < 0 ? -1 : 0;
+}
+
+/* git_sink_each_file - every file under dir, one tree walk */
+int
+git_sink_each_file(struct git_sink *s, const char *commit_hex,
+    const char *dir, git_sink_each_file_fn fn, void *ctx, struct diag *d)
+{
+	struct each_file w;
+	git_commit *commit = NULL;
+	git_tree *tree = NULL, *sub = NULL;
+	git_tree_entry *e = NULL;
+	const char *why;
+	int rc = 0;
+
+	memset(&w, 0, sizeof w);
+	buf_init(&w.path);
+	git_error_clear();
+	if ((why = path_problem(dir)) != NULL)
+		return inval(d, dir, why);
+	if (commit_hex)
+		rc = lookup_commit(s, commit_hex, &commit, d);
+	else
+		rc = load_head(s, &commit, &tree, d);
+	if (rc < 0 || commit == NULL)
+		goto cleanup;
+	if (tree == NULL && git_commit_tree(&tree, commit) < 0) {
+		rc = lib_fail(d, s->path, "cannot read tree");
+		goto cleanup;
+	}
+	rc = git_tree_entry_bypath(&e, tree, dir);
+	if (rc == GIT_ENOTFOUND ||
+	    (rc == 0 && git_tree_entry_type(e) != GIT_OBJECT_TREE)) {
+		rc = 0;
+		goto cleanup;
+	}
+	if (rc < 0 || git_tree_lookup(&sub, s->repo, git_tree_entry_id(e)) < 0) {
+		rc = lib_fail(d, dir, "cannot read directory");
+		goto cleanup;
+	}
+	w.s = s;
+	w.dir = dir;
+	w.fn = fn;
+	w.ctx = ctx;
+	w.d = d;
+	if (git_tree_walk(sub, GIT_TREEWALK_PRE, each_blob, &w) < 0)
+		rc = w.rc < 0 ? w.rc : lib_fail(d, dir, "cannot walk directory");
+cleanup:
+	buf_free(&w.path);
+	git_tree_entry_free(e);
+	git_tree_free(sub);
 	git_tree_free(tree);
 	git_commit_free(commit);
 	return rc;

@@ -250,26 +250,65 @@ read_one(struct git_sink *sink, const char *commit, const char *path,
 	return rc;
 }
 
-/* read_sharded - every line of the n shards of dir at commit (NULL: the
- * head), sorted: the file they were cut from. *found set when a shard
- * exists. */
+struct gather {
+	struct buf all;
+	size_t depth;           /* directory levels a shard path should have
+	                           (0: any) */
+	int found;
+	int other_layout;       /* a shard of another table_shards */
+};
+
+/* gather_one - append one shard; note whether its depth is ours */
+static int
+gather_one(const char *path, const char *data, size_t len, void *ctx)
+{
+	struct gather *g = ctx;
+	size_t levels = 0;
+	const char *p;
+
+	for (p = path; *p; p++)
+		levels += *p == '/';
+	g->found = 1;
+	if (g->depth && levels != g->depth)
+		g->other_layout = 1;
+	return buf_append(&g->all, data, len);
+}
+
+/* shard_depth - directory levels under the table's own for n shards
+ * (the shard directory itself counts one) */
+static size_t
+shard_depth(const char *dir, size_t n)
+{
+	size_t levels = 0;
+
+	for (; *dir; dir++)
+		levels += *dir == '/';
+	for (; n > 1; n >>= 4)
+		levels++;
+	return levels;
+}
+
+/* read_sharded - every line of every shard under dir at commit (NULL:
+ * the head), sorted: the file they were cut from. *found set when a
+ * shard exists, *other when one is not where n shards put it (n 0: any
+ * place will do). One walk of the directory. */
 static int
 read_sharded(struct git_sink *sink, const char *commit, const char *dir,
-    size_t n, struct buf *out, int *found, struct diag *d)
+    size_t n, struct buf *out, int *found, int *other, struct diag *d)
 {
-	struct buf all = BUF_INIT;
-	char path[SHARD_PATH_MAX];
-	size_t i;
-	int rc = 0;
+	struct gather g;
+	int rc;
 
-	*found = 0;
-	for (i = 0; rc == 0 && i < n; i++) {
-		rc = shard_path(path, sizeof path, dir, i, n);
-		rc = rc ? rc : read_one(sink, commit, path, &all, found, d);
-	}
-	rc = rc ? rc : shard_join_sorted(&all, 1, out);
+	memset(&g, 0, sizeof g);
+	buf_init(&g.all);
+	g.depth = n ? shard_depth(dir, n) : 0;
+	rc = git_sink_each_file(sink, commit, dir, gather_one, &g, d);
+	rc = rc ? rc : shard_join_sorted(&g.all, 1, out);
 	rc = rc ? rc : buf_grow(out, 0);
-	buf_free(&all);
+	buf_free(&g.all);
+	*found = g.found;
+	if (other)
+		*other = g.other_layout;
 	return rc;
 }
 
@@ -278,32 +317,19 @@ int
 publish_read_routes(struct git_sink *sink, int table_shards,
     struct routes *out, struct diag *d)
 {
-	static const size_t shard_counts[] = { 16, 256, 4096, 65536 };
 	struct buf text = BUF_INIT;
-	size_t i;
-	int rc = 0, found = 0;
+	int rc = 0, found = 0, i;
 
 	out->rows = NULL;
 	out->count = 0;
-	if (table_shards)
-		rc = read_sharded(sink, NULL, ROUTES_PATH SHARD_DIR_SUFFIX,
-		    (size_t)table_shards, &text, &found, d);
-	if (rc == 0 && !found)
-		rc = read_one(sink, NULL, ROUTES_PATH, &text, &found, d);
-	/* Written with another table_shards: shard 0 always exists. */
-	for (i = 0; rc == 0 && !found && i < 4; i++) {
-		struct buf probe = BUF_INIT;
-		char path[SHARD_PATH_MAX];
-
-		if (shard_counts[i] == (size_t)table_shards)
-			continue;
-		rc = shard_path(path, sizeof path, ROUTES_PATH SHARD_DIR_SUFFIX,
-		    0, shard_counts[i]);
-		rc = rc ? rc : read_one(sink, NULL, path, &probe, &found, d);
-		buf_free(&probe);
-		if (rc == 0 && found)
+	/* The configured form first; the other one when table_shards has
+	 * changed since the last commit. */
+	for (i = 0; rc == 0 && !found && i < 2; i++) {
+		if ((i == 0) == (table_shards != 0))
 			rc = read_sharded(sink, NULL, ROUTES_PATH
-			    SHARD_DIR_SUFFIX, shard_counts[i], &text, &found, d);
+			    SHARD_DIR_SUFFIX, 0, &text, &found, NULL, d);
+		else
+			rc = read_one(sink, NULL, ROUTES_PATH, &text, &found, d);
 	}
 	if (rc == 0 && found)
 		rc = routes_parse(ROUTES_PATH, text.data ? text.data : "",
@@ -325,19 +351,22 @@ routed_rows(const struct routes *r)
 }
 
 /* table_text - a table as committed at commit (NULL: the head): one
- * file, or its shards joined again; *found set when it exists */
+ * file, or its shards joined again; *found set when it exists, *other
+ * when it is not laid out as table_shards says */
 static int
 table_text(struct git_sink *sink, const char *commit, const char *name,
-    int table_shards, struct buf *out, int *found, struct diag *d)
+    int table_shards, struct buf *out, int *found, int *other,
+    struct diag *d)
 {
 	char dir[SHARD_PATH_MAX];
 
 	*found = 0;
+	*other = 0;
 	if (table_shards == 0)
 		return read_one(sink, commit, name, out, found, d);
 	snprintf(dir, sizeof dir, "%s%s", name, SHARD_DIR_SUFFIX);
 	return read_sharded(sink, commit, dir, (size_t)table_shards, out,
-	    found, d);
+	    found, other, d);
 }
 
 /* tables_differ - 1 when some table differs from those of commit
@@ -350,7 +379,7 @@ tables_differ(struct git_sink *sink, const char *commit,
 	struct buf text = BUF_INIT;
 	char head[41];
 	size_t i;
-	int rc, changed = 0, found;
+	int rc, changed = 0, found, other;
 
 	if (commit == NULL && git_sink_head(sink, head) < 0)
 		return 1;
@@ -358,13 +387,13 @@ tables_differ(struct git_sink *sink, const char *commit,
 	for (i = 0; !changed && i < t->count; i++) {
 		buf_reset(&text);
 		rc = table_text(sink, commit, t->items[i].name, table_shards,
-		    &text, &found, &quiet);
+		    &text, &found, &other, &quiet);
 		if (rc < 0) {
 			diag_error(d, t->items[i].name, "%s",
 			    diag_last_error(&quiet));
 			changed = rc;
-		} else if (!found && t->items[i].text.len > 0) {
-			changed = 1;
+		} else if (other || (!found && t->items[i].text.len > 0)) {
+			changed = 1;    /* another layout is rewritten too */
 		} else if (!found && table_shards == 0) {
 			changed = 1;    /* an empty table is still a file */
 		} else if (text.len != t->items[i].text.len ||
@@ -1073,29 +1102,19 @@ parse_cookie(const char *msg, char **cookie, size_t *len)
 	return 0;
 }
 
-/* load_shards - the n mirror shards at commit; *found set when one
- * exists */
-static int
-load_shards(struct git_sink *sink, const char *at, size_t n,
-    struct mirror *m, int *found, struct diag *d)
-{
-	char name[SHARD_PATH_MAX], *data;
-	size_t i, len;
-	int rc = 0;
+struct load_state {
+	struct mirror *m;
+	struct diag *d;
+};
 
-	for (i = 0; rc == 0 && i < n; i++) {
-		mirror_shard_name(i, n, name, sizeof name);
-		data = NULL;
-		rc = git_sink_read_at(sink, at, name, &data, &len, d);
-		if (rc == 0) {
-			*found = 1;
-			rc = mirror_load(m, name, data, len, d);
-		} else if (rc == ERR_NOTFOUND) {
-			rc = 0;
-		}
-		free(data);
-	}
-	return rc;
+/* load_one_shard - one committed shard of the state, whatever the
+ * shard count it was written with */
+static int
+load_one_shard(const char *path, const char *data, size_t len, void *ctx)
+{
+	struct load_state *ls = ctx;
+
+	return mirror_load(ls->m, path, data, len, ls->d);
 }
 
 /* publish_load_state - mirror shards and cookie of the last commit */
@@ -1103,12 +1122,9 @@ int
 publish_load_state(const struct config *cfg, struct git_sink *sink,
     struct mirror *m, char **cookie, size_t *cookie_len, struct diag *d)
 {
-	/* The state as configured first; then as another table_shards
-	 * would have written it, so changing the setting keeps the state
-	 * that goes with the cookie. */
-	size_t tries[4], i, ntries = 0;
+	struct load_state ls = { m, d };
 	char at[41], *msg = NULL;
-	int rc = 0, found = 0;
+	int rc;
 
 	*cookie = NULL;
 	*cookie_len = 0;
@@ -1116,15 +1132,10 @@ publish_load_state(const struct config *cfg, struct git_sink *sink,
 	    git_sink_branch_head(sink, cfg->proposal_branch, at) < 0)
 		if (git_sink_head(sink, at) < 0)
 			return 0;
-	tries[ntries++] = mirror_state_shards(cfg->table_shards);
-	for (i = 0; i < 3; i++) {
-		size_t n = (size_t[]){ MIRROR_SHARDS, 4096, 65536 }[i];
-
-		if (n != tries[0])
-			tries[ntries++] = n;
-	}
-	for (i = 0; rc == 0 && !found && i < ntries; i++)
-		rc = load_shards(sink, at, tries[i], m, &found, d);
+	/* Every shard under the directory: the state loads whatever
+	 * table_shards wrote it, so changing the setting keeps the state
+	 * that goes with the cookie. */
+	rc = git_sink_each_file(sink, at, MIRROR_DIR, load_one_shard, &ls, d);
 	if (rc == 0) {
 		rc = git_sink_message_at(sink, at, &msg, d);
 		if (rc == 0)

@@ -147,6 +147,16 @@ int git_sink_branch_head(struct git_sink *s, const char *branch,
  * ERR_IO, ERR_NOMEM. */
 int git_sink_branch_delete(struct git_sink *s, const char *branch,
     struct diag *d);
+/* git_sink_each_file_fn - one file: its path, its bytes (borrowed for
+ * the call), ctx; a negative return stops the walk and is returned */
+typedef int (*git_sink_each_file_fn)(const char *path, const char *data,
+    size_t len, void *ctx);
+/* git_sink_each_file - fn for every file under directory dir (at any
+ * depth, in path order) at commit_hex (NULL: the head). Nothing when the
+ * branch, the commit's dir or dir itself does not exist. ERR_INVAL (bad
+ * path, bad commit id), ERR_IO, or fn's negative return. */
+int git_sink_each_file(struct git_sink *s, const char *commit_hex,
+    const char *dir, git_sink_each_file_fn fn, void *ctx, struct diag *d);
 /* git_sink_read_at - git_sink_read at the commit commit_hex instead of
  * the head. ERR_NOTFOUND (nothing recorded) when the file is absent;
  * ERR_INVAL (bad path or commit), ERR_IO, ERR_NOMEM. */

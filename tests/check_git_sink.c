@@ -339,6 +339,78 @@ START_TEST(t_read)
 }
 END_TEST
 
+/* each_seen - collect "path=data;" for t_each_file */
+static int
+each_seen(const char *path, const char *data, size_t len, void *ctx)
+{
+	struct buf *b = ctx;
+
+	if (strcmp(path, "stop/here") == 0)
+		return ERR_DATA;
+	buf_printf(b, "%s=%.*s;", path, (int)len, data);
+	return 0;
+}
+
+START_TEST(t_each_file)
+{
+	char *dir = testlib_tmpdir(), *repo = join(dir, "r.git");
+	static const char *nothing[] = { "missing", "c", "a/b/2" };
+	struct git_sink_file f[5];
+	struct git_sink *s;
+	struct buf seen = BUF_INIT;
+	struct diag d;
+	char hex[41], first[41];
+	size_t i;
+
+	diag_init(&d, NULL);
+	s = open_ok(repo, 1, "main");
+	/* an unborn branch has no files */
+	ck_assert_int_eq(git_sink_each_file(s, NULL, "a", each_seen, &seen,
+	    &d), 0);
+	ck_assert_uint_eq(seen.len, 0);
+	f[0] = file("a/b/2", "two");
+	f[1] = file("a/1", "one");
+	f[2] = file("c", "see");
+	f[3] = file("a/b/c/3", "three");
+	f[4] = file("stop/here", "x");
+	ck_assert_int_eq(commit(s, f, 5, "one", first), 1);
+	/* every file under the directory, at any depth, in path order */
+	ck_assert_int_eq(git_sink_each_file(s, NULL, "a", each_seen, &seen,
+	    &d), 0);
+	ck_assert_str_eq(seen.data, "a/1=one;a/b/2=two;a/b/c/3=three;");
+	for (i = 0; i < sizeof nothing / sizeof *nothing; i++) {
+		buf_reset(&seen);
+		ck_assert_int_eq(git_sink_each_file(s, NULL, nothing[i],
+		    each_seen, &seen, &d), 0);
+		ck_assert_uint_eq(seen.len, 0);
+	}
+	/* the callback's error stops the walk and comes back */
+	ck_assert_int_eq(git_sink_each_file(s, NULL, "stop", each_seen, &seen,
+	    &d), ERR_DATA);
+	/* at an older commit */
+	f[0] = file("a/1", "uno");
+	ck_assert_int_eq(commit(s, f, 1, "two", hex), 1);
+	buf_reset(&seen);
+	ck_assert_int_eq(git_sink_each_file(s, first, "a/b", each_seen, &seen,
+	    &d), 0);
+	ck_assert_str_eq(seen.data, "a/b/2=two;a/b/c/3=three;");
+	buf_reset(&seen);
+	ck_assert_int_eq(git_sink_each_file(s, NULL, "a", each_seen, &seen,
+	    &d), 0);
+	ck_assert_str_eq(seen.data, "a/1=uno;");
+	ck_assert_int_eq(git_sink_each_file(s, NULL, "../a", each_seen, &seen,
+	    &d), ERR_INVAL);
+	ck_assert_int_eq(git_sink_each_file(s, "nope", "a", each_seen, &seen,
+	    &d), ERR_INVAL);
+	git_sink_close(s);
+	buf_free(&seen);
+	diag_free(&d);
+	free(repo);
+	testlib_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(t_moved)
 {
 	char *dir = testlib_tmpdir(), *repo = join(dir, "r.git");
@@ -2164,6 +2236,7 @@ git_sink_suite(void)
 	tcase_add_test(tc, t_commit_bare);
 	tcase_add_test(tc, t_identical_no_commit);
 	tcase_add_test(tc, t_nested_and_removed);
+	tcase_add_test(tc, t_each_file);
 	tcase_add_test(tc, t_read);
 	tcase_add_test(tc, t_moved);
 	tcase_add_test(tc, t_moved_unborn);

@@ -183,6 +183,43 @@ START_TEST(change_is_committed_route_by_route)
 }
 END_TEST
 
+/* Changing table_shards rewrites the layout, not the routes: the next
+ * commit finds the listing in the other form and changes no route. */
+START_TEST(switching_table_shards_changes_no_route)
+{
+	static const int steps[] = { 0, 4096, 16 };
+	struct scenario s;
+	char *out = NULL;
+	size_t i;
+	int rc;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", "table_shards = 16\n");
+	ck_assert_int_eq(testlib_sh(&out, "'%s' -q resync -c '%s'",
+	    testlib_bin(), s.conf), 0);
+	free(out);
+	for (i = 0; i < sizeof steps / sizeof *steps; i++) {
+		rc = testlib_sh(&out, "sed -i 's/^table_shards = .*/"
+		    "table_shards = %d/' '%s' && '%s' -q resync -c '%s' && "
+		    "git --git-dir='%s' log -1 --format=%%s main && "
+		    "git --git-dir='%s' ls-tree --name-only main", steps[i],
+		    s.conf, testlib_bin(), s.conf, s.repo, s.repo);
+		ck_assert_msg(rc == 0, "%s", out);
+		ck_assert_msg(strstr(out, "splitsync: 0 added, 0 changed, "
+		    "0 removed") != NULL, "table_shards = %d: %s", steps[i],
+		    out);
+		/* one layout at a time */
+		ck_assert_msg((strstr(out, "\ntransport\n") != NULL) ==
+		    (steps[i] == 0) && (strstr(out, "\ntransport.d\n") !=
+		    NULL) == (steps[i] != 0), "table_shards = %d: %s", steps[i],
+		    out);
+		free(out);
+	}
+	ck_assert_int_eq(scenario_commits(&s), 4);
+	scenario_free(&s);
+}
+END_TEST
+
 /* A bad run leaves the branch exactly where it was. */
 static void
 expect_refused(const char *mapping, const char *ldif, int status,
@@ -523,6 +560,7 @@ resync_suite(void)
 	tcase_add_test(tc, empty_directory_is_held);
 	tcase_add_test(tc, hostile_values_never_reach_a_table);
 	tcase_add_test(tc, render_and_gateway_layout);
+	tcase_add_test(tc, switching_table_shards_changes_no_route);
 	suite_add_tcase(s, tc);
 
 	tcase_set_timeout(tl, 120);

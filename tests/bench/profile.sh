@@ -65,6 +65,7 @@ for mode in resync persist; do
 		echo "ldap_timeout = 3600"
 		echo "mapping = $here/mapping.xml"
 		echo "repository = $work/$mode.git"
+		echo "table_shards = ${BENCH_SHARDS:-4096}"
 		[ $mode = resync ] || printf 'feed = persist\ndebounce = 0\n'
 	} > "$work/$mode.conf"
 done

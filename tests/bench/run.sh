@@ -384,10 +384,8 @@ pct() {
 # joined and sorted, as the deploy step assembles them
 assembled() {
 	if git --git-dir="$1" cat-file -e "main:$2.d" 2>/dev/null; then
-		git --git-dir="$1" ls-tree -r --name-only main "$2.d" |
-		    while read -r p; do
-			git --git-dir="$1" cat-file blob "main:$p"
-		    done | sort
+		git --git-dir="$1" archive --format=tar main "$2.d" |
+		    tar -xOf - | sort
 	else
 		git --git-dir="$1" show "main:$2"
 	fi
