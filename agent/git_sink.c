@@ -64,6 +64,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include <git2.h>
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
@@ -72,6 +74,7 @@
 #include "diag.h"
 #include "errors.h"
 #include "git_sink.h"
+#include "sha1.h"
 
 #define REF_PREFIX "refs/heads/"
 #define TRACK_PREFIX "refs/splitsync/remotes/"
@@ -707,45 +710,89 @@ stage_loose(struct git_sink *s, struct diag *d)
 	return rc ? rc : objects_sync(s, d);
 }
 
-/* stage_flush - write the staged objects to disk (fsynced): many as
- * one pack and its index, few loose. The pack is made in memory and
- * indexed by the pack store: git_packbuilder_write maps the file once
- * per object and is many times slower. */
+/* pack_entry - one object as a pack holds it: git's type and size
+ * prefix (4 bits of size, then 7 a byte), then the zlib stream */
+static int
+pack_entry(struct buf *pack, git_object_t type, const void *data,
+    size_t len)
+{
+	unsigned char h[16];
+	size_t n = 0, size = len;
+	uLongf zlen;
+	unsigned char c = (unsigned char)(((unsigned)type << 4) | (size & 15));
+
+	for (size >>= 4; size; size >>= 7) {
+		h[n++] = c | 0x80;
+		c = size & 0x7f;
+	}
+	h[n++] = c;
+	if (buf_append(pack, h, n) < 0 ||
+	    buf_grow(pack, compressBound((uLong)len)) < 0)
+		return ERR_NOMEM;
+	zlen = compressBound((uLong)len);
+	/* Fast compression: these objects are written once, read rarely. */
+	if (compress2((Bytef *)pack->data + pack->len, &zlen, data, (uLong)len,
+	    Z_BEST_SPEED) != Z_OK)
+		return ERR_NOMEM;
+	pack->len += zlen;
+	return 0;
+}
+
+/* pack_make - the staged objects as one pack (version 2, no deltas:
+ * each object whole, so making it costs one compression each) */
+static int
+pack_make(struct git_sink *s, struct buf *pack, struct diag *d)
+{
+	struct stage *st = s->stage;
+	unsigned char head[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2 };
+	unsigned char sum[SHA1_LEN];
+	struct sha1 c;
+	git_object_t type;
+	void *data;
+	size_t i, len;
+	int rc = 0;
+
+	for (i = 0; i < 4; i++)
+		head[8 + i] = (unsigned char)(st->n >> (24 - 8 * i));
+	if (buf_append(pack, head, sizeof head) < 0)
+		return nomem(d, s->path);
+	for (i = 0; rc == 0 && i < st->n; i++) {
+		if (st->mem->read(&data, &len, &type, st->mem, &st->ids[i]) < 0)
+			return lib_fail(d, s->path, "cannot read new object");
+		rc = pack_entry(pack, type, data, len);
+		git_odb_backend_data_free(st->mem, data);
+	}
+	if (rc < 0)
+		return nomem(d, s->path);
+	sha1_init(&c);
+	sha1_update(&c, pack->data, pack->len);
+	sha1_final(&c, sum);
+	return buf_append(pack, sum, sizeof sum) < 0 ? nomem(d, s->path) : 0;
+}
+
+/* stage_flush - write the staged objects to disk, durably: many as one
+ * pack and its index (the pack store fsyncs both), few loose */
 static int
 stage_flush(struct git_sink *s, struct diag *d)
 {
 	struct stage *st = s->stage;
-	git_packbuilder *pb = NULL;
-	git_buf pack = GIT_BUF_INIT;
+	struct buf pack = BUF_INIT;
 	git_odb_writepack *wp = NULL;
 	git_indexer_progress stats;
-	size_t i;
-	int rc = 0;
+	int rc;
 
 	if (!st->on || st->n == 0)
 		return 0;
-	if (st->n < PACK_MIN)
+	if (st->n < PACK_MIN || st->n > UINT32_MAX)
 		return stage_loose(s, d);
-	if (git_packbuilder_new(&pb, s->repo) < 0) {
-		rc = lib_fail(d, s->path, "cannot start a pack");
-		goto cleanup;
-	}
-	git_packbuilder_set_threads(pb, 1);
-	for (i = 0; i < st->n; i++)
-		if (git_packbuilder_insert(pb, &st->ids[i], NULL) < 0) {
-			rc = lib_fail(d, s->path, "cannot add to pack");
-			goto cleanup;
-		}
-	if (git_packbuilder_write_buf(&pack, pb) < 0 ||
-	    git_odb_write_pack(&wp, s->odb, NULL, NULL) < 0 ||
-	    wp->append(wp, pack.ptr, pack.size, &stats) < 0 ||
-	    wp->commit(wp, &stats) < 0)
+	rc = pack_make(s, &pack, d);
+	if (rc == 0 && (git_odb_write_pack(&wp, s->odb, NULL, NULL) < 0 ||
+	    wp->append(wp, pack.data, pack.len, &stats) < 0 ||
+	    wp->commit(wp, &stats) < 0))
 		rc = lib_fail(d, s->path, "cannot write pack");
-cleanup:
 	if (wp)
 		wp->free(wp);
-	git_buf_dispose(&pack);
-	git_packbuilder_free(pb);
+	buf_free(&pack);
 	return rc;
 }
 
