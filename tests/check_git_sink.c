@@ -1626,8 +1626,15 @@ START_TEST(t_push_race)
 	for (i = 0; i < RACE_AGENTS; i++) {
 		pids[i] = fork();
 		ck_assert_int_ge(pids[i], 0);
-		if (pids[i] == 0)
-			_exit(race_agent(dir, url, i) == 0 ? 0 : 1);
+		if (pids[i] == 0) {
+			/* The child's copies of the parent's strings go too,
+			 * or memcheck counts them as lost in every agent. */
+			who = race_agent(dir, url, i);
+			free(url);
+			free(remote);
+			free(dir);
+			_exit(who == 0 ? 0 : 1);
+		}
 	}
 	for (i = 0; i < RACE_AGENTS; i++) {
 		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
