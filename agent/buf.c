@@ -47,6 +47,26 @@ buf_grow(struct buf *b, size_t extra)
 	return 0;
 }
 
+/* buf_vec_grow - one more slot in a vector */
+int
+buf_vec_grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	if (ncap <= *cap || ncap > SIZE_MAX / size)
+		return ERR_NOMEM;
+	p = realloc(*v, ncap * size);
+	if (p == NULL)
+		return ERR_NOMEM;
+	*v = p;
+	*cap = ncap;
+	return 0;
+}
+
 /* buf_append - append len bytes */
 int
 buf_append(struct buf *b, const void *data, size_t len)

@@ -124,26 +124,6 @@ struct live {
 	int overflow;
 };
 
-/* grow - room for one more item in *v */
-static int
-grow(void **v, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 8;
-	if (ncap > SIZE_MAX / size)
-		return ERR_NOMEM;
-	p = realloc(*v, ncap * size);
-	if (p == NULL)
-		return ERR_NOMEM;
-	*v = p;
-	*cap = ncap;
-	return 0;
-}
-
 /* keyed_at - in a sorted array of items whose first member is their
  * char * key, the item of key, inserted zeroed with a copy of the key
  * when missing (*fresh set); NULL when memory runs out */
@@ -166,7 +146,7 @@ keyed_at(void **v, size_t *n, size_t *cap, size_t size, const char *key,
 		else
 			hi = mid;
 	}
-	if (grow(v, cap, *n, size) < 0 || (copy = strdup(key)) == NULL)
+	if (buf_vec_grow(v, cap, *n, size) < 0 || (copy = strdup(key)) == NULL)
 		return NULL;
 	base = *v;
 	item = base + lo * size;
@@ -389,7 +369,7 @@ live_note(struct live *l, const char *id, const struct entry *old)
 		l->overflow = 1;
 		return 0;
 	}
-	if (grow((void **)&l->notes, &l->capnotes, l->nnotes,
+	if (buf_vec_grow((void **)&l->notes, &l->capnotes, l->nnotes,
 	    sizeof *l->notes) < 0)
 		return ERR_NOMEM;
 	n = &l->notes[l->nnotes];
@@ -632,7 +612,7 @@ lost_push(struct lost **v, size_t *n, size_t *cap, const char *address,
 {
 	struct lost *p;
 
-	if (grow((void **)v, cap, *n, sizeof **v) < 0)
+	if (buf_vec_grow((void **)v, cap, *n, sizeof **v) < 0)
 		return ERR_NOMEM;
 	p = &(*v)[*n];
 	p->address = strdup(address);
@@ -715,7 +695,8 @@ capture_tables(struct live *l, const struct tables *t)
 				nl = end;
 			s = &l->rows[i * l->nshards + shard_of(p,
 			    strcspn(p, " \n"), l->nshards)];
-			if (grow((void **)&s->v, &s->cap, s->n, sizeof *s->v) < 0 ||
+			if (buf_vec_grow((void **)&s->v, &s->cap, s->n,
+			    sizeof *s->v) < 0 ||
 			    (s->v[s->n] = strndup(p, (size_t)(nl - p))) == NULL)
 				return ERR_NOMEM;
 			s->n++;
@@ -739,8 +720,8 @@ capture_listing(struct live *l, const struct routes *next)
 		const struct route_row *r = &next->rows[i];
 
 		s = &l->listing[shard_of(r->key, strlen(r->key), l->nshards)];
-		if (grow((void **)&s->v, &s->cap, s->n, sizeof *s->v) < 0 ||
-		    (s->v[s->n] = row_copy(r)) == NULL)
+		if (buf_vec_grow((void **)&s->v, &s->cap, s->n,
+		    sizeof *s->v) < 0 || (s->v[s->n] = row_copy(r)) == NULL)
 			return ERR_NOMEM;
 		s->n++;
 		if (r->key[0] != '@')
@@ -778,27 +759,25 @@ capture_families(struct live *l, const struct model *m)
 /* live_capture - the state of a full build */
 int
 live_capture(struct live *l, const struct config *cfg,
-    const struct mapping *map, const struct mirror *mir,
-    const struct model *m, const struct tables *t,
+    struct publish_scan *scan, const struct model *m, const struct tables *t,
     const struct routes *next, const struct diag *problems,
     const char *head, int committed, const struct route_change *ch,
     size_t n)
 {
-	struct diag quiet;
 	int rc;
 
 	reset(l);
 	notes_clear(l);
 	if (cfg->table_shards <= 0)
 		return 0;
-	diag_init(&quiet, NULL);
 	l->nshards = (size_t)cfg->table_shards;
 	l->nstate = mirror_state_shards(cfg->table_shards);
+	l->groups = scan->groups;
+	l->domains = scan->domains;
+	l->ndomains = scan->ndomains;
+	memset(scan, 0, sizeof *scan);
 	l->state_dirty = calloc(l->nstate, 1);
-	rc = l->state_dirty ? groups_new(&l->groups) : ERR_NOMEM;
-	/* The build's problems are already in problems: quiet here. */
-	rc = rc ? rc : publish_scan(map, mir, l->groups, &l->domains,
-	    &l->ndomains, &quiet);
+	rc = l->state_dirty ? 0 : ERR_NOMEM;
 	rc = rc ? rc : capture_tables(l, t);
 	rc = rc ? rc : capture_listing(l, next);
 	rc = rc ? rc : capture_families(l, m);
@@ -806,7 +785,6 @@ live_capture(struct live *l, const struct config *cfg,
 	if (rc == 0 && l->nlost)
 		qsort(l->lost, l->nlost, sizeof *l->lost, lost_cmp);
 	rc = rc ? rc : count_problems(l, problems, 0);
-	diag_free(&quiet);
 	if (rc < 0) {
 		reset(l);
 		return rc;
@@ -859,8 +837,8 @@ add_key(struct batch *b, const char *key)
 
 	if (rc < 0 || added == NULL)
 		return rc;
-	if (grow((void **)&b->keys_todo, &b->capkeys_todo, b->nkeys_todo,
-	    sizeof *b->keys_todo) < 0)
+	if (buf_vec_grow((void **)&b->keys_todo, &b->capkeys_todo,
+	    b->nkeys_todo, sizeof *b->keys_todo) < 0)
 		return ERR_NOMEM;
 	b->keys_todo[b->nkeys_todo++] = added;
 	return 0;
@@ -877,7 +855,7 @@ add_id(struct batch *b, const char *id)
 		return rc;
 	if (b->ids.n > LIVE_MAX_ENTRIES)
 		return LIVE_FULL;
-	if (grow((void **)&b->ids_todo, &b->capids_todo, b->nids_todo,
+	if (buf_vec_grow((void **)&b->ids_todo, &b->capids_todo, b->nids_todo,
 	    sizeof *b->ids_todo) < 0)
 		return ERR_NOMEM;
 	b->ids_todo[b->nids_todo++] = added;
@@ -954,7 +932,7 @@ map_entry(struct batch *b, const char *id)
 	rc = add_place(b, e->dn);
 	if (rc < 0 || !(mapping_classify(b->map, e) & MAPPING_MAILBOX))
 		return rc;
-	if (grow((void **)&b->specs, &b->capspecs, b->nspecs,
+	if (buf_vec_grow((void **)&b->specs, &b->capspecs, b->nspecs,
 	    sizeof *b->specs) < 0)
 		return ERR_NOMEM;
 	spec = &b->specs[b->nspecs];
@@ -1125,7 +1103,8 @@ affected_lines(const struct batch *b, const struct buf *text,
 			nl = end;
 		if (!in_keys(b, p, strcspn(p, " \n")))
 			continue;
-		if (grow((void **)&out->v, &out->cap, out->n, sizeof *out->v) < 0 ||
+		if (buf_vec_grow((void **)&out->v, &out->cap, out->n,
+		    sizeof *out->v) < 0 ||
 		    (out->v[out->n] = strndup(p, (size_t)(nl - p))) == NULL)
 			return ERR_NOMEM;
 		out->n++;
@@ -1152,7 +1131,8 @@ replace_lines(struct lines *s, const char *key, char **nv, size_t nlo,
 		return ERR_INVAL;       /* no address has that many rows */
 	if (nnew > nold) {
 		while (s->cap < s->n + nnew - nold)
-			if (grow((void **)&s->v, &s->cap, s->cap, sizeof *s->v) < 0)
+			if (buf_vec_grow((void **)&s->v, &s->cap, s->cap,
+			    sizeof *s->v) < 0)
 				return ERR_NOMEM;
 	}
 	for (i = 0; i < nnew; i++) {
@@ -1270,7 +1250,8 @@ apply_listing(struct batch *b, const struct routes *next)
 			rc = retire(l, key, old);
 			continue;
 		}
-		if (grow((void **)&s->v, &s->cap, s->n, sizeof *s->v) < 0) {
+		if (buf_vec_grow((void **)&s->v, &s->cap, s->n,
+		    sizeof *s->v) < 0) {
 			row_free(copy);
 			return ERR_NOMEM;
 		}
@@ -1327,7 +1308,7 @@ pending_changes(struct live *l, struct live_update *up)
 		if (p->committed && now && routes_row_same(p->committed, now))
 			continue;
 		c.op = p->committed == NULL ? '+' : now == NULL ? '-' : '~';
-		if (grow((void **)&up->changes, &cap, up->nchanges,
+		if (buf_vec_grow((void **)&up->changes, &cap, up->nchanges,
 		    sizeof *up->changes) < 0)
 			return ERR_NOMEM;
 		up->changes[up->nchanges++] = c;
@@ -1376,7 +1357,9 @@ apply_lost(struct batch *b, const struct model *m)
 
 	rc = model_each_lost(m, collect_lost, &c);
 	for (i = 0; rc == 0 && i < l->nlost; i++) {
-		if (in_keys(b, l->lost[i].address, strlen(l->lost[i].address))) {
+		const char *a = l->lost[i].address;
+
+		if (in_keys(b, a, strlen(a))) {
 			free(l->lost[i].address);
 			free(l->lost[i].id);
 			continue;
@@ -1386,7 +1369,7 @@ apply_lost(struct batch *b, const struct model *m)
 	if (rc == 0)
 		l->nlost = n;
 	for (i = 0; rc == 0 && i < c.n; i++) {
-		if (grow((void **)&l->lost, &l->caplost, l->nlost,
+		if (buf_vec_grow((void **)&l->lost, &l->caplost, l->nlost,
 		    sizeof *l->lost) < 0) {
 			rc = ERR_NOMEM;
 			break;

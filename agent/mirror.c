@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "errors.h"
 #include "ldif.h"
 #include "mirror.h"
@@ -350,15 +351,8 @@ cleanup:
 static int
 push_slot(struct slot ***v, size_t *n, size_t *cap, struct slot *s)
 {
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct slot **p = realloc(*v, ncap * sizeof *p);
-
-		if (p == NULL)
-			return ERR_NOMEM;
-		*v = p;
-		*cap = ncap;
-	}
+	if (buf_vec_grow((void **)v, cap, *n, sizeof **v) < 0)
+		return ERR_NOMEM;
 	(*v)[(*n)++] = s;
 	return 0;
 }

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "errors.h"
 #include "model.h"
 #include "validate.h"
@@ -73,26 +74,6 @@ struct model {
 	int mailboxes_started;          /* no domain may be added now */
 	int finished;
 };
-
-/* grow - make room for one more element in a vector */
-static int
-grow(void **items, size_t *cap, size_t count, size_t size)
-{
-	size_t ncap;
-	void *p;
-
-	if (count < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	if (ncap > SIZE_MAX / size)
-		return ERR_NOMEM;
-	p = realloc(*items, ncap * size);
-	if (p == NULL)
-		return ERR_NOMEM;
-	*items = p;
-	*cap = ncap;
-	return 0;
-}
 
 /* strdup_or_null - copy s, or NULL for NULL; *fail set on ENOMEM */
 static char *
@@ -276,7 +257,7 @@ add_name(struct model *m, const char *name, size_t dom, const char *where,
 		    "ignored", name);
 		return ERR_DATA;
 	}
-	if (grow((void **)&m->names, &m->capnames, m->nnames,
+	if (buf_vec_grow((void **)&m->names, &m->capnames, m->nnames,
 	    sizeof *m->names) < 0)
 		return ERR_NOMEM;
 	m->names[m->nnames].name = name;
@@ -366,7 +347,8 @@ model_add_domain(struct model *m, const struct domain_spec *spec,
 		    "relay; unknown recipients will be rejected", copy.name);
 		copy.forward_unknown = 0;
 	}
-	if (grow((void **)&m->doms, &m->capdoms, m->ndoms, sizeof *m->doms) < 0) {
+	if (buf_vec_grow((void **)&m->doms, &m->capdoms, m->ndoms,
+	    sizeof *m->doms) < 0) {
 		rc = ERR_NOMEM;
 		goto cleanup;
 	}
@@ -396,7 +378,7 @@ add_claim(struct model *m, const char *address, size_t mbox, size_t order,
 {
 	struct claim *c;
 
-	if (grow((void **)&m->claims, &m->capclaims, m->nclaims,
+	if (buf_vec_grow((void **)&m->claims, &m->capclaims, m->nclaims,
 	    sizeof *m->claims) < 0)
 		return ERR_NOMEM;
 	c = &m->claims[m->nclaims];
@@ -430,7 +412,7 @@ model_add_mailbox(struct model *m, const struct mailbox_spec *spec,
 	if (spec->route == ROUTE_NONE)
 		return 0;
 	sort_names(m);
-	if (grow((void **)&m->mboxes, &m->capmboxes, m->nmboxes,
+	if (buf_vec_grow((void **)&m->mboxes, &m->capmboxes, m->nmboxes,
 	    sizeof *m->mboxes) < 0)
 		return ERR_NOMEM;
 	mb = &m->mboxes[m->nmboxes];

@@ -102,33 +102,17 @@ origin_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->name, y->name);
 }
 
-/* publish_scan - groups and directory domains */
-int
-publish_scan(const struct mapping *map, const struct mirror *m,
-    struct groups *g, struct domain_spec **domains, size_t *n,
-    struct diag *d)
+/* publish_scan_clear - groups and domains of a scan */
+void
+publish_scan_clear(struct publish_scan *s)
 {
-	struct build b;
 	size_t i;
-	int rc;
 
-	memset(&b, 0, sizeof b);
-	b.map = map;
-	b.groups = g;
-	b.d = d;
-	rc = mirror_each(m, first_pass, &b);
-	if (rc < 0) {
-		for (i = 0; i < b.ndomains; i++)
-			domain_spec_clear(&b.domains[i]);
-		free(b.domains);
-		b.domains = NULL;
-		b.ndomains = 0;
-	} else if (b.ndomains) {
-		qsort(b.domains, b.ndomains, sizeof *b.domains, origin_cmp);
-	}
-	*domains = b.domains;
-	*n = b.ndomains;
-	return rc;
+	for (i = 0; i < s->ndomains; i++)
+		domain_spec_clear(&s->domains[i]);
+	free(s->domains);
+	groups_free(s->groups);
+	memset(s, 0, sizeof *s);
 }
 
 /* second_pass - mailboxes */
@@ -167,13 +151,16 @@ warn_gateway(const struct config *cfg, const struct model *m,
 			    model_domain_at(m, i)->name);
 }
 
-/* publish_model - two passes over the mirror into a finished model */
-int
-publish_model(const struct config *cfg, const struct mapping *map,
+/* build_model - two passes over the mirror into a finished model; the
+ * first pass's groups and domains go to keep when given (the service's
+ * live state takes them), else they are released */
+static int
+build_model(const struct config *cfg, const struct mapping *map,
     const struct mirror *m, model_owner_fn owner, void *owner_ctx,
-    struct model **out, struct diag *d)
+    struct model **out, struct publish_scan *keep, struct diag *d)
 {
 	struct build b;
+	struct publish_scan scan;
 	size_t i;
 	int rc;
 
@@ -185,10 +172,13 @@ publish_model(const struct config *cfg, const struct mapping *map,
 	if (rc == 0)
 		rc = model_new(&b.model, (const char *const *)cfg->transports,
 		    cfg->ntransports);
-	rc = rc ? rc : publish_scan(map, m, b.groups, &b.domains, &b.ndomains,
-	    d);
+	rc = rc ? rc : mirror_each(m, first_pass, &b);
 	if (rc < 0)
 		goto cleanup;
+	/* Directory domains in DN order: the order entries arrived in
+	 * does not matter. */
+	if (b.ndomains)
+		qsort(b.domains, b.ndomains, sizeof *b.domains, origin_cmp);
 	for (i = 0; i < mapping_domain_count(map); i++) {
 		rc = model_add_domain(b.model, mapping_domain_at(map, i), d);
 		if (rc < 0 && rc != ERR_DATA)
@@ -207,12 +197,26 @@ publish_model(const struct config *cfg, const struct mapping *map,
 	*out = b.model;
 	b.model = NULL;
 cleanup:
-	for (i = 0; i < b.ndomains; i++)
-		domain_spec_clear(&b.domains[i]);
-	free(b.domains);
-	groups_free(b.groups);
+	scan.groups = b.groups;
+	scan.domains = b.domains;
+	scan.ndomains = b.ndomains;
+	if (rc == 0 && keep) {
+		publish_scan_clear(keep);
+		*keep = scan;
+	} else {
+		publish_scan_clear(&scan);
+	}
 	model_free(b.model);
 	return rc;
+}
+
+/* publish_model - two passes over the mirror into a finished model */
+int
+publish_model(const struct config *cfg, const struct mapping *map,
+    const struct mirror *m, model_owner_fn owner, void *owner_ctx,
+    struct model **out, struct diag *d)
+{
+	return build_model(cfg, map, m, owner, owner_ctx, out, NULL, d);
 }
 
 /* publish_previous_owner - who owned address in a listing */
@@ -812,17 +816,17 @@ side_commit(const struct config *cfg, struct git_sink *sink,
  * direct rollout with the state committed, the case the live path
  * serves (a failure leaves it unready, which is safe) */
 static void
-keep_live(const struct config *cfg, const struct mapping *map,
-    const struct mirror *mir, const struct publish_request *req,
-    const struct model *m, const struct tables *t, const struct routes *next,
-    const struct diag *problems, const char *head, int committed,
-    const struct route_change *ch, size_t nch)
+keep_live(const struct config *cfg, const struct publish_request *req,
+    struct publish_scan *scan, const struct model *m, const struct tables *t,
+    const struct routes *next, const struct diag *problems,
+    const char *head, int committed, const struct route_change *ch,
+    size_t nch)
 {
 	if (req->live == NULL || req->state == NULL || cfg->table_shards == 0 ||
 	    strcmp(cfg->rollout, "direct") != 0)
 		return;
-	(void)live_capture(req->live, cfg, map, mir, m, t, next, problems,
-	    head, committed, ch, nch);
+	(void)live_capture(req->live, cfg, scan, m, t, next, problems, head,
+	    committed, ch, nch);
 }
 
 /* live_guard - the guard of the full path, on the live counts */
@@ -899,6 +903,7 @@ publish_once(const struct config *cfg, struct git_sink *sink,
 	struct route_change *ch = NULL;
 	struct tables tables = { NULL, 0 };
 	struct model *m = NULL;
+	struct publish_scan scan = { NULL, NULL, 0 };
 	struct fileset fs;
 	struct buf listing = BUF_INIT, msg = BUF_INIT, diff = BUF_INIT;
 	char base[41] = "", why[256];
@@ -912,8 +917,8 @@ publish_once(const struct config *cfg, struct git_sink *sink,
 		base[0] = '\0';
 	memcpy(res->oid, base, sizeof base);
 	rc = publish_read_routes(sink, cfg->table_shards, &prev, d);
-	rc = rc ? rc : publish_model(cfg, map, mir, publish_previous_owner,
-	    &prev, &m, problems);
+	rc = rc ? rc : build_model(cfg, map, mir, publish_previous_owner,
+	    &prev, &m, req->live ? &scan : NULL, problems);
 	rc = rc ? rc : render_tables(cfg->layout, m, &tables);
 	rc = rc ? rc : routes_from_model(m, &next);
 	rc = rc ? rc : routes_format(&next, &listing);
@@ -942,7 +947,7 @@ publish_once(const struct config *cfg, struct git_sink *sink,
 		/* The directory agrees with what is deployed. */
 		rc = delete_side_branches(cfg, sink, d);
 		if (rc == 0)
-			keep_live(cfg, map, mir, req, m, &tables, &next,
+			keep_live(cfg, req, &scan, m, &tables, &next,
 			    problems, base, 0, ch, nch);
 		goto cleanup;
 	}
@@ -975,7 +980,7 @@ publish_once(const struct config *cfg, struct git_sink *sink,
 		    res->oid, d);
 		rc = rc ? rc : delete_side_branches(cfg, sink, d);
 		if (rc == 0)
-			keep_live(cfg, map, mir, req, m, &tables, &next,
+			keep_live(cfg, req, &scan, m, &tables, &next,
 			    problems, res->oid, 1, NULL, 0);
 	}
 cleanup:
@@ -987,6 +992,7 @@ cleanup:
 	routes_clear(&prev);
 	routes_clear(&next);
 	render_tables_free(&tables);
+	publish_scan_clear(&scan);
 	model_free(m);
 	return rc;
 }

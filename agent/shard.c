@@ -116,16 +116,10 @@ shard_join_sorted(const struct buf *parts, size_t n, struct buf *out)
 			nl = memchr(p, '\n', (size_t)(end - p));
 			if (nl == NULL)
 				nl = end - 1;
-			if (count == cap) {
-				size_t ncap = cap ? cap * 2 : 1024;
-				struct line *nv = realloc(v, ncap * sizeof *v);
-
-				if (nv == NULL) {
-					rc = ERR_NOMEM;
-					goto cleanup;
-				}
-				v = nv;
-				cap = ncap;
+			if (buf_vec_grow((void **)&v, &cap, count,
+			    sizeof *v) < 0) {
+				rc = ERR_NOMEM;
+				goto cleanup;
 			}
 			v[count].p = p;
 			v[count++].len = (size_t)(nl - p) + 1;

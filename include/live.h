@@ -38,6 +38,7 @@
 #define LIVE_FULL 1     /* not handled here: build everything */
 
 struct live;
+struct publish_scan;
 
 /* Where the state stands after live_apply, against the last commit
  * (batches that changed no table are not committed, so their route
@@ -66,16 +67,15 @@ int live_ready(const struct live *l, const char *head);
  * now (NULL: absent; copied). Ignored while not ready. ERR_NOMEM */
 int live_note(struct live *l, const char *id, const struct entry *old);
 
-/* live_capture - take the state of a full build: the finished model m,
- * its tables t and listing next, for the mirror mir and configuration
- * cfg, as committed at head. committed: the listing and the state are
+/* live_capture - take the state of a full build: its first pass scan
+ * (taken over: *scan is left empty), the finished model m, its tables t
+ * and listing next, for configuration cfg, as committed at head. committed: the listing and the state are
  * those of head; else they are written with the next commit, and ch
  * (n changes) are the route changes from head's listing to next.
  * problems: the diagnostics of the build. The live is not ready on
  * failure. ERR_NOMEM. */
 int live_capture(struct live *l, const struct config *cfg,
-    const struct mapping *map, const struct mirror *mir,
-    const struct model *m, const struct tables *t,
+    struct publish_scan *scan, const struct model *m, const struct tables *t,
     const struct routes *next, const struct diag *problems,
     const char *head, int committed, const struct route_change *ch,
     size_t n);

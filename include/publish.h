@@ -27,14 +27,17 @@
 struct groups;
 struct live;
 
-/* publish_scan - the first pass over the mirror: every group entry into
- * g, and the domains directory entries describe into *domains (*n of
- * them, in the order the model takes them: by DN; the caller clears
- * each and frees the array). Problems of those entries go to d.
- * ERR_NOMEM (*domains is then NULL). */
-int publish_scan(const struct mapping *map, const struct mirror *m,
-    struct groups *g, struct domain_spec **domains, size_t *n,
-    struct diag *d);
+/* What the first pass over the mirror finds: every group entry, and the
+ * domains directory entries describe, in the order the model takes them
+ * (by DN). Owned; release with publish_scan_clear. */
+struct publish_scan {
+	struct groups *groups;
+	struct domain_spec *domains;
+	size_t ndomains;
+};
+
+/* publish_scan_clear - release what a scan holds; s stays reusable */
+void publish_scan_clear(struct publish_scan *s);
 
 /* publish_model - build a finished model from the entries of m; owner
  * answers who owned an address before (NULL: nobody). Problems in the

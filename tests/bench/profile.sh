@@ -9,6 +9,7 @@
 #	single changes (default 5) after its refresh. Prints, for each,
 #	the shares per library and the top functions by self time and by
 #	time including callees. Needs perf; run it on an idle machine.
+#	BENCH_SHARDS sets table_shards (default 4096), as for run.sh.
 #
 # DIAGNOSTICS
 #	Exit status 0, or 1 when a step failed. Everything it started is
