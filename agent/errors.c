@@ -20,6 +20,9 @@ err_str(int code)
 	case ERR_HELD: return "change held";
 	case ERR_MOVED: return "branch moved";
 	case ERR_STOP: return "stopped";
+	case ERR_BUG: return "internal error";
+	case ERR_NOINPUT: return "input file missing";
+	case ERR_BUSY: return "locked by another process";
 	}
 	return "unknown error";
 }

@@ -119,6 +119,9 @@ exit_code(int rc)
 	case ERR_MOVED: return EX_TEMPFAIL;
 	case ERR_INVAL: return EX_USAGE;
 	case ERR_NOTFOUND: return EX_DATAERR;
+	case ERR_NOINPUT: return EX_NOINPUT;
+	case ERR_BUSY: return EX_TEMPFAIL;
+	case ERR_BUG: return EX_SOFTWARE;
 	}
 	return EX_SOFTWARE;
 }

@@ -20,7 +20,10 @@ enum {
 	ERR_NOTFOUND = -8,  /* the thing looked up does not exist */
 	ERR_HELD = -9,      /* a change was held by the deletion guard */
 	ERR_MOVED = -10,    /* a ref moved under us (compare-and-swap failed) */
-	ERR_STOP = -11      /* a callback asked to stop early (not a failure) */
+	ERR_STOP = -11,     /* a callback asked to stop early (not a failure) */
+	ERR_BUG = -12,      /* the program is inconsistent: a bug, never input */
+	ERR_NOINPUT = -13,  /* an input file the configuration names is missing */
+	ERR_BUSY = -14      /* another process holds a lock: try again */
 };
 
 /* err_str - short constant name of an error code; never NULL */
