@@ -19,7 +19,8 @@
  *	config_load() records every problem with diag_error(): "file:line"
  *	for a line, "file" for a missing setting. It reads the whole file
  *	before it gives up, so one run shows every mistake, then returns
- *	ERR_CONFIG. ERR_IO when the file cannot be read, ERR_NOMEM.
+ *	ERR_CONFIG. What file_open_named() returns when the file cannot be
+ *	opened (file.h); ERR_IO when a read fails, ERR_NOMEM.
  */
 #include <errno.h>
 #include <limits.h>
@@ -30,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <ldap.h>
 
@@ -37,6 +39,7 @@
 #include "config.h"
 #include "diag.h"
 #include "errors.h"
+#include "file.h"
 
 #define CONFIG_LINE_MAX	4096	/* bytes per line, newline excluded */
 
@@ -842,9 +845,9 @@ config_load(const char *path, struct config **out, struct diag *d)
 	FILE *fp = NULL;
 	char *line = NULL;
 	const char *slash;
-	size_t len;
+	size_t len, size;
 	unsigned lineno = 0;
-	int overlong, rc = 0;
+	int overlong, fd, rc = 0;
 
 	*out = NULL;
 	memset(&st, 0, sizeof st);
@@ -858,9 +861,12 @@ config_load(const char *path, struct config **out, struct diag *d)
 		rc = ERR_NOMEM;
 		goto out;
 	}
-	if ((fp = fopen(path, "re")) == NULL) {
-		diag_error(d, path, "cannot open: %s", strerror(errno));
-		rc = ERR_IO;
+	if ((rc = file_open_named(path, "configuration file", FILE_MAX_CONFIG,
+	    0, &fd, &size, d)) < 0)
+		goto out;
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		rc = ERR_NOMEM;
 		goto out;
 	}
 	while (read_line(fp, line, &len, &overlong)) {

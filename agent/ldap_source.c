@@ -43,7 +43,9 @@
  * DIAGNOSTICS
  *	Messages read "ldap_source: object: what failed: why".
  *	ERR_CONFIG: the settings cannot work (no URI, a bad URI, an unsafe
- *	or unreadable password file, a CA file TLS cannot load).
+ *	password file, a CA file that is not a regular file or that TLS
+ *	cannot load). ERR_NOINPUT: the password or CA file is missing or
+ *	unreadable (file.h checks both before any connection).
  *	ERR_AUTH: the server refused the credentials; not retried on other
  *	URIs. ERR_UNAVAIL: no URI could be reached ("URI: cannot connect"
  *	for each), or a search did not complete (size, time or admin limit,
@@ -73,6 +75,7 @@
 #include "diag.h"
 #include "entry.h"
 #include "errors.h"
+#include "file.h"
 #include "ldap_source.h"
 
 #define DEFAULT_NETWORK_TIMEOUT 10      /* seconds */
@@ -112,47 +115,25 @@ describe(LDAP *ld, int rc, char *out, size_t size)
 		ldap_memfree(msg);
 }
 
-/* read_password - first line of the password file into buf, checked on
- * the open descriptor: a regular file owned by root or by us that group
- * and others cannot access. buf holds PASSWORD_MAX + 2 bytes. */
+/* read_password - first line of the password file into buf, checked
+ * on the open descriptor (file_open_named, FILE_SECRET): no link, a
+ * regular file owned by root or by us that group and others cannot
+ * access, in a directory they cannot write. buf holds PASSWORD_MAX + 2
+ * bytes. */
 static int
 read_password(const char *path, char *buf, size_t *len, struct diag *d)
 {
 	const size_t size = PASSWORD_MAX + 2;
-	struct stat st;
-	size_t have = 0, line;
+	size_t have = 0, line, filesize;
 	ssize_t n;
 	char *nl = NULL;
-	int fd, rc = ERR_CONFIG;
+	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		diag_error(d, NULL, "ldap_source: %s: cannot open the "
-		    "password file: %s", path, strerror(errno));
+	rc = file_open_named(path, "password file", FILE_MAX_SECRET,
+	    FILE_SECRET, &fd, &filesize, d);
+	if (rc < 0)
 		goto out;
-	}
-	if (fstat(fd, &st) < 0) {
-		diag_error(d, NULL, "ldap_source: %s: cannot stat the "
-		    "password file: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		diag_error(d, NULL, "ldap_source: %s: password file is not "
-		    "a regular file", path);
-		goto out;
-	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		diag_error(d, NULL, "ldap_source: %s: password file is owned "
-		    "by uid %lu, not by root or by uid %lu", path,
-		    (unsigned long)st.st_uid, (unsigned long)geteuid());
-		goto out;
-	}
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		diag_error(d, NULL, "ldap_source: %s: password file mode is "
-		    "%04o: group and others must have no access (chmod 600)",
-		    path, (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
+	rc = ERR_CONFIG;
 	while (have < size - 1 && nl == NULL) {
 		n = read(fd, buf + have, size - 1 - have);
 		if (n < 0 && errno == EINTR)
@@ -160,6 +141,7 @@ read_password(const char *path, char *buf, size_t *len, struct diag *d)
 		if (n < 0) {
 			diag_error(d, NULL, "ldap_source: %s: cannot read the "
 			    "password file: %s", path, strerror(errno));
+			rc = ERR_NOINPUT;
 			goto out;
 		}
 		if (n == 0)
@@ -243,6 +225,18 @@ check_config(const struct config_ldap *cfg, struct diag *d)
 		diag_error(d, NULL, "ldap_source: negative timeout or page "
 		    "size");
 		return ERR_CONFIG;
+	}
+	/* libldap reads the CA file late and blocking: a FIFO would hang
+	 * the TLS setup. Only a regular file is handed on. */
+	if (cfg->ca_file != NULL) {
+		int fd, rc;
+		size_t size;
+
+		rc = file_open_named(cfg->ca_file, "CA file", FILE_MAX_CA, 0,
+		    &fd, &size, d);
+		if (rc < 0)
+			return rc;
+		close(fd);
 	}
 	return 0;
 }

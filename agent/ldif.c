@@ -29,8 +29,10 @@
  *	Each entry's origin is "name:line" of its dn line.
  *
  * DIAGNOSTICS
- *	ERR_IO when the file cannot be opened or read, or is not a regular
- *	file (where = the path, what = the reason). ERR_DATA for malformed
+ *	When the file cannot be read, what file_read_named() returns
+ *	(file.h: ERR_NOINPUT when it is missing or unreadable, ERR_CONFIG
+ *	when it is not a regular file of at most 4 GiB, ERR_UNAVAIL when
+ *	it changed while read), where = the path. ERR_DATA for malformed
  *	input, with where = "name:line": URL values, change records, control
  *	lines, a record without dn or without attributes, a line without
  *	':', a continuation line at the start of a record, an invalid
@@ -38,19 +40,16 @@
  *	cannot hold. ERR_NOMEM. A negative return of fn is returned
  *	unchanged, without a message of our own.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "errors.h"
+#include "file.h"
 #include "ldif.h"
 
 /* Longest piece of a bad attribute description quoted in a message. */
@@ -572,75 +571,14 @@ int
 ldif_read_file(const char *path, entry_source_fn fn, void *ctx,
     struct diag *d)
 {
-	struct stat st;
-	char *data = NULL, extra;
-	size_t size = 0, got = 0;
-	ssize_t r;
-	int fd, rc;
+	char *data = NULL;
+	size_t size = 0;
+	int rc;
 
-	/* O_NONBLOCK: opening a FIFO must not hang; it is refused below,
-	 * and the flag changes nothing for a regular file. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		diag_error(d, path, "cannot open: %s", strerror(errno));
-		rc = ERR_IO;
-		goto cleanup;
-	}
-	if (fstat(fd, &st) < 0) {
-		diag_error(d, path, "cannot stat: %s", strerror(errno));
-		rc = ERR_IO;
-		goto cleanup;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		diag_error(d, path, "not a regular file");
-		rc = ERR_IO;
-		goto cleanup;
-	}
-	if (st.st_size < 0 || (uintmax_t)st.st_size >= SIZE_MAX) {
-		diag_error(d, path, "file too large");
-		rc = ERR_IO;
-		goto cleanup;
-	}
-	size = (size_t)st.st_size;
-	if ((data = malloc(size ? size : 1)) == NULL) {
-		diag_error(d, path, "out of memory reading %zu bytes", size);
-		rc = ERR_NOMEM;
-		goto cleanup;
-	}
-	while (got < size) {
-		r = read(fd, data + got, size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			diag_error(d, path, "read error: %s", strerror(errno));
-			rc = ERR_IO;
-			goto cleanup;
-		}
-		if (r == 0) {
-			diag_error(d, path, "file shrank while being read");
-			rc = ERR_IO;
-			goto cleanup;
-		}
-		got += (size_t)r;
-	}
-	/* A file still being written would be parsed cut short. */
-	do
-		r = read(fd, &extra, 1);
-	while (r < 0 && errno == EINTR);
-	if (r < 0) {
-		diag_error(d, path, "read error: %s", strerror(errno));
-		rc = ERR_IO;
-		goto cleanup;
-	}
-	if (r > 0) {
-		diag_error(d, path, "file grew while being read");
-		rc = ERR_IO;
-		goto cleanup;
-	}
-	rc = ldif_read_buffer(path, data, size, fn, ctx, d);
-cleanup:
-	if (fd >= 0)
-		close(fd);
+	rc = file_read_named(path, "LDIF file", FILE_MAX_LDIF, 0, &data, &size,
+	    d);
+	if (rc == 0)
+		rc = ldif_read_buffer(path, data, size, fn, ctx, d);
 	free(data);
 	return rc;
 }

@@ -45,8 +45,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <libxml/SAX2.h>
 #include <libxml/parser.h>
@@ -56,6 +54,7 @@
 
 #include "buf.h"
 #include "errors.h"
+#include "file.h"
 #include "filter.h"
 #include "mapping.h"
 
@@ -64,7 +63,6 @@ extern const size_t mapping_schema_rng_len;
 
 #define MAPPING_NS      "urn:splitsync:mapping:1"
 #define RELAXNG_NS      "http://relaxng.org/ns/structure/1.0"
-#define MAPPING_MAXSIZE (4 * 1024 * 1024)      /* bytes; a mapping is small */
 #define DEFAULT_TRUE    "true yes 1"
 
 /* The structured error callback lost its mutable pointer in 2.12. */
@@ -390,73 +388,6 @@ mapping_free(struct mapping *m)
 /*
  * Loading: file, parser, vocabulary, schema.
  */
-
-/* read_file - whole file into *out (free()); ERR_IO, ERR_CONFIG, ERR_NOMEM */
-static int
-read_file(const char *path, char **out, size_t *len, struct diag *d)
-{
-	struct stat st;
-	char *data = NULL, *p;
-	size_t n = 0, cap;
-	ssize_t r;
-	int fd, rc = 0;
-
-	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		diag_error(d, path, "cannot open: %s", strerror(errno));
-		return ERR_IO;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		diag_error(d, path, "not a regular file");
-		rc = ERR_IO;
-		goto cleanup;
-	}
-	/* Room for one byte more than the size, to see a file that grew;
-	 * never more than one byte past the limit. */
-	cap = st.st_size < MAPPING_MAXSIZE ? (size_t)st.st_size + 1 :
-	    MAPPING_MAXSIZE + 1;
-	data = malloc(cap);
-	if (data == NULL) {
-		rc = ERR_NOMEM;
-		goto cleanup;
-	}
-	while (n <= MAPPING_MAXSIZE) {
-		if (n == cap) {
-			cap = cap > MAPPING_MAXSIZE / 2 ? MAPPING_MAXSIZE + 1 :
-			    cap * 2;
-			if ((p = realloc(data, cap)) == NULL) {
-				rc = ERR_NOMEM;
-				goto cleanup;
-			}
-			data = p;
-		}
-		r = read(fd, data + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			diag_error(d, path, "cannot read: %s", strerror(errno));
-			rc = ERR_IO;
-			goto cleanup;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	if (n > MAPPING_MAXSIZE) {
-		diag_error(d, path, "larger than %d bytes; refused",
-		    MAPPING_MAXSIZE);
-		rc = ERR_CONFIG;
-		goto cleanup;
-	}
-	*out = data;
-	*len = n;
-	data = NULL;
-cleanup:
-	free(data);
-	close(fd);
-	return rc;
-}
 
 /* on_error - record one libxml2 error or warning as path:line: message */
 static void
@@ -1645,7 +1576,8 @@ mapping_load(const char *path, struct mapping **out, struct diag *d)
 	c.path = path;
 	c.d = d;
 	xmlInitParser();
-	rc = read_file(path, &data, &len, d);
+	rc = file_read_named(path, "mapping file", FILE_MAX_MAPPING, 0, &data,
+	    &len, d);
 	if (rc < 0)
 		goto cleanup;
 	rc = parse_xml(&l, data, len, &doc);

@@ -2,9 +2,10 @@
  * metrics - what the service has done, in Prometheus text format
  *
  * DIAGNOSTICS
- *	ERR_IO with "metrics: FILE: what failed: why".
+ *	Writing: ERR_IO with "FILE: what failed: why". Reading: what
+ *	file_read_named() returns (file.h), ERR_DATA for a file that is
+ *	not ours.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,18 +83,23 @@ int
 metrics_read(const char *path, struct metrics *m, struct diag *d)
 {
 	uint64_t v[NDEFS] = { 0 };
-	char line[512], name[128];
+	char name[128], *text = NULL, *line, *next;
 	unsigned long long val;
-	size_t i, seen = 0;
-	FILE *f;
+	size_t i, len, seen = 0;
+	int rc;
 
 	memset(m, 0, sizeof *m);
-	f = fopen(path, "r");
-	if (f == NULL) {
-		diag_error(d, path, "metrics: cannot read: %s", strerror(errno));
-		return ERR_IO;
-	}
-	while (fgets(line, sizeof line, f)) {
+	/* Ours is renamed into place, never a link: one is someone
+	 * else's, and may lead to a FIFO or a device. */
+	rc = file_read_named(path, "metrics file", FILE_MAX_METRICS,
+	    FILE_NOFOLLOW, &text, &len, d);
+	if (rc < 0)
+		return rc;
+	for (line = text; line < text + len; line = next) {
+		next = memchr(line, '\n', (size_t)(text + len - line));
+		next = next ? next + 1 : text + len;
+		if (next[-1] == '\n')
+			next[-1] = '\0';
 		if (line[0] == '#' || sscanf(line, "%127s %llu", name, &val) != 2)
 			continue;
 		for (i = 0; i < NDEFS; i++)
@@ -102,7 +108,7 @@ metrics_read(const char *path, struct metrics *m, struct diag *d)
 				seen++;
 			}
 	}
-	fclose(f);
+	free(text);
 	if (seen == 0) {
 		diag_error(d, path, "metrics: not a splitsync metrics file");
 		return ERR_DATA;

@@ -10,7 +10,9 @@
  *
  * DIAGNOSTICS
  *	A repository that cannot be opened is an error (logged); a missing
- *	branch or metrics file is reported in the text.
+ *	branch or metrics file is reported in the text, as is a metrics
+ *	file that is not one (a link, a FIFO, a device, too large), which
+ *	is refused unread.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -132,7 +134,8 @@ status_report(const struct config *cfg, const struct log *log, FILE *out,
 	if (cfg->metrics_file == NULL) {
 		fprintf(out, "service: no metrics_file configured\n");
 	} else if (metrics_read(cfg->metrics_file, &met, &quiet) < 0) {
-		fprintf(out, "service: no metrics in %s\n", cfg->metrics_file);
+		fprintf(out, "service: no metrics in %s: %s\n",
+		    cfg->metrics_file, diag_last_error(&quiet));
 		*verdict = STATUS_CRITICAL;
 	} else {
 		if (met.last_commit)

@@ -70,7 +70,9 @@ struct config {
 };
 
 /* config_load - read path into *out (caller frees with config_free).
- * ERR_IO when it cannot be read, ERR_CONFIG when invalid (every problem
+ * ERR_NOINPUT when it is missing or cannot be opened, ERR_CONFIG when
+ * it is not a regular file of at most FILE_MAX_CONFIG bytes (file.h),
+ * ERR_IO when a read fails, ERR_CONFIG when invalid (every problem
  * recorded in d as file:line), ERR_NOMEM. */
 int config_load(const char *path, struct config **out, struct diag *d);
 void config_free(struct config *c);

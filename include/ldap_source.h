@@ -3,7 +3,8 @@
  *
  * A session tries the configured URIs in turn until one connects and
  * binds: simple bind with the password read from a file that group and
- * others cannot read, SASL EXTERNAL (ldapi://), or anonymous. StartTLS
+ * others cannot read, in a directory they cannot write (file.h),
+ * SASL EXTERNAL (ldapi://), or anonymous. StartTLS
  * and ldaps:// verify the server certificate unless told otherwise.
  * Searches use the paged results control (RFC 2696) and the configured
  * network and operation timeouts. The password is never logged.
@@ -22,7 +23,9 @@ struct ldap_source;
 /* ldap_source_open - connect and bind. Returns 0 with *out (caller frees
  * with ldap_source_close); ERR_UNAVAIL when no URI could be reached (try
  * later); ERR_AUTH when the credentials were refused (retrying will not
- * help); ERR_CONFIG when the password file is unsafe or unreadable;
+ * help); ERR_CONFIG when the password file is unsafe (a link, its
+ * owner or mode, its directory's) or either it or the CA file is not a
+ * regular file; ERR_NOINPUT when one of them is missing or unreadable;
  * ERR_NOMEM. The reason is recorded in d. */
 int ldap_source_open(const struct config_ldap *cfg, struct ldap_source **out,
     struct diag *d);

@@ -17,7 +17,9 @@
 #include "entry.h"
 
 /* ldif_read_file - parse path and call fn for each entry in file order.
- * ERR_IO when the file cannot be read, ERR_DATA when it is malformed
+ * ERR_NOINPUT when the file is missing or unreadable, ERR_CONFIG when
+ * it is not a regular file of at most FILE_MAX_LDIF bytes, ERR_UNAVAIL
+ * when it changed while read (file.h), ERR_DATA when it is malformed
  * (the reason is in d), ERR_NOMEM, or what fn returned if negative. */
 int ldif_read_file(const char *path, entry_source_fn fn, void *ctx,
     struct diag *d);

@@ -28,8 +28,10 @@ struct metrics {
 
 /* metrics_write - the file, atomically; ERR_IO (reason in d) */
 int metrics_write(const char *path, const struct metrics *m, struct diag *d);
-/* metrics_read - parse a file metrics_write wrote; ERR_IO when it
- * cannot be read, ERR_DATA when it is not ours */
+/* metrics_read - parse a file metrics_write wrote. A symbolic link,
+ * a FIFO, a device or a file over FILE_MAX_METRICS is refused unread
+ * (file_read_named, file.h: ERR_CONFIG); ERR_NOINPUT when it is missing
+ * or unreadable, ERR_DATA when it is not ours. */
 int metrics_read(const char *path, struct metrics *m, struct diag *d);
 
 #endif

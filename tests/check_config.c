@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "diag.h"
@@ -585,7 +586,7 @@ START_TEST(test_unreadable)
 	ck_assert_ptr_nonnull(dir);
 	snprintf(path, sizeof path, "%s/absent.cf", dir);
 	diag_init(&d, NULL);
-	ck_assert_int_eq(config_load(path, &c, &d), ERR_IO);
+	ck_assert_int_eq(config_load(path, &c, &d), ERR_NOINPUT);
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(d.nerrors, 1);
 	ck_assert_str_eq(d.items[0].where, path);
@@ -594,9 +595,20 @@ START_TEST(test_unreadable)
 
 	/* a directory is not a configuration file */
 	diag_init(&d, NULL);
-	ck_assert_int_eq(config_load(dir, &c, &d), ERR_IO);
+	ck_assert_int_eq(config_load(dir, &c, &d), ERR_CONFIG);
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(d.nerrors, 1);
+	ck_assert_ptr_nonnull(strstr(d.items[0].what, "is a directory"));
+	diag_free(&d);
+
+	/* nor a FIFO, which is never waited on */
+	snprintf(path, sizeof path, "%s/fifo.cf", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	diag_init(&d, NULL);
+	ck_assert_int_eq(config_load(path, &c, &d), ERR_CONFIG);
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(d.items[0].where, path);
+	ck_assert_ptr_nonnull(strstr(d.items[0].what, "is a FIFO"));
 	diag_free(&d);
 	testlib_rmrf(dir);
 	free(dir);

@@ -342,45 +342,90 @@ START_TEST(simple_bind_search)
 END_TEST
 
 /* password files: how they are written and what open must answer */
+enum pwshape {
+	PW_FILE,        /* the text in a file of that mode */
+	PW_NONE,        /* no file at all */
+	PW_DIR,         /* a directory of that mode instead */
+	PW_LINK,        /* a symbolic link to such a file beside it */
+	PW_FIFO,        /* a FIFO of that mode: never waited on */
+	PW_LINKED_DIR   /* the file, in a directory reached by a link */
+};
+
 static const struct pwcase {
 	const char *name;
-	const char *text;       /* NULL: no file at all */
+	const char *text;
 	mode_t mode;
-	int dir;                /* 1: a directory instead of a file */
+	enum pwshape shape;
 	size_t repeat;          /* > 0: text repeated that many times */
 	int chown_other;        /* 1: owned by someone else (needs root) */
+	mode_t dirmode;         /* the directory's mode; 0: 0700 */
+	int dir_other;          /* 1: the directory owned by someone else */
 	int want;
 	const char *says;       /* in the message when it fails */
 } pwcases[] = {
-	{ "0600", "reader-secret\n", 0600, 0, 0, 0, 0, NULL },
-	{ "0400 no newline", "reader-secret", 0400, 0, 0, 0, 0, NULL },
-	{ "crlf and more lines", "reader-secret\r\nnext\n", 0600, 0, 0, 0,
-	  0, NULL },
-	{ "0644", "reader-secret\n", 0644, 0, 0, 0, ERR_CONFIG, "0644" },
-	{ "0640", "reader-secret\n", 0640, 0, 0, 0, ERR_CONFIG, "0640" },
-	{ "0604", "reader-secret\n", 0604, 0, 0, 0, ERR_CONFIG, "0604" },
-	{ "0620", "reader-secret\n", 0620, 0, 0, 0, ERR_CONFIG, "0620" },
-	{ "empty", "", 0600, 0, 0, 0, ERR_CONFIG, "empty" },
-	{ "empty line", "\nreader-secret\n", 0600, 0, 0, 0, ERR_CONFIG,
-	  "empty" },
-	{ "missing", NULL, 0, 0, 0, 0, ERR_CONFIG, "cannot open" },
-	{ "directory", NULL, 0700, 1, 0, 0, ERR_CONFIG,
-	  "not a regular file" },
-	{ "too long", "x", 0600, 0, 1025, 0, ERR_CONFIG, "longer than" },
-	{ "other owner", "reader-secret\n", 0600, 0, 0, 1, ERR_CONFIG,
-	  "owned by" },
+	{ "0600", "reader-secret\n", 0600, PW_FILE, 0, 0, 0, 0, 0, NULL },
+	{ "0400 no newline", "reader-secret", 0400, PW_FILE, 0, 0, 0, 0, 0,
+	  NULL },
+	{ "crlf and more lines", "reader-secret\r\nnext\n", 0600, PW_FILE,
+	  0, 0, 0, 0, 0, NULL },
+	{ "0644", "reader-secret\n", 0644, PW_FILE, 0, 0, 0, 0, ERR_CONFIG,
+	  "0644" },
+	{ "0640", "reader-secret\n", 0640, PW_FILE, 0, 0, 0, 0, ERR_CONFIG,
+	  "0640" },
+	{ "0604", "reader-secret\n", 0604, PW_FILE, 0, 0, 0, 0, ERR_CONFIG,
+	  "0604" },
+	{ "0620", "reader-secret\n", 0620, PW_FILE, 0, 0, 0, 0, ERR_CONFIG,
+	  "0620" },
+	{ "empty", "", 0600, PW_FILE, 0, 0, 0, 0, ERR_CONFIG, "empty" },
+	{ "empty line", "\nreader-secret\n", 0600, PW_FILE, 0, 0, 0, 0,
+	  ERR_CONFIG, "empty" },
+	{ "missing", "", 0600, PW_NONE, 0, 0, 0, 0, ERR_NOINPUT,
+	  "cannot open" },
+	{ "directory", "", 0700, PW_DIR, 0, 0, 0, 0, ERR_CONFIG,
+	  "is a directory, not a regular file" },
+	{ "too long", "x", 0600, PW_FILE, 1025, 0, 0, 0, ERR_CONFIG,
+	  "longer than" },
+	{ "other owner", "reader-secret\n", 0600, PW_FILE, 0, 1, 0, 0,
+	  ERR_CONFIG, "owned by" },
+	{ "symbolic link", "reader-secret\n", 0600, PW_LINK, 0, 0, 0, 0,
+	  ERR_CONFIG, "is a symbolic link" },
+	{ "fifo", "", 0600, PW_FIFO, 0, 0, 0, 0, ERR_CONFIG,
+	  "is a FIFO, not a regular file" },
+	{ "group-writable directory", "reader-secret\n", 0600, PW_FILE, 0, 0,
+	  0770, 0, ERR_CONFIG, "group-writable" },
+	{ "world-writable directory", "reader-secret\n", 0600, PW_FILE, 0, 0,
+	  01777, 0, ERR_CONFIG, "world-writable" },
+	{ "readable directory", "reader-secret\n", 0600, PW_FILE, 0, 0, 0755,
+	  0, 0, NULL },
+	{ "directory of another owner", "reader-secret\n", 0600, PW_FILE, 0,
+	  0, 0, 1, ERR_CONFIG, "owned by" },
+	{ "directory reached by a link", "reader-secret\n", 0600,
+	  PW_LINKED_DIR, 0, 0, 0, 0, 0, NULL },
 };
+
+/* names - whether the failure names the file, where or in the text */
+static int
+names(const struct diag *d, const char *path)
+{
+	size_t i;
+
+	for (i = d->count; i > 0; i--)
+		if (d->items[i - 1].level == DIAG_ERROR)
+			return strstr(d->items[i - 1].where, path) != NULL ||
+			    strstr(d->items[i - 1].what, path) != NULL;
+	return 0;
+}
 
 START_TEST(password_files)
 {
 	const struct pwcase *c = &pwcases[_i];
 	struct fixture f;
-	char *text = NULL;
+	char *text = NULL, *real = NULL, *linkdir = NULL, *out = NULL;
 	size_t i, n;
 	int rc;
 
 	fx_init(&f, sd.ldap_uri);
-	if (c->chown_other && geteuid() != 0) {
+	if ((c->chown_other || c->dir_other) && geteuid() != 0) {
 		/* only root can give a file away; nothing to check */
 		fx_free(&f);
 		return;
@@ -393,15 +438,41 @@ START_TEST(password_files)
 			memcpy(text + i * n, c->text, n);
 		text[c->repeat * n] = '\n';
 	}
-	fx_password(&f, sd.reader_dn, text ? text : c->text ? c->text : "",
-	    c->mode ? c->mode : 0600);
-	if (c->text == NULL) {
+	fx_password(&f, sd.reader_dn, text ? text : c->text, c->mode);
+	switch (c->shape) {
+	case PW_FILE:
+		break;
+	case PW_NONE:
 		ck_assert_int_eq(unlink(f.pwfile), 0);
-		if (c->dir)
-			ck_assert_int_eq(mkdir(f.pwfile, c->mode), 0);
+		break;
+	case PW_DIR:
+		ck_assert_int_eq(unlink(f.pwfile), 0);
+		ck_assert_int_eq(mkdir(f.pwfile, c->mode), 0);
+		break;
+	case PW_LINK:
+		ck_assert_int_ge(asprintf(&real, "%s/real", f.dir), 0);
+		ck_assert_int_eq(rename(f.pwfile, real), 0);
+		ck_assert_int_eq(symlink("real", f.pwfile), 0);
+		break;
+	case PW_FIFO:
+		ck_assert_int_eq(unlink(f.pwfile), 0);
+		ck_assert_int_eq(mkfifo(f.pwfile, c->mode), 0);
+		break;
+	case PW_LINKED_DIR:
+		ck_assert_int_ge(asprintf(&linkdir, "%s.link", f.dir), 0);
+		ck_assert_int_eq(symlink(f.dir, linkdir), 0);
+		free(f.pwfile);
+		ck_assert_int_ge(asprintf(&f.pwfile, "%s/password", linkdir),
+		    0);
+		f.cfg.password_file = f.pwfile;
+		break;
 	}
 	if (c->chown_other)
 		ck_assert_int_eq(chown(f.pwfile, 65534, 65534), 0);
+	if (c->dirmode)
+		ck_assert_int_eq(chmod(f.dir, c->dirmode), 0);
+	if (c->dir_other)
+		ck_assert_int_eq(chown(f.dir, 65534, 65534), 0);
 	rc = run(&f, "(uid=alice)", NULL);
 	ck_assert_msg(rc == c->want, "%s: got %s, want %s (%s)", c->name,
 	    err_str(rc), err_str(c->want), diag_last_error(&f.d));
@@ -409,14 +480,58 @@ START_TEST(password_files)
 		ck_assert_uint_eq(f.ngot, 1);
 	} else {
 		ck_assert_uint_eq(f.ngot, 0);
-		ck_assert_msg(strstr(diag_last_error(&f.d), f.pwfile) != NULL,
-		    "%s: file not named: %s", c->name, diag_last_error(&f.d));
+		ck_assert_msg(names(&f.d, f.pwfile), "%s: file not named: %s",
+		    c->name, diag_last_error(&f.d));
 		ck_assert_msg(strstr(diag_last_error(&f.d), c->says) != NULL,
 		    "%s: reason missing: %s", c->name, diag_last_error(&f.d));
 	}
-	if (c->dir)
+	if (c->dirmode || c->dir_other)
+		ck_assert_int_eq(testlib_sh(&out, "chown 0:0 '%s' 2>/dev/null; "
+		    "chmod 0700 '%s'", f.dir, f.dir), 0);
+	free(out);
+	if (c->shape == PW_DIR)
 		rmdir(f.pwfile);
+	if (linkdir)
+		unlink(linkdir);
+	free(linkdir);
+	free(real);
 	free(text);
+	fx_free(&f);
+}
+END_TEST
+
+/* A CA file is checked before libldap is given it: a FIFO would hang
+ * the TLS setup, a missing file is named. */
+START_TEST(ca_file_is_checked_first)
+{
+	struct fixture f;
+	char *fifo = NULL, *missing = NULL;
+	int rc;
+
+	fx_init(&f, sd.ldaps_uri);
+	ck_assert_int_ge(asprintf(&fifo, "%s/ca.pem", f.dir), 0);
+	ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+	f.cfg.ca_file = fifo;
+	rc = run(&f, "(uid=alice)", NULL);
+	ck_assert_msg(rc == ERR_CONFIG, "fifo: %s (%s)", err_str(rc),
+	    diag_last_error(&f.d));
+	ck_assert_msg(names(&f.d, fifo), "%s", diag_last_error(&f.d));
+	ck_assert_ptr_nonnull(strstr(diag_last_error(&f.d), "is a FIFO"));
+	fx_reset(&f);
+	ck_assert_int_ge(asprintf(&missing, "%s/none.pem", f.dir), 0);
+	f.cfg.ca_file = missing;
+	rc = run(&f, "(uid=alice)", NULL);
+	ck_assert_msg(rc == ERR_NOINPUT, "missing: %s (%s)", err_str(rc),
+	    diag_last_error(&f.d));
+	ck_assert_msg(names(&f.d, missing), "%s", diag_last_error(&f.d));
+	/* the test CA, a regular file: the search works */
+	fx_reset(&f);
+	f.cfg.ca_file = sd.ca_file;
+	rc = run(&f, "(uid=alice)", NULL);
+	ck_assert_msg(rc == 0, "%s", diag_last_error(&f.d));
+	ck_assert_uint_eq(f.ngot, 1);
+	free(fifo);
+	free(missing);
 	fx_free(&f);
 }
 END_TEST
@@ -597,8 +712,9 @@ START_TEST(missing_ca_file)
 	fx_init(&f, sd.ldaps_uri);
 	ck_assert_int_ge(asprintf(&ca, "%s/no-such-ca.pem", f.dir), 0);
 	f.cfg.ca_file = ca;
-	ck_assert_int_eq(run(&f, PEOPLE_FILTER, NULL), ERR_CONFIG);
-	ck_assert(messages_have(&f.d, ca));
+	/* a file the configuration names that is not there */
+	ck_assert_int_eq(run(&f, PEOPLE_FILTER, NULL), ERR_NOINPUT);
+	ck_assert(names(&f.d, ca));
 	free(ca);
 	fx_free(&f);
 }
@@ -791,6 +907,7 @@ ldap_source_suite(void)
 	tcase_add_loop_test(tc, password_files, 0,
 	    sizeof pwcases / sizeof pwcases[0]);
 	tcase_add_test(tc, wrong_password);
+	tcase_add_test(tc, ca_file_is_checked_first);
 	tcase_add_test(tc, unreachable);
 	tcase_add_test(tc, dead_then_live);
 	tcase_add_test(tc, all_dead);

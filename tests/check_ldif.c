@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "diag.h"
@@ -420,7 +421,7 @@ START_TEST(test_many)
 }
 END_TEST
 
-/* test_file_missing - ERR_IO naming the path and the reason */
+/* test_file_missing - ERR_NOINPUT naming the path and the reason */
 START_TEST(test_file_missing)
 {
 	char *dir = testlib_tmpdir(), path[4096];
@@ -430,7 +431,7 @@ START_TEST(test_file_missing)
 	ck_assert_ptr_nonnull(dir);
 	snprintf(path, sizeof path, "%s/missing.ldif", dir);
 	diag_init(&d, NULL);
-	ck_assert_int_eq(ldif_read_file(path, collect, &g, &d), ERR_IO);
+	ck_assert_int_eq(ldif_read_file(path, collect, &g, &d), ERR_NOINPUT);
 	ck_assert_uint_eq(g.n, 0);
 	ck_assert_uint_eq(d.nerrors, 1);
 	ck_assert_str_eq(last_item(&d)->where, path);
@@ -441,23 +442,33 @@ START_TEST(test_file_missing)
 }
 END_TEST
 
-/* test_file_not_regular - a directory or a FIFO is refused at once */
+/* test_file_not_regular - a directory, a FIFO or a device is refused at
+ * once as a configuration mistake, saying what it is */
 START_TEST(test_file_not_regular)
 {
-	char *dir = testlib_tmpdir(), fifo[4096];
+	char *dir = testlib_tmpdir(), fifo[4096], zero[4096];
 	struct got g = { 0 };
 	struct diag d;
 
 	ck_assert_ptr_nonnull(dir);
 	diag_init(&d, NULL);
-	ck_assert_int_eq(ldif_read_file(dir, collect, &g, &d), ERR_IO);
-	ck_assert_ptr_nonnull(strstr(last_item(&d)->what, "not a regular"));
+	ck_assert_int_eq(ldif_read_file(dir, collect, &g, &d), ERR_CONFIG);
+	ck_assert_ptr_nonnull(strstr(last_item(&d)->what,
+	    "is a directory, not a regular file"));
 	snprintf(fifo, sizeof fifo, "%s/fifo", dir);
 	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
 	/* Would hang in open() without a writer if opened blocking. */
-	ck_assert_int_eq(ldif_read_file(fifo, collect, &g, &d), ERR_IO);
+	ck_assert_int_eq(ldif_read_file(fifo, collect, &g, &d), ERR_CONFIG);
 	ck_assert_str_eq(last_item(&d)->where, fifo);
-	ck_assert_ptr_nonnull(strstr(last_item(&d)->what, "not a regular"));
+	ck_assert_ptr_nonnull(strstr(last_item(&d)->what,
+	    "is a FIFO, not a regular file"));
+	/* Would never end if read. */
+	snprintf(zero, sizeof zero, "%s/zero", dir);
+	ck_assert_int_eq(symlink("/dev/zero", zero), 0);
+	ck_assert_int_eq(ldif_read_file(zero, collect, &g, &d), ERR_CONFIG);
+	ck_assert_str_eq(last_item(&d)->where, zero);
+	ck_assert_ptr_nonnull(strstr(last_item(&d)->what,
+	    "is a character device"));
 	ck_assert_uint_eq(g.n, 0);
 	diag_free(&d);
 	testlib_rmrf(dir);

@@ -279,7 +279,8 @@ START_TEST(test_size_limits)
 	ck_assert_ptr_null(m);
 	diag_free(&d);
 	/* A directory is not a file. */
-	ck_assert_int_eq(mapping_load(dir, &m, &d), ERR_IO);
+	ck_assert_int_eq(mapping_load(dir, &m, &d), ERR_CONFIG);
+	ck_assert(has_item(&d, dir, "is a directory"));
 	diag_free(&d);
 	free(big);
 	testlib_rmrf(dir);
@@ -303,12 +304,53 @@ START_TEST(test_refusals_are_prompt)
 	    ERR_CONFIG);
 	ck_assert_uint_eq(d.nerrors, 3);
 	diag_free(&d);
-	/* An unreadable file is an I/O error. */
+	/* A missing file is a missing input, named. */
 	ck_assert_int_eq(mapping_load(DATA "does-not-exist.xml", &m, &d),
-	    ERR_IO);
+	    ERR_NOINPUT);
 	ck_assert(has_item(&d, DATA "does-not-exist.xml", "cannot open"));
 	ck_assert_ptr_null(m);
 	diag_free(&d);
+}
+END_TEST
+
+/* test_not_a_file - what is not a regular file is refused at once,
+ * saying what it is; a FIFO or a device is never read */
+START_TEST(test_not_a_file)
+{
+	static const struct {
+		const char *name;
+		const char *make;       /* shell, in the directory */
+		const char *says;
+	} kinds[] = {
+		{ "fifo", "mkfifo fifo", "is a FIFO, not a regular file" },
+		{ "zero", "ln -s /dev/zero zero",
+		  "is a character device, not a regular file" },
+		{ "link-to-fifo", "mkfifo f && ln -s f link-to-fifo",
+		  "is a FIFO" },
+		{ "sub", "mkdir sub", "is a directory, not a regular file" },
+	};
+	struct mapping *m = NULL;
+	char *dir = testlib_tmpdir(), *out = NULL, path[512];
+	struct diag d;
+	size_t i;
+
+	ck_assert_ptr_nonnull(dir);
+	for (i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+		ck_assert_int_eq(testlib_sh(&out, "cd '%s' && %s", dir,
+		    kinds[i].make), 0);
+		free(out);
+		snprintf(path, sizeof path, "%s/%s", dir, kinds[i].name);
+		diag_init(&d, NULL);
+		ck_assert_int_eq(mapping_load(path, &m, &d), ERR_CONFIG);
+		ck_assert_ptr_null(m);
+		if (!has_item(&d, path, kinds[i].says))
+			dump(&d);
+		ck_assert_msg(has_item(&d, path, kinds[i].says), "%s: no \"%s\"",
+		    kinds[i].name, kinds[i].says);
+		diag_free(&d);
+	}
+	testlib_rmrf(dir);
+	free(dir);
 }
 END_TEST
 
@@ -895,6 +937,7 @@ mapping_suite(void)
 	tcase_add_test(tc, test_memberof_only);
 	tcase_add_test(tc, test_size_limits);
 	tcase_add_test(tc, test_refusals_are_prompt);
+	tcase_add_test(tc, test_not_a_file);
 	tcase_add_test(tc, test_silent);
 	tcase_add_test(tc, test_classify);
 	tcase_add_loop_test(tc, test_domain_from_entry, 0,

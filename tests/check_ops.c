@@ -149,6 +149,49 @@ START_TEST(service_writes_metrics)
 }
 END_TEST
 
+/* A metrics file that is not one: status answers at once, critical,
+ * saying what the file is, whatever it points to. */
+START_TEST(status_refuses_a_metrics_file_that_is_not_a_file)
+{
+	static const struct {
+		const char *make;       /* shell, in the scratch directory */
+		const char *says;
+	} kinds[] = {
+		{ "mkfifo metrics.prom", "is a FIFO, not a regular file" },
+		{ "ln -s /dev/zero metrics.prom", "is a symbolic link" },
+		{ "mkfifo fifo && ln -s fifo metrics.prom",
+		  "is a symbolic link" },
+		{ "mkdir metrics.prom", "is a directory, not a regular file" },
+		{ "head -c 2000000 /dev/zero | tr '\\0' '#' > metrics.prom",
+		  "larger than" },
+	};
+	struct scenario s;
+	char *out = NULL;
+	size_t i;
+	int rc;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", "metrics_file = metrics.prom\n");
+	ck_assert_int_eq(testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(),
+	    s.conf), 0);
+	free(out);
+	for (i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+		ck_assert_int_eq(testlib_sh(&out, "cd '%s' && rm -rf fifo "
+		    "metrics.prom && %s", s.dir, kinds[i].make), 0);
+		free(out);
+		/* timeout(1): a status that hangs is the failure */
+		rc = testlib_sh(&out, "timeout 20 '%s' status -c '%s'",
+		    testlib_bin(), s.conf);
+		ck_assert_msg(rc == 2, "%s: exit %d: %s", kinds[i].make, rc,
+		    out);
+		ck_assert_msg(strstr(out, "metrics.prom") && strstr(out,
+		    kinds[i].says), "%s: %s", kinds[i].make, out);
+		free(out);
+	}
+	scenario_free(&s);
+}
+END_TEST
+
 START_TEST(no_progress_off_a_terminal)
 {
 	struct scenario s;
@@ -178,6 +221,7 @@ ops_suite(void)
 	tcase_add_test(tc, install_then_check_installed_example);
 	tcase_add_test(tc, status_verdicts);
 	tcase_add_test(tc, service_writes_metrics);
+	tcase_add_test(tc, status_refuses_a_metrics_file_that_is_not_a_file);
 	tcase_add_test(tc, no_progress_off_a_terminal);
 	suite_add_tcase(s, tc);
 	return s;
