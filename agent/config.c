@@ -412,6 +412,12 @@ check_remote(const char *value, const char **why)
 			    "characters";
 			return ERR_INVAL;
 		}
+	/* as git_sink reads it: file://localhost/path or file:///path */
+	if (strncmp(value, "file://", 7) == 0 && value[7] != '/' &&
+	    strncmp(value + 7, "localhost/", 10) != 0) {
+		*why = "a file:// URL needs an absolute path";
+		return ERR_INVAL;
+	}
 	for (i = 0; schemes[i]; i++)
 		if (strncmp(value, schemes[i], strlen(schemes[i])) == 0)
 			return 0;

@@ -528,8 +528,8 @@ publish(struct daemon *d)
 		d->dirty = 0;
 		d->published = 1;
 		rc = 0;
-	} else if (rc == ERR_IO || rc == ERR_MOVED || rc == ERR_DATA ||
-	    rc == ERR_UNAVAIL) {
+	} else if (rc == ERR_IO || rc == ERR_MOVED || rc == ERR_BUSY ||
+	    rc == ERR_DATA || rc == ERR_UNAVAIL) {
 		log_msg(d->log, LOG_LEVEL_ERROR, "daemon: %s: commit failed: "
 		    "%s; retrying", d->cfg->branch, err_str(rc));
 		d->retry_publish_at = now_ms() + 5000;

@@ -1145,6 +1145,14 @@ swap_head(struct git_sink *s, const git_oid *id, const char *log,
 		    "it moved since it was read", s->path, s->branch);
 		return ERR_MOVED;
 	}
+	if (rc == GIT_ELOCKED) {
+		/* a git process at work, or one that died: try again */
+		diag_error(d, NULL, "git_sink: %s: cannot move branch %s: "
+		    "another process holds the lock (%s.lock; if no git "
+		    "process runs, it is stale: remove it)", s->path,
+		    s->branch, s->refname);
+		return ERR_BUSY;
+	}
 	if (rc < 0)
 		return lib_fail(d, s->path, "cannot move branch");
 	s->head = *id;

@@ -13,11 +13,12 @@
  *
  * DESCRIPTION
  *	Parses the command line, loads the configuration, runs one job and
- *	turns its result into an exit status from sysexits.h:
- *	0 done (committed or nothing to commit), 64 usage, 65 data error,
- *	69 source unavailable, 70 internal error, 73 cannot write,
- *	75 change held (or the branch moved: run again), 77 credentials
- *	refused, 78 configuration error.
+ *	turns its result into an exit status from sysexits.h
+ *	(err_exit_status): 0 done (committed or nothing to commit), 64
+ *	usage, 65 data error, 66 an input file missing or unreadable, 69
+ *	source unavailable, 70 internal error (a bug), 73 cannot write, 75
+ *	try again (a change held, the branch moved, or its lock held by
+ *	another process), 77 credentials refused, 78 configuration error.
  *
  * DIAGNOSTICS
  *	Errors are logged on stderr (or syslog with --syslog) as
@@ -87,10 +88,11 @@ static const char usage_text[] =
 	"  -h, --help          this text\n"
 	"  -V, --version       program version\n"
 	"\n"
-	"exit status: 0 done, 64 usage, 65 data error, 69 source unavailable,\n"
-	"70 internal error, 73 cannot write, 75 change held or branch moved,\n"
-	"77 credentials refused, 78 configuration error; status: 0 ok,\n"
-	"1 warning, 2 critical\n";
+	"exit status: 0 done, 64 usage, 65 data error, 66 input file missing,\n"
+	"69 source unavailable, 70 internal error, 73 cannot write,\n"
+	"75 try again (change held, branch moved or locked), 77 credentials\n"
+	"refused, 78 configuration error; status: 0 ok, 1 warning,\n"
+	"2 critical\n";
 
 /* sanitize_fds - make sure 0, 1 and 2 are open before anything else */
 static void
@@ -102,28 +104,6 @@ sanitize_fds(void)
 	for (fd = 0; fd < 3; fd++)
 		if (fstat(fd, &st) < 0 && open("/dev/null", O_RDWR) != fd)
 			_exit(EX_OSERR);
-}
-
-/* exit_code - sysexits status for an error code */
-static int
-exit_code(int rc)
-{
-	switch (rc) {
-	case 0: return EX_OK;
-	case ERR_CONFIG: return EX_CONFIG;
-	case ERR_DATA: return EX_DATAERR;
-	case ERR_UNAVAIL: return EX_UNAVAILABLE;
-	case ERR_AUTH: return EX_NOPERM;
-	case ERR_IO: return EX_CANTCREAT;
-	case ERR_HELD: return EX_TEMPFAIL;
-	case ERR_MOVED: return EX_TEMPFAIL;
-	case ERR_INVAL: return EX_USAGE;
-	case ERR_NOTFOUND: return EX_DATAERR;
-	case ERR_NOINPUT: return EX_NOINPUT;
-	case ERR_BUSY: return EX_TEMPFAIL;
-	case ERR_BUG: return EX_SOFTWARE;
-	}
-	return EX_SOFTWARE;
 }
 
 /* parse_command - the command word */
@@ -216,6 +196,10 @@ parse_args(int argc, char **argv, struct cli *cli)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument");
+	if ((cli->config && *cli->config == '\0') ||
+	    (cli->repo && *cli->repo == '\0') ||
+	    (cli->out_dir && *cli->out_dir == '\0'))
+		return usage_error("an empty file or directory name");
 	if (cli->command == CMD_NONE)
 		return usage_error("no command given");
 	if (cli->config == NULL)
@@ -286,12 +270,12 @@ main(int argc, char **argv)
 		}
 		break;
 	case CMD_RUN:
-	case CMD_NONE: rc = ERR_INVAL; break;
+	case CMD_NONE: rc = ERR_BUG; break;
 	}
 out:
 	fflush(stdout);
 	config_free(cfg);
 	diag_free(&d);
 	log_close(&log);
-	return status_code >= 0 ? status_code : exit_code(rc);
+	return status_code >= 0 ? status_code : err_exit_status(rc);
 }

@@ -28,15 +28,16 @@
  *
  * DIAGNOSTICS
  *	Load problems are errors with "file:line" as where; all of a file's
- *	problems are reported before it is refused with ERR_CONFIG. ERR_IO
- *	when the file cannot be read. Entry problems are reported with the
- *	entry's DN (DIAG_REJECTED). Allocation failure is ERR_NOMEM; a
- *	failed group lookup is returned as groups_is_member() returned it.
+ *	problems are reported before it is refused with ERR_CONFIG; what
+ *	file_read_named() returns when the file cannot be read (file.h).
+ *	ERR_BUG when the compiled-in schema cannot be used. Entry problems
+ *	are reported with the entry's DN (DIAG_REJECTED). Allocation
+ *	failure is ERR_NOMEM; a failed group lookup is returned as
+ *	groups_is_member() returned it.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -847,7 +848,7 @@ vocab_check(struct load *l, const struct vocab *v, const xmlNode *n)
 }
 
 /* validate - check doc against the compiled-in schema; ERR_CONFIG when
- * invalid, ERR_INVAL when the schema itself cannot be used */
+ * invalid, ERR_BUG when the schema itself cannot be used */
 static int
 validate(struct load *l, xmlDoc *doc)
 {
@@ -863,13 +864,13 @@ validate(struct load *l, xmlDoc *doc)
 	rc = parse_xml(&sl, (const char *)mapping_schema_rng,
 	    mapping_schema_rng_len, &schema_doc);
 	if (rc < 0) {
-		rc = rc == ERR_NOMEM ? rc : ERR_INVAL;
+		rc = rc == ERR_NOMEM ? rc : ERR_BUG;
 		goto cleanup;
 	}
 	v.grammar = xmlDocGetRootElement(schema_doc);
 	rc = vocab_build(&v, v.grammar);
 	if (rc < 0) {
-		rc = rc == ERR_NOMEM ? rc : ERR_INVAL;
+		rc = rc == ERR_NOMEM ? rc : ERR_BUG;
 		goto cleanup;
 	}
 	/* Names and attribute values first: libxml2's RELAX NG messages
@@ -890,7 +891,7 @@ validate(struct load *l, xmlDoc *doc)
 	if (schema == NULL) {
 		diag_error(l->d, "mapping.rng", "the built-in mapping schema "
 		    "cannot be used");
-		rc = ERR_INVAL;
+		rc = ERR_BUG;
 		goto cleanup;
 	}
 	vctxt = xmlRelaxNGNewValidCtxt(schema);
@@ -905,7 +906,7 @@ validate(struct load *l, xmlDoc *doc)
 			report(l->d, DIAG_ERROR, l->path, 0,
 			    "does not follow the mapping schema");
 		l->nerrors++;
-		rc = valid > 0 ? ERR_CONFIG : ERR_INVAL;
+		rc = valid > 0 ? ERR_CONFIG : ERR_BUG;
 	}
 cleanup:
 	xmlRelaxNGFreeValidCtxt(vctxt);
@@ -1801,7 +1802,7 @@ mapping_domain_from_entry(const struct mapping *m, const struct entry *e,
 
 	memset(out, 0, sizeof *out);
 	if (r == NULL)
-		return ERR_INVAL;
+		return ERR_BUG;
 	rc = add_values(&names, e, r->name_attr, d);
 	for (i = 0; rc == 0 && i < r->nalias_attrs; i++)
 		rc = add_values(&names, e, r->alias_attrs[i], d);

@@ -28,5 +28,8 @@ enum {
 
 /* err_str - short constant name of an error code; never NULL */
 const char *err_str(int code);
+/* err_exit_status - the exit status (sysexits.h) a command ends with
+ * when it fails with code; 0 for 0 */
+int err_exit_status(int code);
 
 #endif

@@ -93,8 +93,8 @@ int git_sink_read(struct git_sink *s, const char *path, char **out,
  * the head unchanged. ERR_INVAL (bad or duplicate path, a
  * path that is both a file and a directory, empty message, bad name or
  * email), ERR_MOVED when the branch moved since it was read (the branch
- * is left as it is), ERR_IO (also when the branch is locked by another
- * writer), ERR_NOMEM. */
+ * is left as it is), ERR_BUSY when another process holds the branch's
+ * lock file (try again), ERR_IO, ERR_NOMEM. */
 int git_sink_commit(struct git_sink *s, const struct git_sink_file *files,
     size_t nfiles, const char *message, const char *author_name,
     const char *author_email, int *committed, char oid_hex[41],
@@ -176,8 +176,8 @@ int git_sink_tree_equal(struct git_sink *s, const char *a_hex,
  * descends from the head read (nothing to do when it is the head; an
  * unborn branch is created); the sink's head follows. ERR_MOVED when
  * commit_hex does not descend from the head, or when the branch moved
- * since it was read (the branch is left as it is); ERR_INVAL, ERR_IO,
- * ERR_NOMEM. */
+ * since it was read (the branch is left as it is); ERR_BUSY when its
+ * lock file is held; ERR_INVAL, ERR_IO, ERR_NOMEM. */
 int git_sink_fast_forward(struct git_sink *s, const char *commit_hex,
     struct diag *d);
 /* git_sink_reset_to - as git_sink_fast_forward, but with force set any

@@ -27,8 +27,10 @@ enum {
 struct mapping;
 
 /* mapping_load - parse, validate and compile path into *out (caller
- * frees with mapping_free). ERR_IO when unreadable, ERR_CONFIG when
- * invalid (file:line in d), ERR_NOMEM. */
+ * frees with mapping_free). ERR_NOINPUT when the file is missing or
+ * unreadable, ERR_CONFIG when it is not a regular file of at most 4 MiB
+ * (file.h) or is invalid (file:line in d), ERR_UNAVAIL when it changed
+ * while read, ERR_NOMEM, ERR_BUG when the built-in schema is unusable. */
 int mapping_load(const char *path, struct mapping **out, struct diag *d);
 void mapping_free(struct mapping *m);
 /* mapping_filter - one search filter that selects every entry the
@@ -46,8 +48,8 @@ const struct domain_spec *mapping_domain_at(const struct mapping *m,
 unsigned mapping_classify(const struct mapping *m, const struct entry *e);
 /* mapping_domain_from_entry - fill *out (caller clears with
  * domain_spec_clear) from a domain entry. ERR_DATA when the entry yields
- * no usable domain (reported with its DN), ERR_INVAL when the mapping
- * has no <domains>, ERR_NOMEM. */
+ * no usable domain (reported with its DN), ERR_BUG when the mapping
+ * has no <domains> (see mapping_classify), ERR_NOMEM. */
 int mapping_domain_from_entry(const struct mapping *m, const struct entry *e,
     struct domain_spec *out, struct diag *d);
 /* mapping_mailbox_from_entry - fill *out (caller clears with

@@ -294,6 +294,9 @@ static const struct bad bad_files[] = {
 	    "digits, '-', '_' and '.'" },
 	{ BASE "transports = smtp lmtp smtp\n", 5,
 	    "transports: \"smtp\" is listed twice" },
+	{ BASE "remotes = file://routing.git\n", 5,
+	    "remotes: \"file://routing.git\": a file:// URL needs an absolute "
+	    "path" },
 	/* contradictions */
 	{ BASE "ldap_bind_dn = cn=x,dc=example,dc=com\n", 5,
 	    "ldap_bind_dn needs ldap_bind_password_file" },

@@ -266,6 +266,101 @@ START_TEST(invalid_mapping_keeps_last_commit)
 }
 END_TEST
 
+/* Input files the configuration names: a missing one is 66 (EX_NOINPUT),
+ * one that is not a regular file 78, each named; the branch stays. */
+START_TEST(input_files_have_their_exit_status)
+{
+	static const struct {
+		const char *make;       /* shell, in the scratch directory */
+		int status;
+		const char *says;
+	} cases[] = {
+		{ "rm mapping.xml", 66, "mapping.xml: cannot open the mapping "
+		  "file: No such file or directory" },
+		{ "rm directory.ldif", 66, "directory.ldif: cannot open the LDIF "
+		  "file: No such file or directory" },
+		{ "rm mapping.xml && mkfifo mapping.xml", 78,
+		  "mapping.xml: the mapping file is a FIFO, not a regular file" },
+		{ "rm directory.ldif && ln -s /dev/zero directory.ldif", 78,
+		  "directory.ldif: the LDIF file is a character device, not a "
+		  "regular file" },
+		{ "mv splitsync.conf other.conf && mkfifo splitsync.conf", 78,
+		  "splitsync.conf: the configuration file is a FIFO" },
+		{ "rm splitsync.conf", 66, "splitsync.conf: cannot open the "
+		  "configuration file" },
+	};
+	struct scenario s;
+	char *out = NULL, *before, *after;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+		    "/directory.ldif", NULL);
+		ck_assert_int_eq(testlib_sh(&out, "'%s' resync -c '%s'",
+		    testlib_bin(), s.conf), 0);
+		free(out);
+		before = scenario_head(&s);
+		ck_assert_int_eq(testlib_sh(&out, "cd '%s' && %s", s.dir,
+		    cases[i].make), 0);
+		free(out);
+		rc = testlib_sh(&out, "timeout 20 '%s' resync -c '%s'",
+		    testlib_bin(), s.conf);
+		ck_assert_msg(rc == cases[i].status, "%s: exit %d, want %d: %s",
+		    cases[i].make, rc, cases[i].status, out);
+		ck_assert_msg(strstr(out, cases[i].says) != NULL,
+		    "%s: no \"%s\" in: %s", cases[i].make, cases[i].says, out);
+		free(out);
+		after = scenario_head(&s);
+		ck_assert_str_eq(before, after);
+		free(before);
+		free(after);
+		scenario_free(&s);
+	}
+}
+END_TEST
+
+/* Another process holding the branch's lock: 75, try again; nothing
+ * moved, and the next run goes through. */
+START_TEST(locked_branch_is_try_again)
+{
+	struct scenario s;
+	char *out = NULL, *before, *after;
+	int rc;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", NULL);
+	ck_assert_int_eq(testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(),
+	    s.conf), 0);
+	free(out);
+	before = scenario_head(&s);
+	ck_assert_int_eq(testlib_sh(&out, "cd '%s' && sed -i "
+	    "'s/^mail: dave@example.org$/&\\nmailAlternateAddress: "
+	    "dave2@example.org/' directory.ldif && "
+	    "touch routing.git/refs/heads/main.lock", s.dir), 0);
+	free(out);
+	rc = testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc == 75, "exit %d: %s", rc, out);
+	ck_assert_msg(strstr(out, "another process holds the lock") != NULL &&
+	    strstr(out, "main.lock") != NULL, "%s", out);
+	free(out);
+	after = scenario_head(&s);
+	ck_assert_str_eq(before, after);
+	free(after);
+	ck_assert_int_eq(testlib_sh(&out, "rm '%s/routing.git/refs/heads/"
+	    "main.lock'", s.dir), 0);
+	free(out);
+	rc = testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+	free(out);
+	after = scenario_head(&s);
+	ck_assert_str_ne(before, after);
+	free(after);
+	free(before);
+	scenario_free(&s);
+}
+END_TEST
+
 START_TEST(empty_directory_is_held)
 {
 	struct scenario s;
@@ -558,6 +653,8 @@ resync_suite(void)
 	tcase_add_test(tc, malformed_ldif_keeps_last_commit);
 	tcase_add_test(tc, invalid_mapping_keeps_last_commit);
 	tcase_add_test(tc, empty_directory_is_held);
+	tcase_add_test(tc, input_files_have_their_exit_status);
+	tcase_add_test(tc, locked_branch_is_try_again);
 	tcase_add_test(tc, hostile_values_never_reach_a_table);
 	tcase_add_test(tc, render_and_gateway_layout);
 	tcase_add_test(tc, switching_table_shards_changes_no_route);
