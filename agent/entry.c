@@ -194,6 +194,35 @@ entry_attr_get(const struct entry *e, const char *name)
 	return NULL;
 }
 
+/* entry_value_next - the next value of an attribute of that base name */
+const struct entry_value *
+entry_value_next(struct entry_iter *it)
+{
+	const struct entry_attr *a;
+
+	if (it->name == NULL)
+		return NULL;
+	for (; it->attr < it->e->count; it->attr++, it->value = 0) {
+		a = &it->e->attrs[it->attr];
+		if (it->value < a->count &&
+		    entry_attr_name_eq(a->name, it->name))
+			return &a->values[it->value++];
+	}
+	return NULL;
+}
+
+/* entry_value_first - start at the first attribute */
+const struct entry_value *
+entry_value_first(const struct entry *e, const char *name,
+    struct entry_iter *it)
+{
+	it->e = e;
+	it->name = name;
+	it->attr = 0;
+	it->value = 0;
+	return entry_value_next(it);
+}
+
 /* bytes_caseeq - ASCII case-insensitive equality of len bytes */
 static int
 bytes_caseeq(const char *a, const char *b, size_t len)
@@ -212,18 +241,13 @@ int
 entry_has_value(const struct entry *e, const char *name, const char *data,
     size_t len)
 {
-	size_t i, j;
+	const struct entry_value *v;
+	struct entry_iter it;
 
-	for (i = 0; i < e->count; i++) {
-		const struct entry_attr *a = &e->attrs[i];
-
-		if (!entry_attr_name_eq(a->name, name))
-			continue;
-		for (j = 0; j < a->count; j++)
-			if (a->values[j].len == len &&
-			    bytes_caseeq(a->values[j].data, data, len))
-				return 1;
-	}
+	for (v = entry_value_first(e, name, &it); v != NULL;
+	    v = entry_value_next(&it))
+		if (v->len == len && bytes_caseeq(v->data, data, len))
+			return 1;
 	return 0;
 }
 

@@ -1666,18 +1666,18 @@ usable(const struct entry *e, const char *attr, const struct entry_value *v,
 	return 0;
 }
 
-/* first_value - the first usable, non-empty value of attr, or NULL */
+/* first_value - the first usable, non-empty value of attr (of every
+ * attribute of that base name), or NULL */
 static const struct entry_value *
 first_value(const struct entry *e, const char *attr, struct diag *d)
 {
-	const struct entry_attr *a;
-	size_t i;
+	const struct entry_value *v;
+	struct entry_iter it;
 
-	if (attr == NULL || (a = entry_attr_get(e, attr)) == NULL)
-		return NULL;
-	for (i = 0; i < a->count; i++)
-		if (a->values[i].len > 0 && usable(e, attr, &a->values[i], d))
-			return &a->values[i];
+	for (v = entry_value_first(e, attr, &it); v != NULL;
+	    v = entry_value_next(&it))
+		if (v->len > 0 && usable(e, attr, v, d))
+			return v;
 	return NULL;
 }
 
@@ -1762,14 +1762,15 @@ static int
 add_values(struct strv *sv, const struct entry *e, const char *attr,
     struct diag *d)
 {
-	const struct entry_attr *a = entry_attr_get(e, attr);
-	size_t i;
+	const struct entry_value *v;
+	struct entry_iter it;
 	int rc;
 
-	for (i = 0; a != NULL && i < a->count; i++) {
-		if (a->values[i].len == 0 || !usable(e, attr, &a->values[i], d))
+	for (v = entry_value_first(e, attr, &it); v != NULL;
+	    v = entry_value_next(&it)) {
+		if (v->len == 0 || !usable(e, attr, v, d))
 			continue;
-		rc = add_name(sv, &a->values[i]);
+		rc = add_name(sv, v);
 		if (rc < 0)
 			return rc;
 	}
@@ -1842,15 +1843,16 @@ cleanup:
 static int
 member_of_direct(const struct cond *k, const struct entry *e)
 {
-	const struct entry_attr *a = entry_attr_get(e, "memberOf");
+	const struct entry_value *v;
+	struct entry_iter it;
 	char *norm;
-	size_t i;
 	int rc, found = 0;
 
-	for (i = 0; a != NULL && i < a->count && !found; i++) {
-		if (memchr(a->values[i].data, '\0', a->values[i].len))
+	for (v = entry_value_first(e, "memberOf", &it); v != NULL && !found;
+	    v = entry_value_next(&it)) {
+		if (memchr(v->data, '\0', v->len))
 			continue;
-		rc = entry_dn_normalize(a->values[i].data, &norm);
+		rc = entry_dn_normalize(v->data, &norm);
 		if (rc == ERR_NOMEM)
 			return rc;
 		if (rc < 0)
@@ -1865,7 +1867,8 @@ member_of_direct(const struct cond *k, const struct entry *e)
 static int
 cond_eval(const struct cond *k, const struct entry *e, struct groups *g)
 {
-	const struct entry_attr *a;
+	const struct entry_value *v;
+	struct entry_iter it;
 	size_t i;
 	int rc;
 
@@ -1878,14 +1881,12 @@ cond_eval(const struct cond *k, const struct entry *e, struct groups *g)
 	case COND_EQUALS:
 		return entry_has_value(e, k->attr, k->value, strlen(k->value));
 	case COND_PRESENT:
-		a = entry_attr_get(e, k->attr);
-		return a != NULL && a->count > 0;
+		return entry_value_first(e, k->attr, &it) != NULL;
 	case COND_MATCHES:
-		a = entry_attr_get(e, k->attr);
-		for (i = 0; a != NULL && i < a->count; i++)
-			if (memchr(a->values[i].data, '\0',
-			    a->values[i].len) == NULL &&
-			    regexec(&k->re, a->values[i].data, 0, NULL, 0) == 0)
+		for (v = entry_value_first(e, k->attr, &it); v != NULL;
+		    v = entry_value_next(&it))
+			if (memchr(v->data, '\0', v->len) == NULL &&
+			    regexec(&k->re, v->data, 0, NULL, 0) == 0)
 				return 1;
 		return 0;
 	case COND_NOT:
@@ -1965,19 +1966,18 @@ collect_addresses(const struct mailboxes_rule *r, const struct entry *e,
     struct strv *sv, struct diag *d)
 {
 	const struct addrrule *ar;
-	const struct entry_attr *a;
 	const struct entry_value *v;
 	struct entry_value tail;
+	struct entry_iter it;
 	long primary = -1, at;
-	size_t i, j, plen;
+	size_t i, plen;
 	char *s;
 	int rc;
 
 	for (i = 0; i < r->naddrs; i++) {
 		ar = &r->addrs[i];
-		a = entry_attr_get(e, ar->attr);
-		for (j = 0; a != NULL && j < a->count; j++) {
-			v = &a->values[j];
+		for (v = entry_value_first(e, ar->attr, &it); v != NULL;
+		    v = entry_value_next(&it)) {
 			if (!usable(e, ar->attr, v, d))
 				continue;
 			tail = *v;
@@ -2027,20 +2027,22 @@ static int
 external_flags(const struct mailboxes_rule *r, const struct entry *e,
     struct mailbox_spec *out, struct diag *d)
 {
-	const struct entry_attr *a = entry_attr_get(e, r->ext_attr);
+	const struct entry_value *v;
+	struct entry_iter it;
 	unsigned char *flags;
-	size_t i, j, matched = 0;
+	size_t j, matched = 0;
 	char *s;
 
-	if (a == NULL || a->count == 0 || out->naddresses == 0)
+	v = entry_value_first(e, r->ext_attr, &it);
+	if (v == NULL || out->naddresses == 0)
 		return 0;
 	flags = calloc(out->naddresses, 1);
 	if (flags == NULL)
 		return ERR_NOMEM;
-	for (i = 0; i < a->count; i++) {
-		if (!usable(e, r->ext_attr, &a->values[i], d))
+	for (; v != NULL; v = entry_value_next(&it)) {
+		if (!usable(e, r->ext_attr, v, d))
 			continue;
-		s = lower_dup(a->values[i].data, a->values[i].len);
+		s = lower_dup(v->data, v->len);
 		if (s == NULL) {
 			free(flags);
 			return ERR_NOMEM;

@@ -133,12 +133,12 @@ rehash(struct mirror *m)
 int
 mirror_entry_id(const struct entry *e, char **out)
 {
-	const struct entry_attr *a = entry_attr_get(e, "entryUUID");
+	struct entry_iter it;
+	const struct entry_value *v = entry_value_first(e, "entryUUID", &it);
 	char *p;
 
-	if (a && a->count && a->values[0].len &&
-	    memchr(a->values[0].data, '\0', a->values[0].len) == NULL) {
-		*out = strdup(a->values[0].data);
+	if (v && v->len && memchr(v->data, '\0', v->len) == NULL) {
+		*out = strdup(v->data);
 		for (p = *out; p && *p; p++)
 			*p = (char)tolower((unsigned char)*p);
 	} else {

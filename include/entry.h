@@ -5,7 +5,8 @@
  * Values are byte strings that may hold anything, NUL included: len is
  * authoritative; a terminating NUL is added after the bytes for
  * convenience only. Attribute names are compared case-insensitively and
- * without options: "member;range=0-1499" is found as "member".
+ * without options: "member;range=0-1499" is found as "member", and the
+ * values of an attribute are those of every attribute of its base name.
  */
 #ifndef SPLITSYNC_ENTRY_H
 #define SPLITSYNC_ENTRY_H
@@ -50,9 +51,34 @@ int entry_equal(const struct entry *a, const struct entry *b);
 int entry_add_value(struct entry *e, const char *name, const void *data,
     size_t len);
 /* entry_attr_get - first attribute whose base name (before ';') equals
- * name, case-insensitively; borrowed, or NULL */
+ * name, case-insensitively, as stored (its name keeps its options);
+ * borrowed, or NULL. Only the first: an entry may hold "mail" and
+ * "mail;lang-de" side by side, so values are read with
+ * entry_value_first, which sees them all. */
 const struct entry_attr *entry_attr_get(const struct entry *e,
     const char *name);
+
+/* Where entry_value_next goes on from; the caller's, no cleanup. */
+struct entry_iter {
+	const struct entry *e;
+	const char *name;
+	size_t attr;            /* the attribute being read */
+	size_t value;           /* its next value */
+};
+
+/* entry_value_first - the first value of the attributes whose base name
+ * equals name (options ignored, case-insensitively; NULL matches none),
+ * it set up for entry_value_next; borrowed, or NULL when there is none.
+ * The values come attribute by attribute in the entry's order, each
+ * attribute's in its order:
+ *
+ *	for (v = entry_value_first(e, "mail", &it); v;
+ *	    v = entry_value_next(&it))
+ */
+const struct entry_value *entry_value_first(const struct entry *e,
+    const char *name, struct entry_iter *it);
+/* entry_value_next - the value after the last one given, or NULL */
+const struct entry_value *entry_value_next(struct entry_iter *it);
 /* entry_attr_name_eq - base-name comparison used by entry_attr_get */
 int entry_attr_name_eq(const char *attr, const char *name);
 /* entry_has_value - 1 when attribute name has a value equal to data,

@@ -314,6 +314,55 @@ START_TEST(test_dn_equivalent)
 }
 END_TEST
 
+/* Every value of every attribute of a base name, in the entry's
+ * order: what entry_value_first and entry_value_next walk. */
+static const struct iter_case {
+	const char *name;
+	const char *want;       /* the values joined with '|'; "" none */
+} iter_cases[] = {
+	{ "cn", "Alice|Alicia" },
+	{ "CN", "Alice|Alicia" },
+	{ "cn;lang-fr", "Alice|Alicia" },       /* options ignored */
+	{ "mail", "Alice@Example.COM|alice2@example.com|b@example.com|"
+	  "c@example.com" },
+	{ "member", "cn=g1|cn=g2" },
+	{ "description", "" },                  /* one empty value */
+	{ "sn", "" },
+	{ NULL, "" },
+};
+
+START_TEST(test_values_of_every_attribute)
+{
+	const struct iter_case *c = &iter_cases[_i];
+	struct entry *e = sample();
+	const struct entry_value *v;
+	struct entry_iter it;
+	char got[256] = "";
+	size_t n = 0;
+
+	/* after the sample's attributes, more of the same base names */
+	ck_assert_int_eq(entry_add_value(e, "mail;lang-de", V("b@example.com")),
+	    0);
+	ck_assert_int_eq(entry_add_value(e, "MAIL;x-old", V("c@example.com")),
+	    0);
+	ck_assert_int_eq(entry_add_value(e, "member;range=1-*", V("cn=g2")), 0);
+	for (v = entry_value_first(e, c->name, &it); v != NULL;
+	    v = entry_value_next(&it)) {
+		ck_assert_uint_lt(strlen(got) + v->len + 2, sizeof got);
+		if (n++)
+			strcat(got, "|");
+		strncat(got, v->data, v->len);
+	}
+	ck_assert_msg(strcmp(got, c->want) == 0, "%s: \"%s\"",
+	    c->name ? c->name : "(null)", got);
+	if (c->name && strcmp(c->name, "description") == 0)
+		ck_assert_uint_eq(n, 1);
+	/* at the end it stays at the end */
+	ck_assert_ptr_null(entry_value_next(&it));
+	entry_free(e);
+}
+END_TEST
+
 /* entry_suite - every entry test */
 static Suite *
 entry_suite(void)
@@ -334,6 +383,8 @@ entry_suite(void)
 	    (int)(sizeof dns / sizeof dns[0]));
 	tcase_add_test(tc, test_dn_equivalent);
 	tcase_add_test(tc, test_has_value_all_attributes);
+	tcase_add_loop_test(tc, test_values_of_every_attribute, 0,
+	    sizeof iter_cases / sizeof *iter_cases);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -569,6 +569,34 @@ static const struct mailbox_case {
 		{ "entryUUID", "\x01\x00\xff", 3 },
 		{ "mail", "h@example.com", 0 } },
 	  "0100ff", "h@example.com", ROUTE_INTERNAL, NULL, NULL, 0 },
+	{ "options: an attribute with options first", "uid=o1" BASE, {
+		{ "mail;lang-de", "O1.DE@example.com", 0 },
+		{ "mail", "o1@example.com", 0 } },
+	  NULL, "o1.de@example.com o1@example.com", ROUTE_INTERNAL, NULL,
+	  NULL, 0 },
+	{ "options: an attribute with options after", "uid=o2" BASE, {
+		{ "mail", "o2@example.com", 0 },
+		{ "mail;lang-de", "o2.de@example.com", 0 },
+		{ "mailAlternateAddress", "o2.alt@example.com", 0 },
+		{ "mailAlternateAddress;x-old", "o2.old@example.com", 0 } },
+	  NULL, "o2@example.com o2.de@example.com o2.alt@example.com "
+	  "o2.old@example.com", ROUTE_INTERNAL, NULL, NULL, 0 },
+	{ "options: a condition and the nexthop read every attribute",
+	  "uid=o3" BASE, {
+		{ "mail", "o3@example.com", 0 },
+		{ "description", "nothing", 0 },
+		{ "description;lang-en", "the legacy box", 0 },
+		{ "mailHost", "", 0 },
+		{ "mailHost;x-new", "other.example.com", 0 } },
+	  NULL, "o3@example.com", ROUTE_EXTERNAL, "smtp:other.example.com:25",
+	  NULL, 0 },
+	{ "options: external addresses from every attribute", "uid=o4" BASE, {
+		{ "mail", "a@example.com", 0 },
+		{ "mailAlternateAddress", "b@example.com", 0 },
+		{ "splitsyncExternalAddress", "zz@example.com", 0 },
+		{ "splitsyncExternalAddress;x-moved", "b@example.com", 0 } },
+	  NULL, "a@example.com b@example.com", ROUTE_INTERNAL, NULL, "01",
+	  1 },
 	{ "present: none, no nexthop, no flags", "uid=off" BASE, {
 		{ "mail", "off@example.com", 0 },
 		{ "splitsyncDisabled", "TRUE", 0 },
@@ -739,6 +767,50 @@ START_TEST(test_mailbox_from_entry)
 	diag_free(&d);
 	entry_free(e);
 	groups_free(g);
+	mapping_free(m);
+}
+END_TEST
+
+/* collect_one - keep a copy of the last entry read */
+static int
+collect_one(const struct entry *e, void *ctx)
+{
+	struct entry **out = ctx;
+
+	entry_free(*out);
+	return entry_dup(e, out);
+}
+
+/* Read from LDIF: attribute options are kept on the names, and every
+ * attribute of a base name gives its values. */
+START_TEST(test_options_from_ldif)
+{
+	static const char ldif[] =
+	    "dn: uid=zoe,ou=people,dc=example,dc=com\n"
+	    "objectClass: inetOrgPerson\n"
+	    "mail;lang-de: zoe.de@example.com\n"
+	    "mail: zoe@example.com\n"
+	    "memberOf: cn=Other,ou=Groups,dc=example,dc=com\n"
+	    "memberOf;x-mirror: cn=Legacy,ou=Groups,dc=example,dc=com\n"
+	    "mail;lang-fr: zoe.fr@example.com\n";
+	struct mapping *m = load_ok(DATA "routing.xml");
+	struct entry *e = NULL;
+	struct mailbox_spec ms;
+	struct diag d;
+
+	diag_init(&d, NULL);
+	ck_assert_int_eq(ldif_read_buffer("zoe.ldif", ldif, sizeof ldif - 1,
+	    collect_one, &e, &d), 0);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(mapping_mailbox_from_entry(m, e, NULL, &ms, &d), 0);
+	ck_assert_str_eq(joined(ms.addresses, ms.naddresses),
+	    "zoe.de@example.com zoe@example.com zoe.fr@example.com");
+	/* memberOf with an option names the group as well */
+	ck_assert_int_eq(ms.route, ROUTE_EXTERNAL);
+	ck_assert_uint_eq(d.count, 0);
+	mailbox_spec_clear(&ms);
+	diag_free(&d);
+	entry_free(e);
 	mapping_free(m);
 }
 END_TEST
@@ -946,6 +1018,7 @@ mapping_suite(void)
 	    sizeof mailbox_cases / sizeof *mailbox_cases);
 	tcase_add_test(tc, test_member_of_without_group_entries);
 	tcase_add_test(tc, test_nexthop_form);
+	tcase_add_test(tc, test_options_from_ldif);
 	tcase_add_test(tc, test_worked_example);
 	suite_add_tcase(s, tc);
 	return s;

@@ -572,6 +572,42 @@ START_TEST(ldap_same_tables_as_ldif)
 }
 END_TEST
 
+/* An attribute with options beside the plain one, as slapd keeps it
+ * (language tags): every address of each reaches the tables. */
+START_TEST(ldap_every_attribute_of_a_base_name)
+{
+	struct scenario s;
+	char *out = NULL;
+	int rc;
+
+	ck_assert_msg(slapd_modify(&sd,
+	    "dn: uid=zoe,ou=people,dc=example,dc=com\n"
+	    "changetype: add\n"
+	    "objectClass: inetOrgPerson\n"
+	    "objectClass: splitsyncMailUser\n"
+	    "uid: zoe\ncn: Zoe\nsn: Zoe\n"
+	    "mail: zoe@example.com\n"
+	    "mail;lang-de: zoe.de@example.com\n"
+	    "mailAlternateAddress;lang-fr: zoe.fr@example.com\n"
+	    "mailAlternateAddress: zoe.alt@example.com\n") == 0, "%s",
+	    sd.output);
+	ldap_scratch(&s, sd.ldapi_uri, "ldap_sasl_mech = EXTERNAL\n");
+	rc = testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc == 0, "resync: %s", out);
+	free(out);
+	scenario_extract(&s, bluemind_tables);
+	scenario_expect(&s, "virtual_mailbox", "zoe@example.com", "OK");
+	scenario_expect(&s, "transport", "zoe@example.com", LOCAL);
+	scenario_expect(&s, "virtual_alias", "zoe.de@example.com",
+	    "zoe@example.com");
+	scenario_expect(&s, "virtual_alias", "zoe.fr@example.com",
+	    "zoe@example.com");
+	scenario_expect(&s, "virtual_alias", "zoe.alt@example.com",
+	    "zoe@example.com");
+	scenario_free(&s);
+}
+END_TEST
+
 START_TEST(ldap_password_bind_and_failures)
 {
 	struct scenario s;
@@ -665,6 +701,7 @@ resync_suite(void)
 	tcase_add_test(tl, ldap_resync_master_slave_groups_partial);
 	tcase_add_test(tl, ldap_same_tables_as_ldif);
 	tcase_add_test(tl, ldap_password_bind_and_failures);
+	tcase_add_test(tl, ldap_every_attribute_of_a_base_name);
 	tcase_add_test(tl, ldap_unreachable_keeps_last_commit);
 	suite_add_tcase(s, tl);
 	return s;
