@@ -131,6 +131,7 @@ struct mailboxes_rule {
 	char *filter_text;
 	struct filter *filter;
 	char *id_attr;
+	int id_hex;                     /* 1: id values are bytes, in hex */
 	struct addrrule *addrs;
 	size_t naddrs;
 	enum route_kind route_default;
@@ -1276,6 +1277,23 @@ compile_routing(struct cc *c, const xmlNode *n, struct mailboxes_rule *r)
 	}
 }
 
+/* binary_id_attr - an id attribute whose values are bytes, not text:
+ * Active Directory's and Exchange's GUIDs and SIDs */
+static int
+binary_id_attr(const char *name)
+{
+	static const char *const binary[] = {
+		"objectGUID", "objectSid", "mS-DS-ConsistencyGuid",
+		"msExchMailboxGuid"
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof binary / sizeof *binary; i++)
+		if (strcasecmp(name, binary[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* compile_mailboxes - <mailboxes> */
 static void
 compile_mailboxes(struct cc *c, const xmlNode *n, struct mailboxes_rule *r)
@@ -1290,6 +1308,11 @@ compile_mailboxes(struct cc *c, const xmlNode *n, struct mailboxes_rule *r)
 	    (r->id_attr = strdup("entryUUID")) == NULL)
 		c->nomem = 1;
 	add_attr(c, r->id_attr, r->id_attr ? strlen(r->id_attr) : 0);
+	/* the schema allows "hex" and "text" only */
+	s = prop(c, n, "id-encoding", 1);
+	r->id_hex = s ? strcmp(s, "hex") == 0 :
+	    r->id_attr != NULL && binary_id_attr(r->id_attr);
+	free(s);
 	r->route_default = ROUTE_INTERNAL;
 	r->addrs = calloc(count_elements(n) + 1, sizeof *r->addrs);
 	if (r->addrs == NULL) {
@@ -1933,25 +1956,25 @@ decide_route(const struct mailboxes_rule *r, const struct entry *e,
 	return 0;
 }
 
-/* mailbox_id - the id attribute's first value (binary values in hex),
- * else the DN */
+/* mailbox_id - the id attribute's first value, else the DN, in the one
+ * encoding of that attribute: a binary one (objectGUID) in lowercase
+ * hex whatever its bytes, a text one as it is. A text value holding a
+ * NUL byte is no id: reported, the DN is used. */
 static char *
-mailbox_id(const struct mailboxes_rule *r, const struct entry *e)
+mailbox_id(const struct mailboxes_rule *r, const struct entry *e,
+    struct diag *d)
 {
-	const struct entry_attr *a = entry_attr_get(e, r->id_attr);
 	const struct entry_value *v;
+	struct entry_iter it;
 	struct buf b = BUF_INIT;
 	size_t i;
 
-	if (a == NULL || a->count == 0 || a->values[0].len == 0)
+	v = entry_value_first(e, r->id_attr, &it);
+	if (v == NULL || v->len == 0)
 		return strdup(e->dn);
-	v = &a->values[0];
-	for (i = 0; i < v->len; i++)
-		if (v->data[i] <= ' ' || v->data[i] > '~')
-			break;
-	if (i == v->len)
-		return strdup(v->data);
-	/* objectGUID and the like: binary, written in hex. */
+	if (!r->id_hex)
+		return usable(e, r->id_attr, v, d) ? strdup(v->data) :
+		    strdup(e->dn);
 	for (i = 0; i < v->len; i++)
 		if (buf_printf(&b, "%02x", (unsigned char)v->data[i]) < 0) {
 			buf_free(&b);
@@ -2079,7 +2102,7 @@ mapping_mailbox_from_entry(const struct mapping *m, const struct entry *e,
 
 	memset(out, 0, sizeof *out);
 	rc = ERR_NOMEM;
-	if ((out->id = mailbox_id(r, e)) == NULL ||
+	if ((out->id = mailbox_id(r, e, d)) == NULL ||
 	    (out->dn = strdup(e->dn)) == NULL)
 		goto cleanup;
 	rc = collect_addresses(r, e, &addrs, d);

@@ -12,7 +12,10 @@
  *	is found next to its rivals, resolves each conflict (the previous
  *	owner keeps the address; else the smallest id, so the result does
  *	not depend on the order entries arrived in), and resolves each
- *	surviving address to its route and nexthop.
+ *	surviving address to its route and nexthop. The previous owner is
+ *	found by its id as the listing holds it, or by the same bytes in
+ *	the other encoding (hex or text): listings written before each id
+ *	attribute had one encoding hold some ids in the other.
  *
  * DIAGNOSTICS
  *	Bad values are reported in the diag with the entry's DN
@@ -537,6 +540,48 @@ sort_claims(struct model *m)
 	return 0;
 }
 
+/* hex_of - whether hex is the lowercase hex of the bytes of s */
+static int
+hex_of(const char *hex, const char *s)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++, hex += 2)
+		if (hex[0] != digits[*p >> 4] || hex[1] != digits[*p & 15])
+			return 0;
+	return *hex == '\0';
+}
+
+/* same_owner - id is the owner the listing names as prev: the same
+ * text, or (pass 1) the same bytes in the other encoding, as listings
+ * written before each id attribute had one encoding hold them: a
+ * binary id whose bytes were printable as text, a text id that was not
+ * printable ASCII in hex */
+static int
+same_owner(const char *id, const char *prev, int pass)
+{
+	if (pass == 0)
+		return strcmp(id, prev) == 0;
+	return hex_of(id, prev) || hex_of(prev, id);
+}
+
+/* previous_owner - the claim among [i, j) of the owner the listing
+ * names (prev, may be NULL), an exact id first; else i, the smallest */
+static size_t
+previous_owner(const struct model *m, size_t i, size_t j, const char *prev)
+{
+	size_t k;
+	int pass;
+
+	for (pass = 0; prev != NULL && pass < 2; pass++)
+		for (k = i; k < j; k++)
+			if (same_owner(m->mboxes[m->claims[k].mbox].id, prev,
+			    pass))
+				return k;
+	return i;
+}
+
 /* resolve_conflicts - one owner per address */
 static void
 resolve_conflicts(struct model *m, model_owner_fn owner, void *ctx,
@@ -552,15 +597,8 @@ resolve_conflicts(struct model *m, model_owner_fn owner, void *ctx,
 			j++;
 		if (j - i > 1) {
 			/* Sorted by id: the first is the smallest. */
-			win = i;
 			prev = owner ? owner(m->claims[i].address, ctx) : NULL;
-			for (k = i; prev && k < j; k++) {
-				if (strcmp(m->mboxes[m->claims[k].mbox].id,
-				    prev) == 0) {
-					win = k;
-					break;
-				}
-			}
+			win = previous_owner(m, i, j, prev);
 			for (k = i; k < j; k++) {
 				if (k == win)
 					continue;

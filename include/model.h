@@ -97,7 +97,9 @@ int model_add_mailbox(struct model *m, const struct mailbox_spec *spec,
  * NULL; used to keep existing routes on conflicts */
 typedef const char *(*model_owner_fn)(const char *address, void *ctx);
 /* model_finish - resolve conflicts (the previous owner keeps the address,
- * else the smallest id; each conflict reported with both DNs) and build
+ * found by its id, or failing that by an id that is the hex of the
+ * other's bytes; else the smallest id; each conflict reported with
+ * both DNs) and build
  * the sorted views. No mailbox may be added afterwards. ERR_NOMEM */
 int model_finish(struct model *m, model_owner_fn owner, void *ctx,
     struct diag *d);

@@ -81,7 +81,7 @@ struct req {
 	ber_tag_t op;
 	char base[128];
 	ber_int_t scope;
-	char attrs[8][64];
+	char attrs[24][64];
 	int nattrs;
 	int paged;
 	ber_int_t size;
@@ -187,7 +187,7 @@ fake_decode(unsigned char *buf, ssize_t n, struct req *r)
 		goto out;
 	for (tag = ber_first_element(ber, &len, &last); tag != LBER_DEFAULT;
 	    tag = ber_next_element(ber, &len, last)) {
-		if (r->nattrs == 8 || ber_scanf(ber, "m", &b) == LBER_ERROR ||
+		if (r->nattrs == 24 || ber_scanf(ber, "m", &b) == LBER_ERROR ||
 		    copy_bv(&b, r->attrs[r->nattrs++], sizeof r->attrs[0]) < 0)
 			goto out;
 	}
@@ -900,6 +900,257 @@ START_TEST(ad_profile_renders)
 }
 END_TEST
 
+/*
+ * Ids: objectGUID in one encoding, whatever its bytes, read from a
+ * fake server by the binary; a repository whose listing holds a
+ * printable objectGUID as text (as earlier versions wrote it) keeps
+ * every route.
+ */
+
+#define PRINTABLE_GUID "Printable-GUID:)"
+#define PRINTABLE_HEX "5072696e7461626c652d475549443a29"
+#define BINARY_GUID "\x0a\xb6\x37\xd8\xfc\xd2\xc6\xda\x63\x59\xe6\x96" \
+	"\x31\x13\xa1\x17"
+
+/* one attribute of a served entry: values of 16 bytes for objectGUID,
+ * text otherwise */
+struct rec_attr {
+	const char *name;
+	const char *v[4];
+};
+
+struct rec {
+	const char *dn;
+	struct rec_attr a[6];
+};
+
+/* rec_send - one record as a search entry */
+static int
+rec_send(int fd, ber_int_t id, const struct rec *r)
+{
+	BerElement *ber = ber_alloc_t(LBER_USE_DER);
+	size_t i, j, len;
+
+	if (ber == NULL || ber_printf(ber, "{it{s{", id,
+	    LDAP_RES_SEARCH_ENTRY, r->dn) < 0)
+		goto fail;
+	for (i = 0; i < 6 && r->a[i].name; i++) {
+		if (ber_printf(ber, "{s[", r->a[i].name) < 0)
+			goto fail;
+		for (j = 0; j < 4 && r->a[i].v[j]; j++) {
+			len = strcasecmp(r->a[i].name, "objectGUID") == 0 ? 16 :
+			    strlen(r->a[i].v[j]);
+			if (ber_printf(ber, "o", r->a[i].v[j], (ber_len_t)len) <
+			    0)
+				goto fail;
+		}
+		if (ber_printf(ber, "]}") < 0)
+			goto fail;
+	}
+	if (ber_printf(ber, "}}}") < 0)
+		goto fail;
+	return fake_send(fd, ber);
+fail:
+	ber_free(ber, 1);
+	return -1;
+}
+
+/* table_serve - a bind, then one subtree search answered with recs in
+ * one page; 0 when the client asked what it should */
+static int
+table_serve(int fd, const struct rec *recs, size_t n)
+{
+	static unsigned char buf[65536];
+	struct req r;
+	ssize_t got;
+	size_t i;
+
+	got = fake_read(fd, buf, sizeof buf);
+	if (got <= 0 || fake_decode(buf, got, &r) < 0 ||
+	    r.op != LDAP_REQ_BIND || fake_bind(fd, r.id) < 0)
+		return 2;
+	while ((got = fake_read(fd, buf, sizeof buf)) > 0) {
+		if (fake_decode(buf, got, &r) < 0)
+			return 3;
+		if (r.op == LDAP_REQ_UNBIND)
+			continue;
+		if (r.op != LDAP_REQ_SEARCH || r.scope != LDAP_SCOPE_SUBTREE ||
+		    !r.paged || strcasecmp(r.base, BASE) != 0)
+			return 4;
+		for (i = 0; i < n; i++)
+			if (rec_send(fd, r.id, &recs[i]) < 0)
+				return 5;
+		if (fake_result(fd, r.id, LDAP_SUCCESS, "") < 0)
+			return 6;
+	}
+	return got == 0 ? 0 : 7;
+}
+
+/* table_resync - splitsync resync -c conf against a fake server that
+ * serves recs, the configuration pointed at it; its exit status */
+static int
+table_resync(const char *dir, const struct rec *recs, size_t n,
+    char **out)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof sin;
+	char path[512], text[512];
+	int lfd, cfd, rc, status, one = 1;
+	pid_t pid;
+
+	signal(SIGPIPE, SIG_IGN);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(lfd, 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sin, sizeof sin), 0);
+	ck_assert_int_eq(listen(lfd, 1), 0);
+	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sin, &sl), 0);
+	snprintf(path, sizeof path, "%s/splitsync.conf", dir);
+	snprintf(text, sizeof text, "source = ldap\n"
+	    "ldap_uri = ldap://127.0.0.1:%u\n"
+	    "ldap_base = " BASE "\n"
+	    "ldap_network_timeout = 3\n"
+	    "ldap_timeout = 10\n"
+	    "mapping = active-directory.xml\n"
+	    "layout = gateway\n"
+	    "repository = repo\n", (unsigned)ntohs(sin.sin_port));
+	ck_assert_int_eq(testlib_write(path, text), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		alarm(30);
+		cfd = accept(lfd, NULL, NULL);
+		if (cfd >= 0)
+			setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one,
+			    sizeof one);
+		_exit(cfd < 0 ? 1 : table_serve(cfd, recs, n));
+	}
+	close(lfd);
+	rc = testlib_sh(out, "'%s' resync -c '%s'", testlib_bin(), path);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "the server saw a wrong request (step %d): %s",
+	    WIFEXITED(status) ? WEXITSTATUS(status) : -1, *out);
+	return rc;
+}
+
+/* git_out - output of a git command on the scratch repository */
+static char *
+git_out(const char *dir, const char *args)
+{
+	char *out = NULL;
+
+	ck_assert_msg(testlib_sh(&out, "git --git-dir='%s/repo' %s", dir,
+	    args) == 0, "git %s: %s", args, out ? out : "");
+	return out;
+}
+
+#define ADA "CN=Ada Print" PEOPLE
+#define BEN "CN=Ben Binary" PEOPLE
+#define CY "CN=Cy New" PEOPLE
+#define HELPDESK_LOCAL "helpdesk@example.com smtp:[exchange.example.com]:25\n"
+
+START_TEST(ad_guid_ids_one_encoding)
+{
+	/* Ada (on-premises, printable objectGUID) has helpdesk first;
+	 * then Ben (Exchange Online, a smaller objectGUID) claims it too */
+	struct rec recs[3] = {
+		{ ADA, { { "objectClass", { "top", "user" } },
+		    { "objectGUID", { PRINTABLE_GUID } },
+		    { "msExchRecipientTypeDetails", { "1" } },
+		    { "userAccountControl", { "512" } },
+		    { "proxyAddresses", { "SMTP:ada@example.com",
+		      "smtp:helpdesk@example.com" } } } },
+		{ BEN, { { "objectClass", { "top", "user" } },
+		    { "objectGUID", { BINARY_GUID } },
+		    { "msExchRecipientTypeDetails", { "2147483648" } },
+		    { "userAccountControl", { "512" } },
+		    { "proxyAddresses", { "SMTP:ben@example.com" } } } },
+		{ CY, { { "objectClass", { "top", "user" } },
+		    { "objectGUID", { "\x01\x02\x03\x04\x05\x06\x07\x08"
+		      "\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10" } },
+		    { "msExchRecipientTypeDetails", { "1" } },
+		    { "userAccountControl", { "512" } },
+		    { "proxyAddresses", { "SMTP:cy@example.com" } } } },
+	};
+	char *dir = testlib_tmpdir(), *out = NULL, *listing, *head, *now;
+	int rc;
+
+	ck_assert_ptr_nonnull(dir);
+	ck_assert_int_eq(testlib_sh(&out, "cp '%s' '%s/'", PROFILE, dir), 0);
+	free(out);
+	rc = table_resync(dir, recs, 2, &out);
+	ck_assert_msg(rc == 0, "first resync: %d: %s", rc, out);
+	free(out);
+	/* the printable objectGUID is written in hex like any other */
+	listing = git_out(dir, "show main:.splitsync/routes");
+	ck_assert_msg(strstr(listing, "\t" PRINTABLE_HEX "\t" ADA "\n") !=
+	    NULL, "%s", listing);
+	ck_assert_msg(strstr(listing, "\t0ab637d8fcd2c6da6359e6963113a117\t"
+	    BEN "\n") != NULL, "%s", listing);
+	ck_assert_ptr_null(strstr(listing, PRINTABLE_GUID));
+	free(listing);
+
+	/* The same repository as an earlier version left it: the
+	 * printable objectGUID as text in the listing. */
+	rc = testlib_sh(&out, "cd '%s' && git clone -q repo work && cd work && "
+	    "sed -i 's/" PRINTABLE_HEX "/" PRINTABLE_GUID "/' "
+	    ".splitsync/routes && git -c user.name=old -c "
+	    "user.email=old@example.com commit -qam 'as written before' && "
+	    "git push -q origin HEAD:main && grep -c '" PRINTABLE_GUID "' "
+	    ".splitsync/routes", dir);
+	ck_assert_msg(rc == 0 && atoi(out) == 2, "%s", out);
+	free(out);
+	head = git_out(dir, "rev-parse main");
+
+	/* Ben claims helpdesk: Ada keeps it, no route changes, nothing
+	 * to commit; the conflict names both. */
+	recs[1].a[4].v[1] = "smtp:helpdesk@example.com";
+	rc = table_resync(dir, recs, 2, &out);
+	ck_assert_msg(rc == 0, "second resync: %d: %s", rc, out);
+	ck_assert_msg(strstr(out, BEN ": address helpdesk@example.com is "
+	    "already routed for " ADA) != NULL, "%s", out);
+	free(out);
+	now = git_out(dir, "rev-parse main");
+	ck_assert_str_eq(head, now);
+	free(now);
+
+	/* A real change commits, the listing converges to hex, and
+	 * helpdesk stays Ada's. */
+	rc = table_resync(dir, recs, 3, &out);
+	ck_assert_msg(rc == 0, "third resync: %d: %s", rc, out);
+	free(out);
+	now = git_out(dir, "rev-parse main");
+	ck_assert_str_ne(head, now);
+	free(now);
+	listing = git_out(dir, "show main:.splitsync/routes");
+	ck_assert_msg(strstr(listing, "helpdesk@example.com\tinternal\t"
+	    "smtp:[exchange.example.com]:25\t" PRINTABLE_HEX "\t" ADA "\n") !=
+	    NULL, "%s", listing);
+	ck_assert_ptr_null(strstr(listing, PRINTABLE_GUID));
+	free(listing);
+	out = git_out(dir, "show main:transport");
+	ck_assert_msg(strstr(out, HELPDESK_LOCAL) != NULL, "%s", out);
+	free(out);
+
+	/* And from the converged listing, the same. */
+	free(head);
+	head = git_out(dir, "rev-parse main");
+	rc = table_resync(dir, recs, 3, &out);
+	ck_assert_msg(rc == 0 && strstr(out, "already routed for " ADA),
+	    "fourth resync: %d: %s", rc, out);
+	free(out);
+	now = git_out(dir, "rev-parse main");
+	ck_assert_str_eq(head, now);
+	free(now);
+	free(head);
+	testlib_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 /* ad_suite - the fake server cases and the profile */
 static Suite *
 ad_suite(void)
@@ -917,6 +1168,7 @@ ad_suite(void)
 
 	tcase_set_timeout(profile, 60);
 	tcase_add_test(profile, ad_profile_renders);
+	tcase_add_test(profile, ad_guid_ids_one_encoding);
 	suite_add_tcase(s, profile);
 	return s;
 }

@@ -207,6 +207,8 @@ static const struct bad_case {
 	{ "several-errors.xml", 3, "domains filter: " },
 	{ "several-errors.xml", 10, "matches regex \"a{2,1}\": " },
 	{ "several-errors.xml", 11, "member-of group \"cn=a,,\"" },
+	{ "bad-id-encoding.xml", 5, "element <mailboxes>: "
+	  "id-encoding=\"base64\" must be \"hex\" or \"text\"" },
 };
 
 START_TEST(test_invalid)
@@ -565,10 +567,14 @@ static const struct mailbox_case {
 		{ "mail", "bad\0x@example.com", 17 },
 		{ "mail", "ok@example.com", 0 } },
 	  NULL, "ok@example.com", ROUTE_INTERNAL, NULL, NULL, 1 },
-	{ "a binary id is written in hex", "uid=h" BASE, {
+	{ "an id with a NUL byte: the DN is the id", "uid=h" BASE, {
 		{ "entryUUID", "\x01\x00\xff", 3 },
 		{ "mail", "h@example.com", 0 } },
-	  "0100ff", "h@example.com", ROUTE_INTERNAL, NULL, NULL, 0 },
+	  NULL, "h@example.com", ROUTE_INTERNAL, NULL, NULL, 1 },
+	{ "a text id is taken as it is", "uid=t" BASE, {
+		{ "entryUUID", "caf\xc3\xa9 1", 0 },
+		{ "mail", "t@example.com", 0 } },
+	  "caf\xc3\xa9 1", "t@example.com", ROUTE_INTERNAL, NULL, NULL, 0 },
 	{ "options: an attribute with options first", "uid=o1" BASE, {
 		{ "mail;lang-de", "O1.DE@example.com", 0 },
 		{ "mail", "o1@example.com", 0 } },
@@ -767,6 +773,74 @@ START_TEST(test_mailbox_from_entry)
 	diag_free(&d);
 	entry_free(e);
 	groups_free(g);
+	mapping_free(m);
+}
+END_TEST
+
+/* One encoding per id attribute: a binary one is hex whatever its
+ * bytes happen to be, a text one is taken as it is. */
+static const struct id_case {
+	const char *name;
+	const char *mapping;
+	struct kv id;                   /* name NULL: no id attribute */
+	const char *want;               /* NULL: the DN */
+	size_t rejected;
+} id_cases[] = {
+	{ "objectGUID, binary", "ids.xml",
+	  { "objectGUID", "\x0a\xb6\x37\xd8\xfc\xd2\xc6\xda\x63\x59"
+	    "\xe6\x96\x31\x13\xa1\x17", 16 },
+	  "0ab637d8fcd2c6da6359e6963113a117", 0 },
+	{ "objectGUID whose bytes are printable", "ids.xml",
+	  { "objectGUID", "Printable-GUID:)", 16 },
+	  "5072696e7461626c652d475549443a29", 0 },
+	{ "objectGUID with a NUL byte", "ids.xml",
+	  { "objectGUID", "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09"
+	    "\x0a\x0b\x0c\x0d\x0e\x0f", 16 },
+	  "000102030405060708090a0b0c0d0e0f", 0 },
+	{ "objectGUID under another case", "ids.xml",
+	  { "OBJECTGUID", "ABCDEFGHIJKLMNOP", 16 },
+	  "4142434445464748494a4b4c4d4e4f50", 0 },
+	{ "no objectGUID: the DN", "ids.xml", { NULL, NULL, 0 }, NULL, 0 },
+	{ "id-encoding=\"hex\" for an attribute of its own", "ids-hex.xml",
+	  { "GUID", "abc", 0 }, "616263", 0 },
+	{ "a text id keeps its spaces and UTF-8", "ids-text.xml",
+	  { "uid", "\xc3\xa9mile zola", 0 }, "\xc3\xa9mile zola", 0 },
+	{ "a text id that looks like hex stays text", "ids-text.xml",
+	  { "uid", "0a0b", 0 }, "0a0b", 0 },
+	{ "a text id with a NUL byte: reported, the DN", "ids-text.xml",
+	  { "uid", "a\0b", 3 }, NULL, 1 },
+};
+
+START_TEST(test_ids)
+{
+	const struct id_case *t = &id_cases[_i];
+	static const char dn[] = "cn=Ida,ou=people,dc=example,dc=com";
+	char path[256];
+	struct kv kv[4] = {
+		{ "objectClass", "user", 0 }, { "mail", "ida@example.com", 0 },
+		{ NULL, NULL, 0 }, { NULL, NULL, 0 }
+	};
+	struct mapping *m;
+	struct mailbox_spec ms;
+	struct entry *e;
+	struct diag d;
+
+	snprintf(path, sizeof path, DATA "%s", t->mapping);
+	m = load_ok(path);
+	if (t->id.name)
+		kv[2] = t->id;
+	e = make_entry(dn, kv);
+	diag_init(&d, NULL);
+	ck_assert_int_eq(mapping_mailbox_from_entry(m, e, NULL, &ms, &d), 0);
+	ck_assert_msg(strcmp(ms.id, t->want ? t->want : dn) == 0,
+	    "%s: id \"%s\"", t->name, ms.id);
+	ck_assert_msg(d.nrejected == t->rejected, "%s: %zu rejected",
+	    t->name, d.nrejected);
+	if (t->rejected)
+		ck_assert(has_item(&d, dn, "NUL"));
+	mailbox_spec_clear(&ms);
+	diag_free(&d);
+	entry_free(e);
 	mapping_free(m);
 }
 END_TEST
@@ -1018,6 +1092,7 @@ mapping_suite(void)
 	    sizeof mailbox_cases / sizeof *mailbox_cases);
 	tcase_add_test(tc, test_member_of_without_group_entries);
 	tcase_add_test(tc, test_nexthop_form);
+	tcase_add_loop_test(tc, test_ids, 0, sizeof id_cases / sizeof *id_cases);
 	tcase_add_test(tc, test_options_from_ldif);
 	tcase_add_test(tc, test_worked_example);
 	suite_add_tcase(s, tc);
