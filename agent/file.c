@@ -239,7 +239,8 @@ open_parent(const char *path, const char *kind, int *dfd, const char **name,
 		diag_error(d, path, "the directory of the %s, %s, is %s "
 		    "(mode %04o): anyone who can write there can replace the "
 		    "file; refused (chmod go-w)", kind, dir.data,
-		    (st.st_mode & S_IWOTH) ? "world-writable" : "group-writable",
+		    (st.st_mode & S_IWOTH) ? "world-writable" :
+		    "group-writable",
 		    (unsigned)(st.st_mode & 07777));
 		rc = ERR_CONFIG;
 	}

@@ -3,37 +3,36 @@
  *
  * DESCRIPTION
  *	The "fake" cases talk to a scripted server in a child process, on
- *	loopback, that answers the way Active Directory does: pages of at
- *	most MaxPageSize entries whatever the client asks, with a cookie
- *	(and one empty page in the middle, which AD may send too), and
- *	multi-valued attributes beyond MaxValRange values as
- *	"member;range=0-2", the rest on base-scope searches asking for
- *	"member;range=3-*". The caller of ldap_source_search must get every
- *	entry and every value under the plain name; a server whose ranges
- *	do not add up, or never end, must make the search ERR_UNAVAIL
- *	without handing over the entry.
+ *	loopback (the protocol in ldapwire.c), that answers the way Active
+ *	Directory does: pages of at most MaxPageSize entries whatever the
+ *	client asks, with a cookie (and one empty page in the middle, which
+ *	AD may send too), and multi-valued attributes beyond MaxValRange
+ *	values as "member;range=0-2", the rest on base-scope searches
+ *	asking for "member;range=3-*". The caller of ldap_source_search
+ *	must get every entry and every value under the plain name; a
+ *	server whose ranges do not add up, or never end, must make the
+ *	search ERR_UNAVAIL without handing over the entry.
  *
  *	The "profile" case renders tests/data/ad/directory.ldif (AD-shaped
  *	entries: binary objectGUID, mixed-case proxyAddresses, a remote
  *	mailbox, disabled accounts, a nested group) with
  *	mappings/active-directory.xml through the splitsync binary
  *	(SPLITSYNC_BIN), compares each table byte for byte with
- *	tests/data/ad/gateway/, and loads each with Postfix's postmap.
+ *	tests/data/ad/gateway/, and loads each with Postfix's postmap. The
+ *	ids case runs the binary against a scripted server serving binary
+ *	objectGUIDs, one of them printable: every id is hex, and a listing
+ *	that holds the printable one as text keeps its routes.
  *
  * DIAGNOSTICS
  *	Check's summary line; the exit status is non-zero on any failure.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,6 +44,7 @@
 #include "entry.h"
 #include "errors.h"
 #include "ldap_source.h"
+#include "ldapwire.h"
 #include "testlib.h"
 
 #define DATA "tests/data/ad"
@@ -74,213 +74,6 @@ enum flaw {
 	F_NOSUCH,       /* the entry is gone on the follow-up */
 	F_ENDLESS       /* every answer ends at its low: never "*" */
 };
-
-/* one request, decoded */
-struct req {
-	ber_int_t id;
-	ber_tag_t op;
-	char base[128];
-	ber_int_t scope;
-	char attrs[24][64];
-	int nattrs;
-	int paged;
-	ber_int_t size;
-	char cookie[32];
-};
-
-/* read_full - exactly n bytes: 1, 0 at end of file, -1 on error */
-static int
-read_full(int fd, unsigned char *p, size_t n)
-{
-	ssize_t r;
-
-	while (n > 0) {
-		r = read(fd, p, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return (int)r;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 1;
-}
-
-/* fake_read - one whole LDAP message into buf: its length, 0 at the
- * end of the connection, -1 when it is not one */
-static ssize_t
-fake_read(int fd, unsigned char *buf, size_t cap)
-{
-	size_t len, hdr = 2, i, n;
-	int r;
-
-	r = read_full(fd, buf, 2);
-	if (r <= 0)
-		return r;
-	if (buf[0] != 0x30)
-		return -1;
-	len = buf[1];
-	if (len & 0x80) {
-		n = len & 0x7f;
-		if (n == 0 || n > 3 || read_full(fd, buf + 2, n) <= 0)
-			return -1;
-		for (len = 0, i = 0; i < n; i++)
-			len = len << 8 | buf[2 + i];
-		hdr += n;
-	}
-	if (hdr + len > cap || read_full(fd, buf + hdr, len) <= 0)
-		return -1;
-	return (ssize_t)(hdr + len);
-}
-
-/* copy_bv - bv into out as a string; -1 when it does not fit */
-static int
-copy_bv(const struct berval *bv, char *out, size_t size)
-{
-	if (bv->bv_len >= size)
-		return -1;
-	memcpy(out, bv->bv_val, bv->bv_len);
-	out[bv->bv_len] = '\0';
-	return 0;
-}
-
-/* page_control - the size and cookie of a paged results control value */
-static int
-page_control(struct berval *val, struct req *r)
-{
-	BerElement *ber = ber_init(val);
-	struct berval ck;
-	int rc = -1;
-
-	if (ber != NULL && ber_scanf(ber, "{im}", &r->size, &ck) !=
-	    LBER_ERROR && copy_bv(&ck, r->cookie, sizeof r->cookie) == 0) {
-		r->paged = 1;
-		rc = 0;
-	}
-	ber_free(ber, 1);
-	return rc;
-}
-
-/* fake_decode - what the client asked: operation, and for a search its
- * base, scope, attributes and paged results control */
-static int
-fake_decode(unsigned char *buf, ssize_t n, struct req *r)
-{
-	struct berval bv = { (ber_len_t)n, (char *)buf }, b, type, val;
-	BerElement *ber = ber_init(&bv);
-	ber_int_t deref, sl, tl, only, crit;
-	ber_tag_t tag;
-	ber_len_t len;
-	char *last;
-	int rc = -1;
-
-	memset(r, 0, sizeof *r);
-	if (ber == NULL || ber_scanf(ber, "{i", &r->id) == LBER_ERROR)
-		goto out;
-	r->op = ber_peek_tag(ber, &len);
-	if (r->op != LDAP_REQ_SEARCH) {
-		rc = 0;
-		goto out;
-	}
-	if (ber_scanf(ber, "{meeiibx", &b, &r->scope, &deref, &sl, &tl,
-	    &only) == LBER_ERROR || copy_bv(&b, r->base, sizeof r->base) < 0)
-		goto out;
-	for (tag = ber_first_element(ber, &len, &last); tag != LBER_DEFAULT;
-	    tag = ber_next_element(ber, &len, last)) {
-		if (r->nattrs == 24 || ber_scanf(ber, "m", &b) == LBER_ERROR ||
-		    copy_bv(&b, r->attrs[r->nattrs++], sizeof r->attrs[0]) < 0)
-			goto out;
-	}
-	if (ber_peek_tag(ber, &len) == LDAP_TAG_CONTROLS) {
-		for (tag = ber_first_element(ber, &len, &last);
-		    tag != LBER_DEFAULT;
-		    tag = ber_next_element(ber, &len, last)) {
-			val.bv_len = 0;
-			val.bv_val = NULL;
-			if (ber_scanf(ber, "{m", &type) == LBER_ERROR)
-				goto out;
-			if (ber_peek_tag(ber, &len) == LBER_BOOLEAN &&
-			    ber_scanf(ber, "b", &crit) == LBER_ERROR)
-				goto out;
-			if (ber_peek_tag(ber, &len) == LBER_OCTETSTRING &&
-			    ber_scanf(ber, "m", &val) == LBER_ERROR)
-				goto out;
-			if (ber_scanf(ber, "}") == LBER_ERROR)
-				goto out;
-			if (type.bv_len == strlen(LDAP_CONTROL_PAGEDRESULTS) &&
-			    memcmp(type.bv_val, LDAP_CONTROL_PAGEDRESULTS,
-			    type.bv_len) == 0 && page_control(&val, r) < 0)
-				goto out;
-		}
-	}
-	rc = 0;
-out:
-	ber_free(ber, 1);
-	return rc;
-}
-
-/* fake_send - send ber as it is and free it; 0 or -1 */
-static int
-fake_send(int fd, BerElement *ber)
-{
-	struct berval bv;
-	const char *p;
-	size_t n;
-	ssize_t w;
-	int rc = -1;
-
-	if (ber_flatten2(ber, &bv, 0) == 0) {
-		for (p = bv.bv_val, n = bv.bv_len; n > 0; p += w, n -= w) {
-			w = write(fd, p, n);
-			if (w <= 0)
-				break;
-		}
-		rc = n == 0 ? 0 : -1;
-	}
-	ber_free(ber, 1);
-	return rc;
-}
-
-/* fake_bind - a successful bind response */
-static int
-fake_bind(int fd, ber_int_t id)
-{
-	BerElement *ber = ber_alloc_t(LBER_USE_DER);
-
-	if (ber == NULL || ber_printf(ber, "{it{ess}}", id, LDAP_RES_BIND,
-	    (ber_int_t)0, "", "") < 0)
-		return -1;
-	return fake_send(fd, ber);
-}
-
-/* fake_result - a search result; with a paged results control when
- * cookie is not NULL ("" ends the search) */
-static int
-fake_result(int fd, ber_int_t id, int code, const char *cookie)
-{
-	BerElement *v = ber_alloc_t(LBER_USE_DER), *ber = NULL;
-	struct berval val, ck;
-	int rc = -1;
-
-	ck.bv_val = (char *)(cookie ? cookie : "");
-	ck.bv_len = strlen(ck.bv_val);
-	if (v == NULL || ber_printf(v, "{iO}", (ber_int_t)0, &ck) < 0 ||
-	    ber_flatten2(v, &val, 0) < 0)
-		goto out;
-	ber = ber_alloc_t(LBER_USE_DER);
-	if (ber == NULL || ber_printf(ber, "{it{ess}", id,
-	    LDAP_RES_SEARCH_RESULT, (ber_int_t)code, "", "") < 0 ||
-	    (cookie != NULL && ber_printf(ber, "t{{sO}}", LDAP_TAG_CONTROLS,
-	    LDAP_CONTROL_PAGEDRESULTS, &val) < 0) ||
-	    ber_printf(ber, "}") < 0)
-		goto out;
-	rc = fake_send(fd, ber);
-	ber = NULL;
-out:
-	ber_free(v, 1);
-	ber_free(ber, 1);
-	return rc;
-}
 
 /* dn_of - the DN of fake entry k: users, then the two groups */
 static void
@@ -388,14 +181,14 @@ fake_entry(int fd, ber_int_t id, size_t k, size_t nusers, enum flaw flaw)
 		ber_free(ber, 1);
 		return -1;
 	}
-	return fake_send(fd, ber);
+	return ldapwire_send(fd, ber);
 }
 
 /* fake_page - one page of the paged search: at most MAXPAGE entries
  * whatever was asked, none at all on the second page; the cookie
  * "p<page>o<offset>" says where the next one starts */
 static int
-fake_page(int fd, const struct req *r, size_t nusers, enum flaw flaw)
+fake_page(int fd, const struct ldapwire_req *r, size_t nusers, enum flaw flaw)
 {
 	unsigned long page = 0, off = 0;
 	size_t total = nusers + 2, n, k;
@@ -415,9 +208,9 @@ fake_page(int fd, const struct req *r, size_t nusers, enum flaw flaw)
 		if (fake_entry(fd, r->id, k, nusers, flaw) < 0)
 			return -1;
 	if (off + n == total)
-		return fake_result(fd, r->id, LDAP_SUCCESS, "");
+		return ldapwire_result(fd, r->id, LDAP_SUCCESS, "");
 	snprintf(next, sizeof next, "p%luo%zu", page + 1, off + n);
-	return fake_result(fd, r->id, LDAP_SUCCESS, next);
+	return ldapwire_result(fd, r->id, LDAP_SUCCESS, next);
 }
 
 /* fake_range - answer a base search for "attr;range=low-*" of entry k,
@@ -437,7 +230,7 @@ fake_range(int fd, ber_int_t id, size_t k, size_t nusers, const char *attr,
 		goto out;
 	if (flaw == F_NOSUCH) {
 		ber_free(ber, 1);
-		return fake_result(fd, id, LDAP_NO_SUCH_OBJECT, NULL);
+		return ldapwire_result(fd, id, LDAP_NO_SUCH_OBJECT, NULL);
 	}
 	dn_of(k, nusers, dn, sizeof dn);
 	if (ber_printf(ber, "{it{s{", id, LDAP_RES_SEARCH_ENTRY, dn) < 0)
@@ -484,10 +277,10 @@ fake_range(int fd, ber_int_t id, size_t k, size_t nusers, const char *attr,
 		rc = -1;
 		goto out;
 	}
-	rc = fake_send(fd, ber);
+	rc = ldapwire_send(fd, ber);
 	ber = NULL;
 	if (rc == 0)
-		rc = fake_result(fd, id, LDAP_SUCCESS, NULL);
+		rc = ldapwire_result(fd, id, LDAP_SUCCESS, NULL);
 out:
 	ber_free(ber, 1);
 	return rc;
@@ -497,7 +290,7 @@ out:
  * follow-up; a plain attribute gets the entry as the paged search
  * would send it */
 static int
-fake_base(int fd, const struct req *r, size_t nusers, enum flaw flaw)
+fake_base(int fd, const struct ldapwire_req *r, size_t nusers, enum flaw flaw)
 {
 	size_t k = index_of(r->base, nusers);
 	char attr[64], *p, *end;
@@ -509,7 +302,7 @@ fake_base(int fd, const struct req *r, size_t nusers, enum flaw flaw)
 	p = strstr(attr, ";range=");
 	if (p == NULL) {
 		return fake_entry(fd, r->id, k, nusers, flaw) < 0 ? -1 :
-		    fake_result(fd, r->id, LDAP_SUCCESS, NULL);
+		    ldapwire_result(fd, r->id, LDAP_SUCCESS, NULL);
 	}
 	*p = '\0';
 	p += strlen(";range=");
@@ -527,15 +320,15 @@ static int
 fake_serve(int fd, size_t nusers, enum flaw flaw)
 {
 	static unsigned char buf[65536];
-	struct req r;
+	struct ldapwire_req r;
 	ssize_t n;
 
-	n = fake_read(fd, buf, sizeof buf);
-	if (n <= 0 || fake_decode(buf, n, &r) < 0 ||
-	    r.op != LDAP_REQ_BIND || fake_bind(fd, r.id) < 0)
+	n = ldapwire_read(fd, buf, sizeof buf);
+	if (n <= 0 || ldapwire_decode(buf, n, &r) < 0 ||
+	    r.op != LDAP_REQ_BIND || ldapwire_bind(fd, r.id) < 0)
 		return 2;
-	while ((n = fake_read(fd, buf, sizeof buf)) > 0) {
-		if (fake_decode(buf, n, &r) < 0)
+	while ((n = ldapwire_read(fd, buf, sizeof buf)) > 0) {
+		if (ldapwire_decode(buf, n, &r) < 0)
 			return 3;
 		if (r.op == LDAP_REQ_UNBIND)
 			continue;
@@ -601,33 +394,20 @@ struct fake {
 static void
 fake_start(struct fake *f, size_t nusers, enum flaw flaw)
 {
-	struct sockaddr_in sin;
-	socklen_t sl = sizeof sin;
 	struct config_ldap cfg;
 	char uri[64], *uris[1];
-	int lfd, cfd, rc, one = 1;
+	unsigned port;
+	int lfd, cfd, rc;
 
 	signal(SIGPIPE, SIG_IGN);
 	diag_init(&f->d, NULL);
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(lfd, 0);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sin, sizeof sin), 0);
-	ck_assert_int_eq(listen(lfd, 1), 0);
-	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sin, &sl), 0);
-	snprintf(uri, sizeof uri, "ldap://127.0.0.1:%u",
-	    (unsigned)ntohs(sin.sin_port));
+	lfd = ldapwire_listen(&port);
+	snprintf(uri, sizeof uri, "ldap://127.0.0.1:%u", port);
 	f->pid = fork();
 	ck_assert_int_ge(f->pid, 0);
 	if (f->pid == 0) {
 		alarm(30);
-		cfd = accept(lfd, NULL, NULL);
-		/* an entry and its result go in two writes: no Nagle delay */
-		if (cfd >= 0)
-			setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one,
-			    sizeof one);
+		cfd = ldapwire_accept(lfd);
 		_exit(cfd < 0 ? 1 : fake_serve(cfd, nusers, flaw));
 	}
 	close(lfd);
@@ -949,7 +729,7 @@ rec_send(int fd, ber_int_t id, const struct rec *r)
 	}
 	if (ber_printf(ber, "}}}") < 0)
 		goto fail;
-	return fake_send(fd, ber);
+	return ldapwire_send(fd, ber);
 fail:
 	ber_free(ber, 1);
 	return -1;
@@ -961,16 +741,16 @@ static int
 table_serve(int fd, const struct rec *recs, size_t n)
 {
 	static unsigned char buf[65536];
-	struct req r;
+	struct ldapwire_req r;
 	ssize_t got;
 	size_t i;
 
-	got = fake_read(fd, buf, sizeof buf);
-	if (got <= 0 || fake_decode(buf, got, &r) < 0 ||
-	    r.op != LDAP_REQ_BIND || fake_bind(fd, r.id) < 0)
+	got = ldapwire_read(fd, buf, sizeof buf);
+	if (got <= 0 || ldapwire_decode(buf, got, &r) < 0 ||
+	    r.op != LDAP_REQ_BIND || ldapwire_bind(fd, r.id) < 0)
 		return 2;
-	while ((got = fake_read(fd, buf, sizeof buf)) > 0) {
-		if (fake_decode(buf, got, &r) < 0)
+	while ((got = ldapwire_read(fd, buf, sizeof buf)) > 0) {
+		if (ldapwire_decode(buf, got, &r) < 0)
 			return 3;
 		if (r.op == LDAP_REQ_UNBIND)
 			continue;
@@ -980,7 +760,7 @@ table_serve(int fd, const struct rec *recs, size_t n)
 		for (i = 0; i < n; i++)
 			if (rec_send(fd, r.id, &recs[i]) < 0)
 				return 5;
-		if (fake_result(fd, r.id, LDAP_SUCCESS, "") < 0)
+		if (ldapwire_result(fd, r.id, LDAP_SUCCESS, "") < 0)
 			return 6;
 	}
 	return got == 0 ? 0 : 7;
@@ -992,21 +772,13 @@ static int
 table_resync(const char *dir, const struct rec *recs, size_t n,
     char **out)
 {
-	struct sockaddr_in sin;
-	socklen_t sl = sizeof sin;
 	char path[512], text[512];
-	int lfd, cfd, rc, status, one = 1;
+	int lfd, cfd, rc, status;
+	unsigned port;
 	pid_t pid;
 
 	signal(SIGPIPE, SIG_IGN);
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(lfd, 0);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sin, sizeof sin), 0);
-	ck_assert_int_eq(listen(lfd, 1), 0);
-	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sin, &sl), 0);
+	lfd = ldapwire_listen(&port);
 	snprintf(path, sizeof path, "%s/splitsync.conf", dir);
 	snprintf(text, sizeof text, "source = ldap\n"
 	    "ldap_uri = ldap://127.0.0.1:%u\n"
@@ -1015,16 +787,13 @@ table_resync(const char *dir, const struct rec *recs, size_t n,
 	    "ldap_timeout = 10\n"
 	    "mapping = active-directory.xml\n"
 	    "layout = gateway\n"
-	    "repository = repo\n", (unsigned)ntohs(sin.sin_port));
+	    "repository = repo\n", port);
 	ck_assert_int_eq(testlib_write(path, text), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		alarm(30);
-		cfd = accept(lfd, NULL, NULL);
-		if (cfd >= 0)
-			setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one,
-			    sizeof one);
+		cfd = ldapwire_accept(lfd);
 		_exit(cfd < 0 ? 1 : table_serve(cfd, recs, n));
 	}
 	close(lfd);

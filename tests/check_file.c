@@ -8,7 +8,8 @@
  *	symbolic link (followed, or refused when asked), a file over its
  *	cap, one that changes while read; and for a secret, its owner and
  *	mode and its directory's. Each refusal names the file and says
- *	what it is.
+ *	what it is; every reader of such a file (configuration, mapping,
+ *	LDIF, metrics) refuses the same way.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -18,9 +19,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "diag.h"
 #include "errors.h"
 #include "file.h"
+#include "ldif.h"
+#include "mapping.h"
+#include "metrics.h"
 #include "testlib.h"
 
 static char *dir;
@@ -271,6 +276,40 @@ START_TEST(secret_directory_through_a_link)
 }
 END_TEST
 
+/* Each reader of a file a configuration names goes through the checks:
+ * a FIFO (even behind a link) is refused unopened, a device unread,
+ * whichever file it is. */
+START_TEST(every_reader_refuses_what_is_not_a_file)
+{
+	static const char *const names[] = { "fifo", "link-to-fifo", "zero" };
+	struct config *c = NULL;
+	struct mapping *m = NULL;
+	struct metrics met;
+	struct diag d;
+	size_t i;
+
+	sh("mkfifo fifo && ln -s fifo link-to-fifo && ln -s /dev/zero zero");
+	for (i = 0; i < sizeof names / sizeof *names; i++) {
+		diag_init(&d, NULL);
+		ck_assert_int_eq(config_load(at(names[i]), &c, &d), ERR_CONFIG);
+		said(&d, at(names[i]), "the configuration file is a");
+		ck_assert_int_eq(mapping_load(at(names[i]), &m, &d),
+		    ERR_CONFIG);
+		said(&d, at(names[i]), "the mapping file is a");
+		ck_assert_int_eq(ldif_read_file(at(names[i]), NULL, NULL, &d),
+		    ERR_CONFIG);
+		said(&d, at(names[i]), "the LDIF file is a");
+		ck_assert_int_eq(metrics_read(at(names[i]), &met, &d),
+		    ERR_CONFIG);
+		said(&d, at(names[i]), i == 0 ? "the metrics file is a FIFO" :
+		    "the metrics file is a symbolic link");
+		diag_free(&d);
+	}
+	ck_assert_ptr_null(c);
+	ck_assert_ptr_null(m);
+}
+END_TEST
+
 /* file_suite - reading checked files */
 static Suite *
 file_suite(void)
@@ -287,6 +326,7 @@ file_suite(void)
 	tcase_add_test(tc, secret_owner_mode_and_link);
 	tcase_add_test(tc, secret_directory);
 	tcase_add_test(tc, secret_directory_through_a_link);
+	tcase_add_test(tc, every_reader_refuses_what_is_not_a_file);
 	suite_add_tcase(s, tc);
 	return s;
 }

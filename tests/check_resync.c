@@ -277,10 +277,11 @@ START_TEST(input_files_have_their_exit_status)
 	} cases[] = {
 		{ "rm mapping.xml", 66, "mapping.xml: cannot open the mapping "
 		  "file: No such file or directory" },
-		{ "rm directory.ldif", 66, "directory.ldif: cannot open the LDIF "
-		  "file: No such file or directory" },
+		{ "rm directory.ldif", 66, "directory.ldif: cannot open the "
+		  "LDIF file: No such file or directory" },
 		{ "rm mapping.xml && mkfifo mapping.xml", 78,
-		  "mapping.xml: the mapping file is a FIFO, not a regular file" },
+		  "mapping.xml: the mapping file is a FIFO, not a regular "
+		  "file" },
 		{ "rm directory.ldif && ln -s /dev/zero directory.ldif", 78,
 		  "directory.ldif: the LDIF file is a character device, not a "
 		  "regular file" },

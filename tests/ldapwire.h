@@ -1,0 +1,52 @@
+/*
+ * ldapwire - the LDAP protocol seen from a scripted server
+ *
+ * For the suites that play a server libldap (or the splitsync binary)
+ * talks to, where the real one cannot run here (Active Directory): read
+ * and decode what the client sends, answer a bind, send entries and
+ * results. One connection, one client; every call returns 0 or -1 (or
+ * a length) and never exits, so the server child can tell its parent
+ * which step went wrong through its exit status.
+ */
+#ifndef SPLITSYNC_TESTS_LDAPWIRE_H
+#define SPLITSYNC_TESTS_LDAPWIRE_H
+
+#include <sys/types.h>
+#include <lber.h>
+
+#define LDAPWIRE_ATTRS 24       /* attributes a decoded search keeps */
+
+/* one request, decoded */
+struct ldapwire_req {
+	ber_int_t id;
+	ber_tag_t op;
+	char base[128];
+	ber_int_t scope;
+	char attrs[LDAPWIRE_ATTRS][64];
+	int nattrs;
+	int paged;
+	ber_int_t size;
+	char cookie[32];
+};
+
+/* ldapwire_listen - a socket listening on loopback (asserts that it
+ * works), its port in *port */
+int ldapwire_listen(unsigned *port);
+/* ldapwire_accept - the client of lfd, with Nagle off (an entry and
+ * its result go in two writes); -1 when none came */
+int ldapwire_accept(int lfd);
+/* ldapwire_read - one whole LDAP message into buf: its length, 0 at the
+ * end of the connection, -1 when it is not one */
+ssize_t ldapwire_read(int fd, unsigned char *buf, size_t cap);
+/* ldapwire_decode - what the client asked: operation, and for a search
+ * its base, scope, attributes and paged results control; 0 or -1 */
+int ldapwire_decode(unsigned char *buf, ssize_t n, struct ldapwire_req *r);
+/* ldapwire_send - send ber as it is and free it; 0 or -1 */
+int ldapwire_send(int fd, BerElement *ber);
+/* ldapwire_bind - a successful bind response */
+int ldapwire_bind(int fd, ber_int_t id);
+/* ldapwire_result - a search result; with a paged results control when
+ * cookie is not NULL ("" ends the search) */
+int ldapwire_result(int fd, ber_int_t id, int code, const char *cookie);
+
+#endif
