@@ -75,6 +75,7 @@
 #include "errors.h"
 #include "git_repo.h"
 #include "git_sink.h"
+#include "git_worktree.h"
 #include "sha1.h"
 
 #define REF_PREFIX "refs/heads/"
@@ -1154,6 +1155,8 @@ swap_head(struct git_sink *s, const git_oid *id, const char *log,
 		return lib_fail(d, s->path, "cannot move branch");
 	s->head = *id;
 	s->has_head = 1;
+	/* a work tree shows the branch, not what it was */
+	git_worktree_follow(s->repo, s->refname, s->path, d);
 	return 0;
 }
 
