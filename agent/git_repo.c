@@ -25,17 +25,14 @@
  *	open it with libgit2's owner validation (git's safe.directory rule)
  *	lifted for the call.
  *
- *	A writer also removes what interrupted object writes leave: pack
- *	temporaries (megabytes each at scale) that git gc does not
- *	remove. Pack writers hold GIT_REPO_PACK_LOCK shared; the cleaner
- *	removes only while it holds it exclusively, and only files
- *	untouched for TIDY_AGE seconds, for writers that are not splitsync.
+ *	A writer also removes what interrupted object writes left
+ *	(git_tidy).
  *
  * DIAGNOSTICS
  *	Errors read "git_sink: PATH: what failed: why" (this module acts
- *	for git_sink_open). A skeleton made anew and temporaries removed
- *	are notices. Cleaning is best effort: what cannot be removed is
- *	left, silently.
+ *	for git_sink_open). A skeleton made anew is a notice. Removing
+ *	the temporary directories of dead processes is best effort: what
+ *	cannot be removed is left, silently.
  */
 #define _GNU_SOURCE     /* syncfs */
 #include <dirent.h>
@@ -48,7 +45,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <git2.h>
@@ -57,10 +53,10 @@
 #include "diag.h"
 #include "errors.h"
 #include "git_repo.h"
+#include "git_tidy.h"
 
 #define NEW_INFIX ".splitsync-new-"     /* .NAME.splitsync-new-XXXXXX */
 #define SCRATCH_NAME "splitsync-scratch-XXXXXX"
-#define TIDY_AGE 60             /* seconds a temporary must be untouched */
 #define WALK_FDS 16             /* nftw's open directories */
 #define LOCK_TRIES 8            /* new temporary names before giving up */
 
@@ -594,73 +590,6 @@ open_any_owner(git_repository **out, const char *path)
 	return rc;
 }
 
-/* tidy_dir - remove the files of dir whose names start with one of
- * prefixes and that were not touched for TIDY_AGE seconds */
-static void
-tidy_dir(const char *dir, const char *const *prefixes, size_t *n,
-    unsigned long long *bytes)
-{
-	struct dirent *de;
-	struct stat st;
-	time_t now = time(NULL);
-	DIR *dp = opendir(dir);
-	size_t i;
-
-	if (dp == NULL)
-		return;
-	while ((de = readdir(dp)) != NULL) {
-		for (i = 0; prefixes[i]; i++)
-			if (strncmp(de->d_name, prefixes[i],
-			    strlen(prefixes[i])) == 0)
-				break;
-		if (prefixes[i] == NULL || fstatat(dirfd(dp), de->d_name, &st,
-		    AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
-		    now - st.st_mtime < TIDY_AGE ||
-		    unlinkat(dirfd(dp), de->d_name, 0) < 0)
-			continue;
-		(*n)++;
-		*bytes += (unsigned long long)st.st_size;
-	}
-	closedir(dp);
-}
-
-/* tidy_objects - what interrupted object writes left, when no pack
- * write is going on */
-static void
-tidy_objects(git_repository *repo, const char *path, struct diag *d)
-{
-	static const char *const in_pack[] = {
-		"pack_git2_", "tmp_pack_", "tmp_idx_", NULL
-	};
-	static const char *const in_objects[] = { "tmp_object_git2_", NULL };
-	git_buf objects = GIT_BUF_INIT;
-	char *lock = join(git_repository_path(repo), GIT_REPO_PACK_LOCK);
-	char *pack = NULL;
-	unsigned long long bytes = 0;
-	size_t n = 0;
-	int fd = -1;
-
-	if (lock == NULL || git_repository_item_path(&objects, repo,
-	    GIT_REPOSITORY_ITEM_OBJECTS) < 0 ||
-	    (pack = join(objects.ptr, "pack")) == NULL)
-		goto cleanup;
-	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
-		goto cleanup;   /* a pack is being written: another time */
-	tidy_dir(pack, in_pack, &n, &bytes);
-	tidy_dir(objects.ptr, in_objects, &n, &bytes);
-	if (n > 0)
-		diag_add(d, DIAG_NOTICE, DIAG_GENERAL, NULL, "git_sink: %s: "
-		    "removed %zu temporary files of interrupted writes (%llu "
-		    "bytes)", path, n, bytes);
-cleanup:
-	if (fd >= 0)
-		close(fd);
-	git_buf_dispose(&objects);
-	free(pack);
-	free(lock);
-}
-
 /* open_existing - open the repository at path for mode; *missing set
  * (nothing recorded) when there is none */
 static int
@@ -689,7 +618,7 @@ open_existing(const char *path, enum git_sink_mode mode,
 		}
 		/* a dry run removes nothing */
 		if (mode != GIT_SINK_SCRATCH)
-			tidy_objects(*out, path, d);
+			git_tidy_objects(*out, path, d);
 		return 0;
 	}
 	/* libgit2's owner check fails with a misleading message (not
@@ -994,35 +923,4 @@ git_repo_drop(struct git_repo_new *fresh)
 		free(fresh->remove);
 	free(fresh->dir);
 	git_repo_new_init(fresh);
-}
-
-/* git_repo_pack_lock - shared: pack writers exclude only the cleaner */
-int
-git_repo_pack_lock(git_repository *repo, const char *path, int *fd,
-    struct diag *d)
-{
-	char *lock = join(git_repository_path(repo), GIT_REPO_PACK_LOCK);
-	int rc = 0;
-
-	*fd = -1;
-	if (lock == NULL)
-		return nomem(d, path);
-	*fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (*fd < 0 || flock(*fd, LOCK_SH) < 0) {
-		rc = sys_fail(d, path, "cannot lock " GIT_REPO_PACK_LOCK,
-		    errno);
-		if (*fd >= 0)
-			close(*fd);
-		*fd = -1;
-	}
-	free(lock);
-	return rc;
-}
-
-/* git_repo_pack_unlock - release the pack writers' lock */
-void
-git_repo_pack_unlock(int fd)
-{
-	if (fd >= 0)
-		close(fd);
 }

@@ -26,6 +26,10 @@
  *	new they are written loose as before, so that small commits do
  *	not pile up small packs.
  *
+ *	Where the repository is and how a missing one is made (under a
+ *	temporary name, renamed into place) is git_repo's concern; keeping
+ *	a work tree equal to the branch after each move is git_worktree's.
+ *
  *	Besides the deploy branch the sink writes short-lived branches
  *	(a proposal for review, a change held by the deletion guard), each
  *	one commit on top of a given parent; the deploy branch itself only
@@ -75,6 +79,7 @@
 #include "errors.h"
 #include "git_repo.h"
 #include "git_sink.h"
+#include "git_tidy.h"
 #include "git_worktree.h"
 #include "sha1.h"
 
@@ -792,14 +797,14 @@ stage_flush(struct git_sink *s, struct diag *d)
 		return stage_loose(s, d);
 	rc = pack_make(s, &pack, d);
 	/* shared: only the cleaner of interrupted packs waits for us */
-	rc = rc ? rc : git_repo_pack_lock(s->repo, s->path, &lock, d);
+	rc = rc ? rc : git_tidy_pack_lock(s->repo, s->path, &lock, d);
 	if (rc == 0 && (git_odb_write_pack(&wp, s->odb, NULL, NULL) < 0 ||
 	    wp->append(wp, pack.data, pack.len, &stats) < 0 ||
 	    wp->commit(wp, &stats) < 0))
 		rc = lib_fail(d, s->path, "cannot write pack");
 	if (wp)
 		wp->free(wp);
-	git_repo_pack_unlock(lock);
+	git_tidy_pack_unlock(lock);
 	buf_free(&pack);
 	return rc;
 }
@@ -2386,10 +2391,10 @@ git_sink_fetch(struct git_sink *s, const char *remote_url,
 	o.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	/* objects first (a pack: under the pack writers' lock), the
 	 * tracking ref last */
-	if ((rc = git_repo_pack_lock(s->repo, s->path, &packfd, d)) < 0)
+	if ((rc = git_tidy_pack_lock(s->repo, s->path, &packfd, d)) < 0)
 		goto cleanup;
 	rc = git_remote_download(remote, &specs, &o);
-	git_repo_pack_unlock(packfd);
+	git_tidy_pack_unlock(packfd);
 	if (rc < 0 || (rc = git_remote_update_tips(remote, &o.callbacks, 0,
 	    GIT_REMOTE_DOWNLOAD_TAGS_NONE, "splitsync: fetch")) < 0) {
 		rc = remote_fail(d, remote_url, "cannot fetch", rc, 0);

@@ -20,10 +20,6 @@
 #include "diag.h"
 #include "git_sink.h"
 
-/* the name of the lock file in the git directory that every pack write
- * holds shared (see git_sink.h) */
-#define GIT_REPO_PACK_LOCK "splitsync-pack.lock"
-
 /* A repository this process made and has not put in place. Owned by the
  * sink; zero it with git_repo_new_init, release it with git_repo_drop. */
 struct git_repo_new {
@@ -43,8 +39,8 @@ void git_repo_new_init(struct git_repo_new *fresh);
  * *out is the caller's (git_repository_free, before git_repo_drop or
  * git_repo_keep); fresh says where a repository made under a temporary
  * name is. Writers (every mode but GIT_SINK_READ) are refused a
- * repository that belongs to another user, and remove the temporaries
- * of interrupted pack writes. ERR_NOTFOUND (GIT_SINK_READ, nothing
+ * repository that belongs to another user; GIT_SINK_CREATE and
+ * GIT_SINK_STAGE remove what interrupted writes left (git_tidy). ERR_NOTFOUND (GIT_SINK_READ, nothing
  * recorded), ERR_IO, ERR_NOMEM. */
 int git_repo_open(const char *path, int bare, const char *branch,
     enum git_sink_mode mode, git_repository **out,
@@ -66,12 +62,5 @@ int git_repo_keep(const char *path, struct git_repo_new *fresh,
 /* git_repo_drop - remove what fresh holds and release it; an empty or
  * kept fresh is left as it is */
 void git_repo_drop(struct git_repo_new *fresh);
-
-/* git_repo_pack_lock - take the pack writers' lock of repo, shared,
- * into *fd (git_repo_pack_unlock); ERR_IO */
-int git_repo_pack_lock(git_repository *repo, const char *path, int *fd,
-    struct diag *d);
-/* git_repo_pack_unlock - release it; fd may be -1 */
-void git_repo_pack_unlock(int fd);
 
 #endif

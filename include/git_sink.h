@@ -14,6 +14,11 @@
  * process moves the branch, git_sink_commit fails with ERR_MOVED and
  * git_sink_refresh picks up the new head.
  *
+ * In a repository with a work tree whose HEAD is the deploy branch, the
+ * index and the work tree follow every move of the branch (a file
+ * changed there by hand is left as it is, with a warning in d; the move
+ * itself never fails for it).
+ *
  * Other branches (a proposal for review, a change held by the deletion
  * guard) are one commit on a given parent, made by git_sink_commit_on
  * and removed by git_sink_branch_delete. The deploy branch is never
@@ -92,11 +97,13 @@ enum git_sink_mode {
  * directory or work tree belongs to another user than the one running
  * is refused (ERR_IO; the message names the owner and the fix: run as
  * that user, or chown), since files written here would belong to the
- * wrong user. Such an open also removes what interrupted writes left in
- * the object store (objects/pack/pack_git2_*, tmp_pack_*, tmp_idx_*,
+ * wrong user. An open with GIT_SINK_CREATE or GIT_SINK_STAGE also
+ * removes what interrupted writes left in the object store
+ * (objects/pack/pack_git2_*, tmp_pack_*, tmp_idx_*,
  * objects/tmp_object_git2_*) untouched for a minute, unless a splitsync
  * process holds the lock file splitsync-pack.lock of the git directory,
- * which every pack write holds shared (a notice counts what went).
+ * which every pack write holds shared (a notice counts what went), and
+ * the temporary directories of creations whose process died.
  *
  * ERR_INVAL for an invalid branch name, ERR_NOTFOUND (GIT_SINK_READ),
  * ERR_IO with the reason in d, ERR_NOMEM. */
