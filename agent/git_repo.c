@@ -1,5 +1,5 @@
 /*
- * git_repo - find, create and tidy the repository a git sink works in
+ * git_repo - find and create the repository a git sink works in
  *
  * DESCRIPTION
  *	libgit2 creates a repository in place and writes HEAD last, so a
@@ -223,14 +223,20 @@ static int
 make_locked_dir(char *name, size_t len, const char *templ, int *fd)
 {
 	struct stat mine, there;
-	int tries;
+	int tries, err;
 
 	for (tries = 0; tries < LOCK_TRIES; tries++) {
 		snprintf(name, len, "%s", templ);
 		if (mkdtemp(name) == NULL)
 			return -1;
-		if ((*fd = lock_dir(name)) < 0)
-			continue;
+		if ((*fd = lock_dir(name)) < 0) {
+			if (errno == EWOULDBLOCK)
+				continue;       /* a cleaner has it */
+			err = errno;
+			(void)rmdir(name);
+			errno = err;
+			return -1;
+		}
 		if (fstat(*fd, &mine) == 0 && mine.st_nlink > 0 &&
 		    stat(name, &there) == 0 && there.st_ino == mine.st_ino &&
 		    there.st_dev == mine.st_dev)

@@ -1,5 +1,5 @@
 /*
- * git_repo - find, create and tidy the repository a git sink works in
+ * git_repo - find and create the repository a git sink works in
  *
  * Private to git_sink: git_sink_open_ext (git_sink.h) documents the
  * modes and what a caller sees. Errors are recorded in d as git_sink's
@@ -40,8 +40,9 @@ void git_repo_new_init(struct git_repo_new *fresh);
  * git_repo_keep); fresh says where a repository made under a temporary
  * name is. Writers (every mode but GIT_SINK_READ) are refused a
  * repository that belongs to another user; GIT_SINK_CREATE and
- * GIT_SINK_STAGE remove what interrupted writes left (git_tidy). ERR_NOTFOUND (GIT_SINK_READ, nothing
- * recorded), ERR_IO, ERR_NOMEM. */
+ * GIT_SINK_STAGE remove what interrupted writes left (git_tidy) and
+ * the temporary directories of dead makers. ERR_NOTFOUND (GIT_SINK_READ,
+ * nothing recorded), ERR_IO, ERR_NOMEM. */
 int git_repo_open(const char *path, int bare, const char *branch,
     enum git_sink_mode mode, git_repository **out,
     struct git_repo_new *fresh, struct diag *d);

@@ -57,7 +57,7 @@ dump(const struct diag *d)
 static const char *
 where_of(const char *path, unsigned line)
 {
-	static char where[1024];
+	static char where[1024 + sizeof ":4294967295"];
 
 	if (line == 0)
 		snprintf(where, sizeof where, "%s", path);
