@@ -11,7 +11,10 @@
  * default, range or choices, requirement); parsing, defaults, required
  * checks and config_free() are driven by that table, so adding a setting
  * is one table entry plus its field in config.h. Relations between
- * settings (a bind DN needs a password file, ...) are in cross_check().
+ * settings (a bind DN needs a password file, ...) are in cross_check();
+ * the three branches (deploy, proposal, hold) must be names libgit2
+ * accepts as branches and refs git can keep side by side
+ * (check_branches()).
  *
  * Relative paths are joined to the directory part of the file name as
  * given; nothing is opened here but the configuration file itself.
@@ -33,6 +36,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <git2.h>
 #include <ldap.h>
 
 #include "buf.h"
@@ -324,28 +328,29 @@ check_uri(const char *value, const char **why)
 	return 0;
 }
 
-/* check_branch - a branch name git accepts (git-check-ref-format rules) */
+/* check_branch - a short branch name, by libgit2's own rule (that of
+ * git check-ref-format --branch); "refs/..." would name another ref */
 static int
 check_branch(const char *value, const char **why)
 {
-	size_t len = strlen(value), i;
-	unsigned char c;
+	int valid = 0;
 
-	*why = "invalid branch name";
-	if (len == 0 || value[0] == '/' || value[0] == '-'
-	    || value[len - 1] == '/' || value[len - 1] == '.'
-	    || strcmp(value, "@") == 0 || strstr(value, "..")
-	    || strstr(value, "//") || strstr(value, "@{")
-	    || strstr(value, "/.") || value[0] == '.'
-	    || (len >= 5 && strcmp(value + len - 5, ".lock") == 0)
-	    || strstr(value, ".lock/"))
+	if (strcmp(value, "HEAD") == 0) {
+		*why = "\"HEAD\" is not a branch name (it names what is "
+		    "checked out)";
 		return ERR_INVAL;
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)value[i];
-		if (c <= 0x20 || c == 0x7f || strchr("~^:?*[\\", c))
-			return ERR_INVAL;
 	}
-	*why = NULL;
+	/* "@" is HEAD to git, though a valid ref name */
+	if (strcmp(value, "@") == 0 ||
+	    git_branch_name_is_valid(&valid, value) < 0 || !valid) {
+		*why = "invalid branch name";
+		return ERR_INVAL;
+	}
+	if (strncmp(value, "refs/", 5) == 0) {
+		*why = "a short name is expected, without \"refs/\" "
+		    "(\"main\", not \"refs/heads/main\")";
+		return ERR_INVAL;
+	}
 	return 0;
 }
 
@@ -450,6 +455,15 @@ derive_branches(struct config *c)
 		snprintf(c->hold_branch, n, "%s-held", c->branch);
 	}
 	return 0;
+}
+
+/* nests - git cannot hold both refs: a is a directory of b */
+static int
+nests(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+
+	return strncmp(a, b, n) == 0 && b[n] == '/';
 }
 
 /* choice_index - position of value in a NULL-terminated list, or -1 */
@@ -807,6 +821,61 @@ cross_check(struct load *st)
 			}
 }
 
+/* branch_label - how a message names a branch setting: "branch (line
+ * 5)", or "branch (its default)" when it was not set */
+static void
+branch_label(const struct load *st, const char *name, char *out, size_t len)
+{
+	unsigned line = line_of(st, name);
+
+	if (line)
+		snprintf(out, len, "%s (line %u)", name, line);
+	else
+		snprintf(out, len, "%s (its default)", name);
+}
+
+/* check_branches - the deploy, proposal and hold branches must be three
+ * refs git can hold side by side: a side branch equal to the deploy
+ * branch would move or delete it */
+static void
+check_branches(struct load *st)
+{
+	static const char *const names[] = {
+		"branch", "proposal_branch", "hold_branch"
+	};
+	const char *values[3];
+	unsigned lines[3];
+	char other[64];
+	size_t i, j, at, by;
+	int k;
+
+	values[0] = st->c->branch;
+	values[1] = st->c->proposal_branch;
+	values[2] = st->c->hold_branch;
+	for (i = 0; i < 3; i++) {
+		if ((k = find(names[i])) < 0 || st->bad[k] || values[i] == NULL)
+			return;         /* already reported */
+		lines[i] = st->lines[k];
+	}
+	for (i = 0; i < 3; i++)
+		for (j = i + 1; j < 3; j++) {
+			/* the one set later in the file is the mistake */
+			at = lines[j] >= lines[i] ? j : i;
+			by = at == j ? i : j;
+			if (strcmp(values[i], values[j]) == 0) {
+				branch_label(st, names[by], other, sizeof other);
+				report(st, lines[at], "%s: \"%s\" is also %s; "
+				    "branch, proposal_branch and hold_branch "
+				    "must differ", names[at], values[at], other);
+			} else if (nests(values[i], values[j]) ||
+			    nests(values[j], values[i]))
+				report(st, lines[at], "%s: \"%s\" cannot exist "
+				    "beside %s \"%s\" (git would need one as a "
+				    "directory of the other)", names[at],
+				    values[at], names[by], values[by]);
+		}
+}
+
 /* finish - defaults for what was not set, then missing settings */
 static int
 finish(struct load *st)
@@ -853,7 +922,7 @@ config_load(const char *path, struct config **out, struct diag *d)
 	const char *slash;
 	size_t len, size;
 	unsigned lineno = 0;
-	int overlong, fd, rc = 0;
+	int overlong, fd, libgit2 = 0, rc = 0;
 
 	*out = NULL;
 	memset(&st, 0, sizeof st);
@@ -875,6 +944,13 @@ config_load(const char *path, struct config **out, struct diag *d)
 		rc = ERR_NOMEM;
 		goto out;
 	}
+	/* branch names are checked by libgit2's rule */
+	if (git_libgit2_init() < 0) {
+		diag_error(d, path, "cannot initialize libgit2");
+		rc = ERR_IO;
+		goto out;
+	}
+	libgit2 = 1;
 	while (read_line(fp, line, &len, &overlong)) {
 		if (lineno == UINT_MAX) {
 			report(&st, 0, "too many lines");
@@ -896,12 +972,15 @@ config_load(const char *path, struct config **out, struct diag *d)
 	}
 	if ((rc = finish(&st)) < 0)
 		goto out;
+	if (st.c->branch && (rc = derive_branches(st.c)) < 0)
+		goto out;
 	cross_check(&st);
+	check_branches(&st);
 	if (st.nerrors > 0)
 		rc = ERR_CONFIG;
-	else
-		rc = derive_branches(st.c);
 out:
+	if (libgit2)
+		git_libgit2_shutdown();
 	if (fp)
 		fclose(fp);
 	free(line);

@@ -26,6 +26,10 @@
  *	new they are written loose as before, so that small commits do
  *	not pile up small packs.
  *
+ *	Where the repository is and how a missing one is made (under a
+ *	temporary name, renamed into place) is git_repo's concern; keeping
+ *	a work tree equal to the branch after each move is git_worktree's.
+ *
  *	Besides the deploy branch the sink writes short-lived branches
  *	(a proposal for review, a change held by the deletion guard), each
  *	one commit on top of a given parent; the deploy branch itself only
@@ -73,7 +77,10 @@
 #include "buf.h"
 #include "diag.h"
 #include "errors.h"
+#include "git_repo.h"
 #include "git_sink.h"
+#include "git_tidy.h"
+#include "git_worktree.h"
 #include "sha1.h"
 
 #define REF_PREFIX "refs/heads/"
@@ -107,6 +114,9 @@ struct git_sink {
 	git_oid head;           /* valid when has_head */
 	int has_head;
 	struct stage *stage;    /* owned by odb */
+	enum git_sink_mode mode;
+	int bare;
+	struct git_repo_new fresh;      /* made here, not yet in place */
 };
 
 /* one non-directory entry of the head tree, for git_sink_diff */
@@ -779,71 +789,36 @@ stage_flush(struct git_sink *s, struct diag *d)
 	struct buf pack = BUF_INIT;
 	git_odb_writepack *wp = NULL;
 	git_indexer_progress stats;
-	int rc;
+	int rc, lock = -1;
 
 	if (!st->on || st->n == 0)
 		return 0;
 	if (st->n < PACK_MIN || st->n > UINT32_MAX)
 		return stage_loose(s, d);
 	rc = pack_make(s, &pack, d);
+	/* shared: only the cleaner of interrupted packs waits for us */
+	rc = rc ? rc : git_tidy_pack_lock(s->repo, s->path, &lock, d);
 	if (rc == 0 && (git_odb_write_pack(&wp, s->odb, NULL, NULL) < 0 ||
 	    wp->append(wp, pack.data, pack.len, &stats) < 0 ||
 	    wp->commit(wp, &stats) < 0))
 		rc = lib_fail(d, s->path, "cannot write pack");
 	if (wp)
 		wp->free(wp);
+	git_tidy_pack_unlock(lock);
 	buf_free(&pack);
 	return rc;
 }
 
-/* may_create - whether path is free for a new repository: absent, or
- * an empty directory */
+/* open_repo - open (or create, as s->mode says) the repository of s */
 static int
-may_create(const char *path)
+open_repo(struct git_sink *s, struct diag *d)
 {
-	struct dirent *de;
-	struct stat st;
-	DIR *dp;
-	int empty = 1;
-
-	if (stat(path, &st) < 0)
-		return errno == ENOENT;
-	if (!S_ISDIR(st.st_mode) || (dp = opendir(path)) == NULL)
-		return 0;
-	while (empty && (de = readdir(dp)) != NULL)
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			empty = 0;
-	closedir(dp);
-	return empty;
-}
-
-/* open_repo - open or create the repository of s */
-static int
-open_repo(struct git_sink *s, int bare, struct diag *d)
-{
-	git_repository_init_options o;
 	int rc;
 
-	rc = git_repository_open_ext(&s->repo, s->path,
-	    GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
-	if (rc == GIT_ENOTFOUND && may_create(s->path)) {
-		if (git_repository_init_options_init(&o,
-		    GIT_REPOSITORY_INIT_OPTIONS_VERSION) < 0)
-			return lib_fail(d, s->path, "cannot create repository");
-		o.flags = GIT_REPOSITORY_INIT_MKPATH |
-		    GIT_REPOSITORY_INIT_NO_REINIT |
-		    (bare ? GIT_REPOSITORY_INIT_BARE : 0);
-		o.initial_head = s->branch;
-		rc = git_repository_init_ext(&s->repo, s->path, &o);
-		/* made by someone else meanwhile: use theirs */
-		if (rc == GIT_EEXISTS)
-			rc = git_repository_open_ext(&s->repo, s->path,
-			    GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
-		if (rc < 0)
-			return lib_fail(d, s->path, "cannot create repository");
-	}
+	rc = git_repo_open(s->path, s->bare, s->branch, s->mode, &s->repo,
+	    &s->fresh, d);
 	if (rc < 0)
-		return lib_fail(d, s->path, "cannot open repository");
+		return rc;
 	if (git_repository_odb(&s->odb, s->repo) < 0)
 		return lib_fail(d, s->path, "cannot open object database");
 	return stage_add(s, d);
@@ -853,6 +828,14 @@ open_repo(struct git_sink *s, int bare, struct diag *d)
 int
 git_sink_open(const char *path, int bare, const char *branch,
     struct git_sink **out, struct diag *d)
+{
+	return git_sink_open_ext(path, bare, branch, GIT_SINK_CREATE, out, d);
+}
+
+/* git_sink_open_ext - open the repository as mode says, read the head */
+int
+git_sink_open_ext(const char *path, int bare, const char *branch,
+    enum git_sink_mode mode, struct git_sink **out, struct diag *d)
 {
 	struct git_sink *s = NULL;
 	struct buf ref = BUF_INIT;
@@ -868,6 +851,9 @@ git_sink_open(const char *path, int bare, const char *branch,
 		rc = nomem(d, path);
 		goto cleanup;
 	}
+	s->mode = mode;
+	s->bare = bare;
+	git_repo_new_init(&s->fresh);
 	if (branch == NULL || strncmp(branch, "refs/", 5) == 0 ||
 	    git_branch_name_is_valid(&valid, branch) < 0 || !valid) {
 		rc = inval(d, branch, "invalid branch name");
@@ -885,7 +871,7 @@ git_sink_open(const char *path, int bare, const char *branch,
 		rc = nomem(d, path);
 		goto cleanup;
 	}
-	if ((rc = open_repo(s, bare, d)) < 0)
+	if ((rc = open_repo(s, d)) < 0)
 		goto cleanup;
 	rc = read_head(s, d);
 cleanup:
@@ -899,6 +885,30 @@ cleanup:
 	return rc;
 }
 
+/* git_sink_keep - a repository made under a temporary name into place */
+int
+git_sink_keep(struct git_sink *s, struct diag *d)
+{
+	int rc, any;
+
+	git_error_clear();
+	if (s->fresh.dir == NULL)
+		return 0;
+	if (s->fresh.scratch)
+		return inval(d, s->path, "a scratch repository is never kept");
+	if ((rc = git_repo_has_branch(s->repo, s->path, &any, d)) < 0 || !any)
+		return rc;
+	git_odb_free(s->odb);
+	git_repository_free(s->repo);
+	s->odb = NULL;
+	s->repo = NULL;
+	s->stage = NULL;
+	rc = git_repo_keep(s->path, &s->fresh, d);
+	/* now an existing repository, opened as any other */
+	rc = rc ? rc : open_repo(s, d);
+	return rc ? rc : read_head(s, d);
+}
+
 /* git_sink_close - release the repository and libgit2 */
 void
 git_sink_close(struct git_sink *s)
@@ -907,6 +917,7 @@ git_sink_close(struct git_sink *s)
 		return;
 	git_odb_free(s->odb);
 	git_repository_free(s->repo);
+	git_repo_drop(&s->fresh);
 	free(s->path);
 	free(s->branch);
 	free(s->refname);
@@ -1157,6 +1168,8 @@ swap_head(struct git_sink *s, const git_oid *id, const char *log,
 		return lib_fail(d, s->path, "cannot move branch");
 	s->head = *id;
 	s->has_head = 1;
+	/* a work tree shows the branch, not what it was */
+	git_worktree_follow(s->repo, s->refname, s->path, d);
 	return 0;
 }
 
@@ -2348,7 +2361,7 @@ git_sink_fetch(struct git_sink *s, const char *remote_url,
 	const git_oid *adv;
 	char *one[1];
 	git_oid id;
-	int rc, lockfd = -1;
+	int rc, lockfd = -1, packfd;
 
 	oid_hex[0] = '\0';
 	git_error_clear();
@@ -2384,9 +2397,13 @@ git_sink_fetch(struct git_sink *s, const char *remote_url,
 	o.prune = GIT_FETCH_NO_PRUNE;
 	o.update_fetchhead = 0;
 	o.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-	/* objects first, the tracking ref last */
-	if ((rc = git_remote_download(remote, &specs, &o)) < 0 ||
-	    (rc = git_remote_update_tips(remote, &o.callbacks, 0,
+	/* objects first (a pack: under the pack writers' lock), the
+	 * tracking ref last */
+	if ((rc = git_tidy_pack_lock(s->repo, s->path, &packfd, d)) < 0)
+		goto cleanup;
+	rc = git_remote_download(remote, &specs, &o);
+	git_tidy_pack_unlock(packfd);
+	if (rc < 0 || (rc = git_remote_update_tips(remote, &o.callbacks, 0,
 	    GIT_REMOTE_DOWNLOAD_TAGS_NONE, "splitsync: fetch")) < 0) {
 		rc = remote_fail(d, remote_url, "cannot fetch", rc, 0);
 		goto cleanup;

@@ -182,7 +182,10 @@ job_resync(const struct config *cfg, const struct job_options *o,
 	diag_init(&problems, log);
 	memset(&req, 0, sizeof req);
 	memset(&res, 0, sizeof res);
-	rc = git_sink_open(cfg->repository, cfg->bare, cfg->branch, &sink, &d);
+	/* A new repository appears with its first branch, not before: a
+	 * run that fails leaves none; a dry run makes a throwaway one. */
+	rc = git_sink_open_ext(cfg->repository, cfg->bare, cfg->branch,
+	    o->dry_run ? GIT_SINK_SCRATCH : GIT_SINK_STAGE, &sink, &d);
 	rc = rc ? rc : read_all(cfg, &src, &map, &mirror, &problems);
 	rc = rc ? rc : source_name(&src, &name);
 	if (rc < 0)
@@ -192,7 +195,14 @@ job_resync(const struct config *cfg, const struct job_options *o,
 	req.force = o->force;
 	rc = publish_run(cfg, sink, map, mirror, &req, &problems, out, &res,
 	    &d);
-	if (rc == ERR_HELD)
+	if (!o->dry_run && (rc == 0 || rc == ERR_HELD)) {
+		int kept = git_sink_keep(sink, &d);
+
+		rc = kept < 0 ? kept : rc;
+	}
+	if (rc == ERR_HELD && o->dry_run)
+		;       /* publish_run said what would be held */
+	else if (rc == ERR_HELD)
 		fprintf(out, "held on %s: %s stays where it was; accept with "
 		    "splitsync confirm or resync --force\n", cfg->hold_branch,
 		    cfg->branch);
@@ -228,7 +238,10 @@ job_confirm(const struct config *cfg, const struct log *log, FILE *out)
 	int rc;
 
 	diag_init(&d, log);
-	rc = git_sink_open(cfg->repository, cfg->bare, cfg->branch, &sink, &d);
+	/* nothing is held in a repository that does not exist: none is
+	 * left behind */
+	rc = git_sink_open_ext(cfg->repository, cfg->bare, cfg->branch,
+	    GIT_SINK_STAGE, &sink, &d);
 	rc = rc ? rc : publish_confirm(cfg, sink, oid, &d);
 	if (rc == 0)
 		fprintf(out, "confirmed: %s is now at %s\n", cfg->branch, oid);

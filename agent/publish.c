@@ -892,6 +892,43 @@ cleanup:
 	return rc;
 }
 
+/* dry_run - what the real run would do, told instead of done: the
+ * route changes, the diff of the tables, and the guard's verdict:
+ * ERR_HELD when it would hold the change, the real run's answer */
+static int
+dry_run(const struct config *cfg, struct git_sink *sink,
+    const struct model *m, const struct routes *prev,
+    const struct route_change *ch, size_t nch, const struct tables *tables,
+    const struct fileset *fs, const struct publish_request *req, FILE *out,
+    struct publish_result *res, struct diag *d)
+{
+	struct buf diff = BUF_INIT;
+	char why[256];
+	int rc, changed;
+
+	rc = print_changes(out, ch, nch);
+	/* The listing and the state are not tables: left out. */
+	rc = rc ? rc : git_sink_diff(sink, fs->files, fs->count,
+	    ROUTES_STATE_DIR, &diff, d);
+	if (rc == 0 && diff.len)
+		fwrite(diff.data, 1, diff.len, out);
+	changed = rc ? rc : tables_differ(sink, NULL, tables,
+	    cfg->table_shards, d);
+	if (changed < 0)
+		rc = changed;
+	else if (changed && guard(cfg, m, prev, ch, nch, why, sizeof why)) {
+		if (req->force) {
+			fprintf(out, "held without --force: %s\n", why);
+		} else {
+			fprintf(out, "would be held: %s\n", why);
+			res->held = 1;
+			rc = ERR_HELD;
+		}
+	}
+	buf_free(&diff);
+	return rc;
+}
+
 /* publish_once - one attempt: build, render, decide, commit */
 static int
 publish_once(const struct config *cfg, struct git_sink *sink,
@@ -905,7 +942,7 @@ publish_once(const struct config *cfg, struct git_sink *sink,
 	struct model *m = NULL;
 	struct publish_scan scan = { NULL, NULL, 0 };
 	struct fileset fs;
-	struct buf listing = BUF_INIT, msg = BUF_INIT, diff = BUF_INIT;
+	struct buf listing = BUF_INIT, msg = BUF_INIT;
 	char base[41] = "", why[256];
 	size_t nch = 0;
 	int rc, changed, moved;
@@ -929,12 +966,8 @@ publish_once(const struct config *cfg, struct git_sink *sink,
 		goto cleanup;
 	res->changes = nch;
 	if (req->dry_run) {
-		rc = print_changes(out, ch, nch);
-		/* The listing and the state are not tables: left out. */
-		rc = rc ? rc : git_sink_diff(sink, fs.files, fs.count,
-		    ROUTES_STATE_DIR, &diff, d);
-		if (rc == 0 && diff.len)
-			fwrite(diff.data, 1, diff.len, out);
+		rc = dry_run(cfg, sink, m, &prev, ch, nch, &tables, &fs, req,
+		    out, res, d);
 		goto cleanup;
 	}
 	changed = tables_differ(sink, NULL, &tables, cfg->table_shards,
@@ -988,7 +1021,6 @@ cleanup:
 	free(ch);
 	buf_free(&listing);
 	buf_free(&msg);
-	buf_free(&diff);
 	routes_clear(&prev);
 	routes_clear(&next);
 	render_tables_free(&tables);

@@ -96,10 +96,18 @@ status_report(const struct config *cfg, const struct log *log, FILE *out,
 	*verdict = STATUS_OK;
 	diag_init(&d, log);
 	diag_init(&quiet, NULL);
-	rc = git_sink_open(cfg->repository, cfg->bare, cfg->branch, &sink, &d);
-	if (rc < 0)
+	/* read only: nothing is created, another user's repository is
+	 * read as it is */
+	rc = git_sink_open_ext(cfg->repository, cfg->bare, cfg->branch,
+	    GIT_SINK_READ, &sink, &d);
+	if (rc == ERR_NOTFOUND) {
+		fprintf(out, "deployed: nothing yet on %s (no repository at "
+		    "%s)\n", cfg->branch, cfg->repository);
+		*verdict = STATUS_CRITICAL;
+		rc = 0;
+	} else if (rc < 0) {
 		goto cleanup;
-	if (git_sink_head(sink, head) < 0) {
+	} else if (git_sink_head(sink, head) < 0) {
 		fprintf(out, "deployed: nothing yet on %s\n", cfg->branch);
 		*verdict = STATUS_CRITICAL;
 	} else if (git_sink_message_at(sink, head, &msg, &quiet) == 0) {
@@ -116,13 +124,14 @@ status_report(const struct config *cfg, const struct log *log, FILE *out,
 	    "commit; splitsync check lists them)\n", rejected, conflicts);
 	if (rejected || conflicts)
 		*verdict = STATUS_WARNING;
-	if (git_sink_branch_head(sink, cfg->proposal_branch, side) == 0 &&
+	if (sink &&
+	    git_sink_branch_head(sink, cfg->proposal_branch, side) == 0 &&
 	    git_sink_message_at(sink, side, &msg, &quiet) == 0) {
 		first_line(out, "proposed", side, msg);
 		free(msg);
 		msg = NULL;
 	}
-	if (git_sink_branch_head(sink, cfg->hold_branch, side) == 0 &&
+	if (sink && git_sink_branch_head(sink, cfg->hold_branch, side) == 0 &&
 	    git_sink_message_at(sink, side, &msg, &quiet) == 0) {
 		first_line(out, "HELD", side, msg);
 		fprintf(out, "  accept with: splitsync confirm -c %s\n",

@@ -5,8 +5,11 @@
  * lines ignored; list values are separated by white space. Unknown names,
  * repeated names and bad values are errors reported as "file:line: what";
  * all errors are collected and a file with any error is refused whole.
- * Relative paths are resolved against the directory of the file. A
- * struct config is immutable once loaded and passed down as const.
+ * Relative paths are resolved against the directory of the file. The
+ * deploy, proposal and hold branches are short names valid by libgit2's
+ * rule (not "HEAD", not "refs/..."), three different refs none of which
+ * is a directory of another. A struct config is immutable once loaded
+ * and passed down as const.
  */
 #ifndef SPLITSYNC_CONFIG_H
 #define SPLITSYNC_CONFIG_H

@@ -14,6 +14,11 @@
  * process moves the branch, git_sink_commit fails with ERR_MOVED and
  * git_sink_refresh picks up the new head.
  *
+ * In a repository with a work tree whose HEAD is the deploy branch, the
+ * index and the work tree follow every move of the branch (a file
+ * changed there by hand is left as it is, with a warning in d; the move
+ * itself never fails for it).
+ *
  * Other branches (a proposal for review, a change held by the deletion
  * guard) are one commit on a given parent, made by git_sink_commit_on
  * and removed by git_sink_branch_delete. The deploy branch is never
@@ -59,14 +64,64 @@ struct git_sink_file {
 
 struct git_sink;
 
-/* git_sink_open - open the repository at path, creating it (bare when
- * bare is set; HEAD pointing at branch) when path does not exist or is
- * an empty directory; an existing repository is opened as it is. branch
- * is a short name ("main"); the branch need not exist yet. ERR_INVAL for
- * an invalid branch name, ERR_IO with the reason in d, ERR_NOMEM. */
+/* What git_sink_open_ext does when there is no repository at path yet:
+ * path absent, an empty directory, or the skeleton an interrupted
+ * creation leaves (a git directory without HEAD, objects or refs; it is
+ * made anew, a notice says so). A directory holding anything else is
+ * left as it is (ERR_IO naming what it holds). A new repository is made
+ * under a temporary name beside path (".NAME.splitsync-new-XXXXXX") and
+ * renamed into place, so a crash never leaves half a repository at
+ * path; temporary directories of processes that died are removed by the
+ * next writer. */
+enum git_sink_mode {
+	GIT_SINK_CREATE,        /* create it now (git_sink_open) */
+	GIT_SINK_STAGE,         /* create it under the temporary name and
+	                           work there: git_sink_keep puts it in
+	                           place, git_sink_close removes it when it
+	                           was not kept (a run that failed, or had
+	                           nothing to commit, leaves nothing) */
+	GIT_SINK_SCRATCH,       /* a throwaway repository under $TMPDIR
+	                           instead (a dry run), removed by
+	                           git_sink_close */
+	GIT_SINK_READ           /* no creation: ERR_NOTFOUND, nothing
+	                           recorded. A repository of another user
+	                           is opened too: the caller only reads */
+};
+
+/* git_sink_open_ext - open the repository at path (bare when created
+ * with bare set; HEAD pointing at branch), creating it as mode says; an
+ * existing repository is opened as it is. branch is a short name
+ * ("main"); the branch need not exist yet.
+ *
+ * Every mode but GIT_SINK_READ may write: a repository whose git
+ * directory or work tree belongs to another user than the one running
+ * is refused (ERR_IO; the message names the owner and the fix: run as
+ * that user, or chown), since files written here would belong to the
+ * wrong user. An open with GIT_SINK_CREATE or GIT_SINK_STAGE also
+ * removes what interrupted writes left in the object store
+ * (objects/pack/pack_git2_*, tmp_pack_*, tmp_idx_*,
+ * objects/tmp_object_git2_*) untouched for a minute, unless a splitsync
+ * process holds the lock file splitsync-pack.lock of the git directory,
+ * which every pack write holds shared (a notice counts what went), and
+ * the temporary directories of creations whose process died.
+ *
+ * ERR_INVAL for an invalid branch name, ERR_NOTFOUND (GIT_SINK_READ),
+ * ERR_IO with the reason in d, ERR_NOMEM. */
+int git_sink_open_ext(const char *path, int bare, const char *branch,
+    enum git_sink_mode mode, struct git_sink **out, struct diag *d);
+/* git_sink_open - git_sink_open_ext with GIT_SINK_CREATE */
 int git_sink_open(const char *path, int bare, const char *branch,
     struct git_sink **out, struct diag *d);
-/* git_sink_close - release the sink; s may be NULL */
+/* git_sink_keep - a sink opened with GIT_SINK_STAGE that made a new
+ * repository: when it now holds a branch, move it into place (durably)
+ * and go on working there; when it holds none, nothing is done and
+ * git_sink_close removes it. Nothing to do for a repository that
+ * existed. ERR_MOVED when another process made the repository at path
+ * meanwhile (this one is dropped: run again), ERR_IO, ERR_INVAL for a
+ * GIT_SINK_SCRATCH sink. */
+int git_sink_keep(struct git_sink *s, struct diag *d);
+/* git_sink_close - release the sink (and remove a repository made under
+ * a temporary name and not kept); s may be NULL */
 void git_sink_close(struct git_sink *s);
 /* git_sink_refresh - re-read the branch head (another process may have
  * moved it); ERR_IO */

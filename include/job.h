@@ -25,7 +25,12 @@ struct job_options {
 };
 
 /* job_resync - read, map, render, commit (or propose, in review
- * rollout). 0 when committed, proposed or nothing changed; ERR_CONFIG,
+ * rollout). A repository that does not exist yet is made under a
+ * temporary name and put in place with the first branch: a run that
+ * fails leaves none behind. A dry run writes nothing (an absent
+ * repository is diffed against in a throwaway copy) and answers as the
+ * real run would: ERR_HELD when the guard would hold the change.
+ * 0 when committed, proposed or nothing changed; ERR_CONFIG,
  * ERR_DATA, ERR_UNAVAIL, ERR_AUTH, ERR_IO, ERR_HELD (the guard holds
  * the change on the hold branch: confirm or force), ERR_MOVED,
  * ERR_NOMEM, each logged. */

@@ -62,7 +62,9 @@ struct publish_request {
 	const char *cookie;     /* NULL: no cookie trailer */
 	size_t cookie_len;
 	const struct mirror *state;     /* committed too (NULL: none) */
-	int dry_run;            /* print changes and diff to out instead */
+	int dry_run;            /* print changes, diff and the guard's
+	                           verdict to out instead ("would be held:
+	                           REASON" and ERR_HELD, unless force) */
 	int force;              /* commit even what the guard would hold */
 	struct live *live;      /* the service's state kept between commits
 	                           (NULL: build everything every time) */

@@ -58,7 +58,7 @@ dump(const struct diag *d)
 static const char *
 where_of(const char *path, unsigned line)
 {
-	static char where[1024];
+	static char where[1024 + sizeof ":4294967295"];
 
 	if (line == 0)
 		snprintf(where, sizeof where, "%s", path);
@@ -280,6 +280,40 @@ static const struct bad bad_files[] = {
 	{ BASE "branch = -x\n", 5, "branch: invalid branch name" },
 	{ BASE "branch = a b\n", 5, "branch: invalid branch name" },
 	{ BASE "branch = refs/heads/\n", 5, "branch: invalid branch name" },
+	{ BASE "branch = @\n", 5, "branch: invalid branch name" },
+	{ BASE "branch = HEAD\n", 5,
+	    "branch: \"HEAD\" is not a branch name (it names what is "
+	    "checked out)" },
+	{ BASE "hold_branch = HEAD\n", 5,
+	    "hold_branch: \"HEAD\" is not a branch name (it names what is "
+	    "checked out)" },
+	{ BASE "branch = refs/heads/x\n", 5,
+	    "branch: a short name is expected, without \"refs/\" "
+	    "(\"main\", not \"refs/heads/main\")" },
+	{ BASE "proposal_branch = refs/x\n", 5,
+	    "proposal_branch: a short name is expected, without \"refs/\" "
+	    "(\"main\", not \"refs/heads/main\")" },
+	{ BASE "hold_branch = main\n", 5,
+	    "hold_branch: \"main\" is also branch (its default); branch, "
+	    "proposal_branch and hold_branch must differ" },
+	{ BASE "branch = prod\nproposal_branch = prod\n", 6,
+	    "proposal_branch: \"prod\" is also branch (line 5); branch, "
+	    "proposal_branch and hold_branch must differ" },
+	{ BASE "hold_branch = main-proposed\n", 5,
+	    "hold_branch: \"main-proposed\" is also proposal_branch (its "
+	    "default); branch, proposal_branch and hold_branch must differ" },
+	{ BASE "proposal_branch = main-held\n", 5,
+	    "proposal_branch: \"main-held\" is also hold_branch (its "
+	    "default); branch, proposal_branch and hold_branch must differ" },
+	{ BASE "hold_branch = x\nproposal_branch = x\n", 6,
+	    "proposal_branch: \"x\" is also hold_branch (line 5); branch, "
+	    "proposal_branch and hold_branch must differ" },
+	{ BASE "hold_branch = main/held\n", 5,
+	    "hold_branch: \"main/held\" cannot exist beside branch "
+	    "\"main\" (git would need one as a directory of the other)" },
+	{ BASE "branch = a\nhold_branch = a/b\n", 6,
+	    "hold_branch: \"a/b\" cannot exist beside branch \"a\" "
+	    "(git would need one as a directory of the other)" },
 	{ BASE "author_name = A <b@example.com>\n", 5,
 	    "author_name: must not contain '<' or '>'" },
 	{ BASE "author_email = nobody\n", 5,

@@ -75,6 +75,8 @@ START_TEST(status_verdicts)
 	ck_assert_msg(rc == 2 && strstr(out, "nothing yet"), "%d: %s", rc,
 	    out);
 	free(out);
+	/* status only reads: it creates no repository */
+	ck_assert_int_ne(access(s.repo, F_OK), 0);
 	ck_assert_int_eq(testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(),
 	    s.conf), 0);
 	free(out);

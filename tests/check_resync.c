@@ -394,6 +394,126 @@ START_TEST(empty_directory_is_held)
 }
 END_TEST
 
+/* entries - what dir holds, one name a line (free()) */
+static char *
+entries(const char *dir)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(testlib_sh(&out, "ls -A '%s'", dir), 0);
+	return out;
+}
+
+START_TEST(dry_run_says_what_the_guard_would_do)
+{
+	struct scenario s;
+	char *out = NULL, *before, *after, *refs, *now;
+	int rc;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", NULL);
+	ck_assert_int_eq(testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(),
+	    s.conf), 0);
+	free(out);
+	before = scenario_head(&s);
+	ck_assert_int_eq(testlib_sh(&refs, "git --git-dir='%s' for-each-ref",
+	    s.repo), 0);
+	ck_assert_int_eq(testlib_sh(&out, "cp '%s' '%s/directory.ldif'",
+	    DATA "/empty.ldif", s.dir), 0);
+	free(out);
+	/* what the real run would do: hold, and exit 75 */
+	rc = testlib_sh(&out, "'%s' resync --dry-run -c '%s'", testlib_bin(),
+	    s.conf);
+	ck_assert_msg(rc == 75, "dry run: %d: %s", rc, out);
+	ck_assert_msg(strstr(out, "would be held: the directory yields no "
+	    "mailbox") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "-bob@example.com ") != NULL, "%s", out);
+	free(out);
+	/* as --force would: not held */
+	rc = testlib_sh(&out, "'%s' resync --dry-run --force -c '%s'",
+	    testlib_bin(), s.conf);
+	ck_assert_msg(rc == 0, "dry run, forced: %d: %s", rc, out);
+	ck_assert_msg(strstr(out, "would be held") == NULL, "%s", out);
+	ck_assert_msg(strstr(out, "-bob@example.com ") != NULL, "%s", out);
+	free(out);
+	/* and neither wrote anything */
+	after = scenario_head(&s);
+	ck_assert_str_eq(before, after);
+	ck_assert_int_eq(testlib_sh(&now, "git --git-dir='%s' for-each-ref",
+	    s.repo), 0);
+	ck_assert_str_eq(now, refs);
+	free(now);
+	free(refs);
+	free(before);
+	free(after);
+	scenario_free(&s);
+}
+END_TEST
+
+START_TEST(dry_run_creates_no_repository)
+{
+	struct scenario s;
+	char *out = NULL, *before, *after, *tmp;
+	int rc;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", NULL);
+	ck_assert_int_ne(asprintf(&tmp, "%s/tmp", s.dir), -1);
+	ck_assert_int_eq(mkdir(tmp, 0700), 0);
+	before = entries(s.dir);
+	rc = testlib_sh(&out, "TMPDIR='%s' '%s' resync --dry-run -c '%s'", tmp,
+	    testlib_bin(), s.conf);
+	ck_assert_msg(rc == 0, "dry run: %d: %s", rc, out);
+	/* the diff against nothing: every table is new */
+	ck_assert_msg(strstr(out, "+++ b/transport") != NULL &&
+	    strstr(out, "+bob@example.com " LEGACY) != NULL, "%s", out);
+	free(out);
+	after = entries(s.dir);
+	ck_assert_str_eq(before, after);
+	free(after);
+	after = entries(tmp);
+	ck_assert_str_eq(after, "");
+	free(after);
+	free(before);
+	free(tmp);
+	scenario_free(&s);
+}
+END_TEST
+
+START_TEST(failed_first_resync_creates_no_repository)
+{
+	struct scenario s;
+	char *out = NULL, *before, *after;
+	int rc;
+
+	/* malformed LDIF */
+	scenario_new(&s, QUICKSTART "/mapping.xml", DATA "/malformed.ldif",
+	    NULL);
+	before = entries(s.dir);
+	rc = testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc == 65, "%d: %s", rc, out);
+	free(out);
+	after = entries(s.dir);
+	ck_assert_str_eq(before, after);
+	free(after);
+	free(before);
+	scenario_free(&s);
+	/* a server that does not answer */
+	scenario_new(&s, QUICKSTART "/mapping.xml", NULL, "source = ldap\n"
+	    "ldap_uri = ldap://127.0.0.1:9\nldap_base = dc=example,dc=com\n"
+	    "ldap_network_timeout = 2\n");
+	before = entries(s.dir);
+	rc = testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc == 69, "%d: %s", rc, out);
+	free(out);
+	after = entries(s.dir);
+	ck_assert_str_eq(before, after);
+	free(after);
+	free(before);
+	scenario_free(&s);
+}
+END_TEST
+
 /* Every line of every table: "key value", nothing else. */
 static void
 expect_clean_lines(const struct scenario *s, const char *const *tables)
@@ -695,6 +815,9 @@ resync_suite(void)
 	tcase_add_test(tc, hostile_values_never_reach_a_table);
 	tcase_add_test(tc, render_and_gateway_layout);
 	tcase_add_test(tc, switching_table_shards_changes_no_route);
+	tcase_add_test(tc, dry_run_says_what_the_guard_would_do);
+	tcase_add_test(tc, dry_run_creates_no_repository);
+	tcase_add_test(tc, failed_first_resync_creates_no_repository);
 	suite_add_tcase(s, tc);
 
 	tcase_set_timeout(tl, 120);

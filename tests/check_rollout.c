@@ -416,6 +416,62 @@ START_TEST(service_keeps_holding_across_restart)
 }
 END_TEST
 
+/* configurations whose branches git cannot hold apart */
+static const char *const clashing_branches[] = {
+	"hold_branch = main\n",
+	"proposal_branch = main-held\n",
+	"rollout = review\nhold_branch = main-proposed\n",
+	"branch = HEAD\n",
+	"branch = refs/heads/main\n",
+	"hold_branch = main/held\n",
+};
+
+START_TEST(clashing_branches_are_refused)
+{
+	struct scenario s;
+	char *out = NULL, *refs, *now, *cmd;
+	FILE *fp;
+	int rc;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", NULL);
+	ck_assert_int_eq(resync(&s, "", &out), 0);
+	free(out);
+	refs = git(s.repo, "for-each-ref --format='%(refname) %(objectname)'"
+	    " | tr '\\n' ' '");
+	many_users(&s, 10);     /* a change the refused runs must not make */
+	fp = fopen(s.conf, "a");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_ge(fputs(clashing_branches[_i], fp), 0);
+	ck_assert_int_eq(fclose(fp), 0);
+	rc = testlib_sh(&out, "'%s' check -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc == 78, "check: %d: %s", rc, out);
+	ck_assert_msg(strstr(out, "splitsync.conf:5: ") != NULL ||
+	    strstr(out, "splitsync.conf:6: ") != NULL, "%s", out);
+	free(out);
+	rc = resync(&s, "", &out);
+	ck_assert_msg(rc == 78, "resync: %d: %s", rc, out);
+	free(out);
+	rc = resync(&s, "--dry-run", &out);
+	ck_assert_msg(rc == 78, "resync --dry-run: %d: %s", rc, out);
+	free(out);
+	rc = testlib_sh(&out, "'%s' confirm -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc == 78, "confirm: %d: %s", rc, out);
+	free(out);
+	/* the repository is as the good run left it */
+	now = git(s.repo, "for-each-ref --format='%(refname) %(objectname)'"
+	    " | tr '\\n' ' '");
+	ck_assert_str_eq(now, refs);
+	ck_assert_int_ne(asprintf(&cmd, "git --git-dir='%s' fsck --strict",
+	    s.repo), -1);
+	free(sh_ok(cmd));
+	free(cmd);
+	free(now);
+	free(refs);
+	scenario_free(&s);
+}
+END_TEST
+
 static Suite *
 rollout_suite(void)
 {
@@ -429,6 +485,8 @@ rollout_suite(void)
 	tcase_add_test(tc, review_proposal_follows_the_directory);
 	tcase_add_test(tc, two_agents_one_remote);
 	tcase_add_test(tc, service_keeps_holding_across_restart);
+	tcase_add_loop_test(tc, clashing_branches_are_refused, 0,
+	    sizeof clashing_branches / sizeof *clashing_branches);
 	suite_add_tcase(s, tc);
 	return s;
 }
