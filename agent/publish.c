@@ -43,6 +43,7 @@
 #include "publish.h"
 #include "render.h"
 #include "shard.h"
+#include "snapshot.h"
 
 #define MESSAGE_MAX_CHANGES 1000
 #define PUBLISH_BASE_TRAILER "Splitsync-Base"
@@ -230,92 +231,6 @@ publish_previous_owner(const char *address, void *routes)
 	return *row->id ? row->id : row->dn;
 }
 
-/* read_one - path at commit (NULL: the head) appended to out; *found
- * set when it exists */
-static int
-read_one(struct git_sink *sink, const char *commit, const char *path,
-    struct buf *out, int *found, struct diag *d)
-{
-	char *data = NULL;
-	size_t len = 0;
-	int rc;
-
-	if (commit)
-		rc = git_sink_read_at(sink, commit, path, &data, &len, d);
-	else
-		rc = git_sink_read(sink, path, &data, &len, d);
-	if (rc == ERR_NOTFOUND)
-		return 0;
-	if (rc == 0) {
-		*found = 1;
-		rc = buf_append(out, data, len);
-	}
-	free(data);
-	return rc;
-}
-
-struct gather {
-	struct buf all;
-	size_t depth;           /* directory levels a shard path should have
-	                           (0: any) */
-	int found;
-	int other_layout;       /* a shard of another table_shards */
-};
-
-/* gather_one - append one shard; note whether its depth is ours */
-static int
-gather_one(const char *path, const char *data, size_t len, void *ctx)
-{
-	struct gather *g = ctx;
-	size_t levels = 0;
-	const char *p;
-
-	for (p = path; *p; p++)
-		levels += *p == '/';
-	g->found = 1;
-	if (g->depth && levels != g->depth)
-		g->other_layout = 1;
-	return buf_append(&g->all, data, len);
-}
-
-/* shard_depth - directory levels under the table's own for n shards
- * (the shard directory itself counts one) */
-static size_t
-shard_depth(const char *dir, size_t n)
-{
-	size_t levels = 0;
-
-	for (; *dir; dir++)
-		levels += *dir == '/';
-	for (; n > 1; n >>= 4)
-		levels++;
-	return levels;
-}
-
-/* read_sharded - every line of every shard under dir at commit (NULL:
- * the head), sorted: the file they were cut from. *found set when a
- * shard exists, *other when one is not where n shards put it (n 0: any
- * place will do). One walk of the directory. */
-static int
-read_sharded(struct git_sink *sink, const char *commit, const char *dir,
-    size_t n, struct buf *out, int *found, int *other, struct diag *d)
-{
-	struct gather g;
-	int rc;
-
-	memset(&g, 0, sizeof g);
-	buf_init(&g.all);
-	g.depth = n ? shard_depth(dir, n) : 0;
-	rc = git_sink_each_file(sink, commit, dir, gather_one, &g, d);
-	rc = rc ? rc : shard_join_sorted(&g.all, 1, out);
-	rc = rc ? rc : buf_grow(out, 0);
-	buf_free(&g.all);
-	*found = g.found;
-	if (other)
-		*other = g.other_layout;
-	return rc;
-}
-
 /* publish_read_routes - the head's listing; empty when there is none */
 int
 publish_read_routes(struct git_sink *sink, int table_shards,
@@ -330,10 +245,11 @@ publish_read_routes(struct git_sink *sink, int table_shards,
 	 * changed since the last commit. */
 	for (i = 0; rc == 0 && !found && i < 2; i++) {
 		if ((i == 0) == (table_shards != 0))
-			rc = read_sharded(sink, NULL, ROUTES_PATH
+			rc = snapshot_read_sharded(sink, NULL, ROUTES_PATH
 			    SHARD_DIR_SUFFIX, 0, &text, &found, NULL, d);
 		else
-			rc = read_one(sink, NULL, ROUTES_PATH, &text, &found, d);
+			rc = snapshot_read_file(sink, NULL, ROUTES_PATH, &text,
+			    &found, d);
 	}
 	if (rc == 0 && found)
 		rc = routes_parse(ROUTES_PATH, text.data ? text.data : "",
@@ -352,62 +268,6 @@ routed_rows(const struct routes *r)
 		if (r->rows[i].key[0] != '@')
 			n++;
 	return n;
-}
-
-/* table_text - a table as committed at commit (NULL: the head): one
- * file, or its shards joined again; *found set when it exists, *other
- * when it is not laid out as table_shards says */
-static int
-table_text(struct git_sink *sink, const char *commit, const char *name,
-    int table_shards, struct buf *out, int *found, int *other,
-    struct diag *d)
-{
-	char dir[SHARD_PATH_MAX];
-
-	*found = 0;
-	*other = 0;
-	if (table_shards == 0)
-		return read_one(sink, commit, name, out, found, d);
-	snprintf(dir, sizeof dir, "%s%s", name, SHARD_DIR_SUFFIX);
-	return read_sharded(sink, commit, dir, (size_t)table_shards, out,
-	    found, other, d);
-}
-
-/* tables_differ - 1 when some table differs from those of commit
- * (NULL: the deploy head; a commit that does not exist differs) */
-static int
-tables_differ(struct git_sink *sink, const char *commit,
-    const struct tables *t, int table_shards, struct diag *d)
-{
-	struct diag quiet;
-	struct buf text = BUF_INIT;
-	char head[41];
-	size_t i;
-	int rc, changed = 0, found, other;
-
-	if (commit == NULL && git_sink_head(sink, head) < 0)
-		return 1;
-	diag_init(&quiet, NULL);
-	for (i = 0; !changed && i < t->count; i++) {
-		buf_reset(&text);
-		rc = table_text(sink, commit, t->items[i].name, table_shards,
-		    &text, &found, &other, &quiet);
-		if (rc < 0) {
-			diag_error(d, t->items[i].name, "%s",
-			    diag_last_error(&quiet));
-			changed = rc;
-		} else if (other || (!found && t->items[i].text.len > 0)) {
-			changed = 1;    /* another layout is rewritten too */
-		} else if (!found && table_shards == 0) {
-			changed = 1;    /* an empty table is still a file */
-		} else if (text.len != t->items[i].text.len ||
-		    memcmp(text.data, t->items[i].text.data, text.len) != 0) {
-			changed = 1;
-		}
-	}
-	buf_free(&text);
-	diag_free(&quiet);
-	return changed;
 }
 
 /* append_conflicts - the conflicts found, for the commit message */
@@ -793,7 +653,7 @@ side_commit(const struct config *cfg, struct git_sink *sink,
 		rc = git_sink_message_at(sink, cur, &old, d);
 		if (rc < 0)
 			return rc;
-		differ = tables_differ(sink, cur, t, cfg->table_shards, d);
+		differ = snapshot_tables_differ(sink, cur, t, cfg->table_shards, d);
 		if (differ < 0) {
 			free(old);
 			return differ;
@@ -937,7 +797,7 @@ publish_once(const struct config *cfg, struct git_sink *sink,
 			fwrite(diff.data, 1, diff.len, out);
 		goto cleanup;
 	}
-	changed = tables_differ(sink, NULL, &tables, cfg->table_shards,
+	changed = snapshot_tables_differ(sink, NULL, &tables, cfg->table_shards,
 	    d);
 	if (changed < 0) {
 		rc = changed;
