@@ -160,10 +160,8 @@ table_entry(struct handedit *h, const char *name)
 {
 	struct handedit_table *t;
 
-	if (h->ntables && strcmp(h->tables[h->ntables - 1].name, name) == 0)
-		return &h->tables[h->ntables - 1];
-	/* Paths come in order, a table's shards together: a table seen
-	 * before is the last one but for interleaved names. */
+	/* Few tables: a scan will do (paths come in order, so a table's
+	 * shards come one after the other). */
 	for (t = h->tables; t < h->tables + h->ntables; t++)
 		if (strcmp(t->name, name) == 0)
 			return t;

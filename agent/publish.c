@@ -12,7 +12,16 @@
  *	attribute the routes do not depend on) is not a routing change. The
  *	state committed with the tables is always the one that matches the
  *	cookie in the same commit, so a restart from any commit resumes
- *	consistently.
+ *	consistently. One exception: when the deploy head carries no
+ *	cookie (a resync's commit, one made by hand), the service's state
+ *	is committed alone, so that its next start resumes instead of
+ *	loading the whole directory again.
+ *
+ *	Before a commit replaces the head's tables, a head that is not
+ *	splitsync's own is compared with the last commit that is
+ *	(handedit.h): the lines changed by hand that this commit undoes
+ *	are logged and listed in its message, with a trailer naming the
+ *	edited head.
  *
  *	Where the change goes: the deploy branch (rollout direct), or the
  *	proposal branch, the deploy head plus one commit (rollout review).
@@ -39,6 +48,7 @@
 #include "buf.h"
 #include "errors.h"
 #include "groups.h"
+#include "handedit.h"
 #include "live.h"
 #include "publish.h"
 #include "render.h"
@@ -319,7 +329,8 @@ static int
 compose_message(struct buf *msg, const char *held, const char *base,
     const struct route_change *ch, size_t n, size_t naddresses,
     size_t ndomains, const struct config *cfg,
-    const struct publish_request *req, const struct diag *problems)
+    const struct publish_request *req, const struct diag *problems,
+    const struct handedit *hand)
 {
 	size_t i, add = 0, del = 0, mod = 0;
 	int rc = 0;
@@ -336,7 +347,11 @@ compose_message(struct buf *msg, const char *held, const char *base,
 		rc = buf_printf(msg, "splitsync: held: %s\n\nConfirm with "
 		    "splitsync confirm, or resync --force.\n\n", held);
 	rc = rc ? rc : buf_printf(msg, "splitsync: %zu added, %zu changed, "
-	    "%zu removed (%zu addresses, %zu domains)\n\n", add, mod, del,
+	    "%zu removed", add, mod, del);
+	if (rc == 0 && hand && hand->total)
+		rc = buf_printf(msg, ", %zu line%s edited by hand restored",
+		    hand->total, hand->total == 1 ? "" : "s");
+	rc = rc ? rc : buf_printf(msg, " (%zu addresses, %zu domains)\n\n",
 	    naddresses, ndomains);
 	for (i = 0; rc == 0 && i < n && i < MESSAGE_MAX_CHANGES; i++) {
 		rc = routes_describe(&ch[i], msg);
@@ -346,6 +361,8 @@ compose_message(struct buf *msg, const char *held, const char *base,
 		rc = buf_printf(msg, "... and %zu more changes\n",
 		    n - MESSAGE_MAX_CHANGES);
 	rc = rc ? rc : append_conflicts(msg, problems);
+	if (rc == 0 && hand)
+		rc = handedit_describe(hand, cfg->branch, msg);
 	rc = rc ? rc : buf_puts(msg, "\nSplitsync-Source: ");
 	rc = rc ? rc : log_escape(msg, req->source ? req->source : "");
 	rc = rc ? rc : buf_printf(msg, "\nSplitsync-Layout: %s\n"
@@ -354,6 +371,8 @@ compose_message(struct buf *msg, const char *held, const char *base,
 	    problems ? problems->nconflicts : 0);
 	if (rc == 0 && base && *base)
 		rc = buf_printf(msg, PUBLISH_BASE_TRAILER ": %s\n", base);
+	if (rc == 0 && hand && hand->total)
+		rc = buf_printf(msg, HANDEDIT_TRAILER ": %s\n", hand->head);
 	if (rc == 0 && req->cookie)
 		rc = append_cookie(msg, req->cookie, req->cookie_len);
 	return rc;
@@ -653,7 +672,8 @@ side_commit(const struct config *cfg, struct git_sink *sink,
 		rc = git_sink_message_at(sink, cur, &old, d);
 		if (rc < 0)
 			return rc;
-		differ = snapshot_tables_differ(sink, cur, t, cfg->table_shards, d);
+		differ = snapshot_tables_differ(sink, cur, t, cfg->table_shards,
+		    d);
 		if (differ < 0) {
 			free(old);
 			return differ;
@@ -736,7 +756,7 @@ publish_live(const struct config *cfg, struct git_sink *sink,
 		goto cleanup;
 	}
 	rc = compose_message(&msg, NULL, NULL, up.changes, up.nchanges,
-	    up.naddresses, up.ndomains, cfg, req, problems);
+	    up.naddresses, up.ndomains, cfg, req, problems, NULL);
 	rc = rc ? rc : live_files(req->live, mir, &files);
 	rc = rc ? rc : git_sink_update(sink, files.files, files.count,
 	    msg.data, cfg->author_name, cfg->author_email, &res->committed,
@@ -750,6 +770,68 @@ cleanup:
 	live_update_clear(&up);
 	buf_free(&msg);
 	return rc;
+}
+
+/* wants_state - whether the service's state must be committed though
+ * no table changed: the head carries no cookie (a resync's commit, or
+ * one made by hand), so every start would load the whole directory
+ * until the next table change. Only with direct rollout: in review
+ * the deploy branch belongs to people. */
+static int
+wants_state(const struct config *cfg, struct git_sink *sink,
+    const struct publish_request *req, const char *base)
+{
+	struct diag quiet;
+	char *msg = NULL;
+	int want;
+
+	if (req->state == NULL || req->cookie == NULL || req->dry_run ||
+	    *base == '\0' || strcmp(cfg->rollout, "direct") != 0)
+		return 0;
+	diag_init(&quiet, NULL);
+	want = git_sink_message_at(sink, base, &msg, &quiet) == 0 &&
+	    strstr(msg, "\n" PUBLISH_COOKIE_TRAILER ": ") == NULL;
+	free(msg);
+	diag_free(&quiet);
+	return want;
+}
+
+/* save_state - commit the tables as they are with the listing, the
+ * state and the cookie, so that the next start resumes from here */
+static int
+save_state(const struct config *cfg, struct git_sink *sink,
+    const struct fileset *fs, const struct route_change *ch, size_t nch,
+    const struct model *m, const struct publish_request *req,
+    const struct diag *problems, struct publish_result *res,
+    struct diag *d)
+{
+	struct buf msg = BUF_INIT;
+	int rc;
+
+	rc = buf_puts(&msg, "splitsync: service state saved (no table "
+	    "changed)\n\nThe service's copy of the directory and its cookie, "
+	    "so that its next start resumes from here.\n\n");
+	rc = rc ? rc : compose_message(&msg, NULL, NULL, ch, nch,
+	    model_address_count(m), model_domain_count(m), cfg, req,
+	    problems, NULL);
+	rc = rc ? rc : git_sink_commit(sink, fs->files, fs->count, msg.data,
+	    cfg->author_name, cfg->author_email, &res->state_saved, res->oid,
+	    d);
+	buf_free(&msg);
+	return rc;
+}
+
+/* report_hand_edit - log what the commit to come undoes */
+static void
+report_hand_edit(const struct config *cfg, const struct handedit *h,
+    struct diag *d)
+{
+	struct buf text = BUF_INIT;
+
+	diag_warn(d, NULL, "publish: hand edit detected on %s: %s",
+	    cfg->branch, handedit_summary(h, &text) == 0 ? text.data :
+	    "(out of memory)");
+	buf_free(&text);
 }
 
 /* publish_once - one attempt: build, render, decide, commit */
@@ -766,13 +848,15 @@ publish_once(const struct config *cfg, struct git_sink *sink,
 	struct publish_scan scan = { NULL, NULL, 0 };
 	struct fileset fs;
 	struct buf listing = BUF_INIT, msg = BUF_INIT, diff = BUF_INIT;
+	struct handedit hand;
 	char base[41] = "", why[256];
 	size_t nch = 0;
-	int rc, changed, moved;
+	int rc, changed;
 
 	/* Whatever happens below, only a capture makes it ready again. */
 	live_invalidate(req->live);
 	memset(&fs, 0, sizeof fs);
+	handedit_init(&hand);
 	if (git_sink_head(sink, base) < 0)
 		base[0] = '\0';
 	memcpy(res->oid, base, sizeof base);
@@ -806,19 +890,30 @@ publish_once(const struct config *cfg, struct git_sink *sink,
 	if (!changed) {
 		/* The directory agrees with what is deployed. */
 		rc = delete_side_branches(cfg, sink, d);
-		if (rc == 0)
+		if (rc == 0 && wants_state(cfg, sink, req, base))
+			rc = save_state(cfg, sink, &fs, ch, nch, m, req,
+			    problems, res, d);
+		if (rc == 0 && res->state_saved)
+			keep_live(cfg, req, &scan, m, &tables, &next,
+			    problems, res->oid, 1, NULL, 0);
+		else if (rc == 0)
 			keep_live(cfg, req, &scan, m, &tables, &next,
 			    problems, base, 0, ch, nch);
 		goto cleanup;
 	}
+	rc = handedit_find(sink, &tables, &hand, d);
+	if (rc < 0)
+		goto cleanup;
+	if (hand.total)
+		report_hand_edit(cfg, &hand, d);
 	if (!req->force && guard(cfg, m, &prev, ch, nch, why, sizeof why)) {
 		diag_error(d, cfg->branch, "change held: %s; accept it with "
 		    "splitsync confirm (or resync --force)", why);
 		rc = compose_message(&msg, why, base, ch, nch,
 		    model_address_count(m), model_domain_count(m), cfg, req,
-		    problems);
+		    problems, &hand);
 		rc = rc ? rc : side_commit(cfg, sink, cfg->hold_branch, base,
-		    &tables, &fs, msg.data, res->oid, &moved, d);
+		    &tables, &fs, msg.data, res->oid, &res->held_commit, d);
 		rc = rc ? rc : git_sink_branch_delete(sink,
 		    cfg->proposal_branch, d);
 		res->held = 1;
@@ -827,7 +922,7 @@ publish_once(const struct config *cfg, struct git_sink *sink,
 	}
 	rc = compose_message(&msg, NULL, strcmp(cfg->rollout, "review") == 0 ?
 	    base : NULL, ch, nch, model_address_count(m),
-	    model_domain_count(m), cfg, req, problems);
+	    model_domain_count(m), cfg, req, problems, &hand);
 	if (rc < 0)
 		goto cleanup;
 	if (strcmp(cfg->rollout, "review") == 0) {
@@ -844,6 +939,7 @@ publish_once(const struct config *cfg, struct git_sink *sink,
 			    problems, res->oid, 1, NULL, 0);
 	}
 cleanup:
+	handedit_clear(&hand);
 	fileset_free(&fs);
 	free(ch);
 	buf_free(&listing);
@@ -896,12 +992,49 @@ publish_run(const struct config *cfg, struct git_sink *sink,
 	return rc;
 }
 
-/* publish_confirm - accept the held change */
+#define HELD_PREFIX "splitsync: held: "
+
+/* confirm_message - "splitsync: confirmed: WHY", who and when, the held
+ * change's own summary, lines and trailers, then the confirmation's */
+static int
+confirm_message(struct buf *out, const char *held_msg, const char *held,
+    const char *hold_branch, const char *branch, const char *by,
+    const char *at)
+{
+	const char *why = held_msg, *rest;
+	size_t n;
+	int rc;
+
+	if (strncmp(why, HELD_PREFIX, sizeof HELD_PREFIX - 1) == 0)
+		why += sizeof HELD_PREFIX - 1;
+	n = strcspn(why, "\n");
+	/* The held message's second paragraph says how to confirm: the
+	 * summary and the changes follow it. */
+	rest = strstr(held_msg, "\n\n");
+	if (rest && strncmp(held_msg, HELD_PREFIX, sizeof HELD_PREFIX - 1) ==
+	    0)
+		rest = strstr(rest + 2, "\n\n");
+	rest = rest ? rest + 2 : "";
+	rc = buf_printf(out, "splitsync: confirmed: %.*s\n\nConfirmed by %s "
+	    "at %s: the change held on %s (%.12s) goes onto %s.\n\n", (int)n,
+	    why, by, at, hold_branch, held, branch);
+	rc = rc ? rc : buf_puts(out, rest);
+	if (rc == 0 && out->len && out->data[out->len - 1] != '\n')
+		rc = buf_putc(out, '\n');
+	rc = rc ? rc : buf_printf(out, PUBLISH_HELD_TRAILER ": %s\n"
+	    PUBLISH_CONFIRMED_BY_TRAILER ": %s\n"
+	    PUBLISH_CONFIRMED_AT_TRAILER ": %s\n", held, by, at);
+	return rc;
+}
+
+/* publish_confirm - accept the held change: a commit on it records who
+ * and when, and the deploy branch fast-forwards to that */
 int
 publish_confirm(const struct config *cfg, struct git_sink *sink,
-    char oid_hex[41], struct diag *d)
+    const char *by, const char *at, char oid_hex[41], struct diag *d)
 {
-	char held[41], head[41] = "", *msg = NULL, *base;
+	char held[41], head[41] = "", oid[41], *msg = NULL, *base;
+	struct buf text = BUF_INIT;
 	int rc;
 
 	rc = git_sink_refresh(sink, d);
@@ -922,15 +1055,21 @@ publish_confirm(const struct config *cfg, struct git_sink *sink,
 	    PUBLISH_BASE_TRAILER + 2, head, 40) != 0)) {
 		diag_error(d, cfg->hold_branch, "the held change was computed "
 		    "on another head of %s; run resync again", cfg->branch);
-		free(msg);
-		return ERR_MOVED;
+		rc = ERR_MOVED;
+		goto cleanup;
 	}
-	free(msg);
-	rc = git_sink_fast_forward(sink, held, d);
+	rc = confirm_message(&text, msg, held, cfg->hold_branch, cfg->branch,
+	    by, at);
+	rc = rc ? rc : git_sink_commit_child(sink, held, text.data,
+	    cfg->author_name, cfg->author_email, oid, d);
+	rc = rc ? rc : git_sink_fast_forward(sink, oid, d);
 	rc = rc ? rc : git_sink_branch_delete(sink, cfg->hold_branch, d);
 	rc = rc ? rc : push_all(cfg, sink, d);
 	if (rc == 0)
-		memcpy(oid_hex, held, 41);
+		memcpy(oid_hex, oid, 41);
+cleanup:
+	buf_free(&text);
+	free(msg);
 	return rc;
 }
 

@@ -25,7 +25,10 @@ struct job_options {
 };
 
 /* job_resync - read, map, render, commit (or propose, in review
- * rollout). 0 when committed, proposed or nothing changed; ERR_CONFIG,
+ * rollout); then, unless a dry run, update metrics_file when one is
+ * configured (when the directory answered, the commit made, a failed
+ * contact, the problems, the hold; the service's counters carried on).
+ * 0 when committed, proposed or nothing changed; ERR_CONFIG,
  * ERR_DATA, ERR_UNAVAIL, ERR_AUTH, ERR_IO, ERR_HELD (the guard holds
  * the change on the hold branch: confirm or force), ERR_MOVED,
  * ERR_NOMEM, each logged. */
@@ -35,9 +38,12 @@ int job_resync(const struct config *cfg, const struct job_options *o,
  * temp name, fsynced, renamed). Errors as job_resync. */
 int job_render(const struct config *cfg, const struct job_options *o,
     const struct log *log, FILE *out);
-/* job_confirm - accept the change the deletion guard holds: the deploy
- * branch fast-forwards to it. ERR_NOTFOUND when nothing is held,
- * ERR_MOVED when it was computed on another deploy head, ERR_IO. */
+/* job_confirm - accept the change the deletion guard holds: a commit on
+ * it records who confirmed (the login name, else SUDO_USER, else the
+ * real user; @ the host name) and when, and the deploy branch
+ * fast-forwards to it; metrics_file, when configured, counts the commit
+ * and shows nothing held. ERR_NOTFOUND when nothing is held, ERR_MOVED
+ * when it was computed on another deploy head, ERR_IO. */
 int job_confirm(const struct config *cfg, const struct log *log, FILE *out);
 /* job_check - validate the mapping, read the directory, report every
  * rejected value and conflict with its DN and a summary per domain.
