@@ -4,7 +4,7 @@
  * DESCRIPTION
  *	One thread, one poll() loop over a signalfd and the syncrepl
  *	socket; every wait is bounded by the nearest deadline (debounce,
- *	next poll, next reconnect).
+ *	next poll, next reconnect, next write of the metrics file).
  *
  *	cur is the directory as last known in full. In persist mode a
  *	refresh is staged: entries sent or presented go to a new mirror,
@@ -13,6 +13,12 @@
  *	phase) cur, and its cookie become the current one. A refresh that
  *	fails midway is thrown away whole. Changes of the persist phase
  *	are applied to cur as they come, each one complete.
+ *
+ *	An id presented that cur does not hold is not lost at once:
+ *	syncprov, when its session log does not reach back to the cookie,
+ *	presents every id, those it also sends in full included, in any
+ *	order. Only an id no entry message of the refresh brought means
+ *	that the copy and the cookie disagree (a full reload then).
  *
  *	A commit carries cur's shards and the cookie that matches them,
  *	so the branch head is always a consistent point to resume from;
@@ -23,7 +29,8 @@
  *	Log lines "daemon: object: what happened: why". Bad credentials
  *	and a configuration that cannot be loaded at start end the
  *	service; a server that is down is retried with exponential
- *	backoff and jitter.
+ *	backoff and jitter; a failed commit is retried, except at SIGTERM:
+ *	then what is pending is logged and the failure is returned.
  */
 #include <errno.h>
 #include <poll.h>
@@ -49,6 +56,9 @@
 #include "source.h"
 #include "syncrepl.h"
 
+#define METRICS_INTERVAL_MS 30000       /* an idle service's metrics */
+#define RETRY_PUBLISH_MS 5000           /* after a failed commit */
+
 struct daemon {
 	const struct log *log;
 	const char *config_path;
@@ -64,10 +74,13 @@ struct daemon {
 	int persist;                    /* feed = persist */
 	/* the refresh being staged (persist) */
 	int refreshing;
-	int lost;                       /* presented, but unknown here */
 	struct mirror *stage;
 	char **removed;
 	size_t nremoved, capremoved;
+	char **unheld;                  /* presented but not held: lost unless
+	                                   an entry message brings them */
+	size_t nunheld, capunheld;
+	size_t staged_changes;          /* entries the refresh changes */
 	char *pending_cookie;
 	size_t pending_len;
 	/* the connection */
@@ -80,6 +93,7 @@ struct daemon {
 	int full_requested;             /* SIGUSR1: reload without cookie */
 	/* what waits to be committed */
 	int dirty;
+	size_t pending;                 /* directory changes not committed */
 	int published;                  /* cur was rendered at least once */
 	int64_t dirty_since;
 	int64_t retry_publish_at;
@@ -110,6 +124,18 @@ jitter(struct daemon *d)
 	return 0.75 + (double)(d->rng % 1000) / 2000.0;
 }
 
+/* metrics_interval - milliseconds between two writes of an idle
+ * service: METRICS_INTERVAL_MS, or half of status_max_silence when that
+ * is shorter, so that status never takes an idle service for one that
+ * lost the directory */
+static int64_t
+metrics_interval(const struct config *cfg)
+{
+	int64_t half = (int64_t)cfg->status_max_silence * 500;
+
+	return half < METRICS_INTERVAL_MS ? half : METRICS_INTERVAL_MS;
+}
+
 /* write_metrics - the metrics file, when one is configured */
 static void
 write_metrics(struct daemon *d)
@@ -121,7 +147,7 @@ write_metrics(struct daemon *d)
 	diag_init(&diag, d->log);
 	(void)metrics_write(d->cfg->metrics_file, &d->metrics, &diag);
 	diag_free(&diag);
-	d->metrics_at = now_ms() + 30000;
+	d->metrics_at = now_ms() + metrics_interval(d->cfg);
 }
 
 /* schedule_reconnect - exponential backoff with jitter, bounded */
@@ -183,11 +209,35 @@ stage_clear(struct daemon *d)
 	for (i = 0; i < d->nremoved; i++)
 		free(d->removed[i]);
 	d->nremoved = 0;
+	for (i = 0; i < d->nunheld; i++)
+		free(d->unheld[i]);
+	d->nunheld = 0;
+	d->staged_changes = 0;
 	free(d->pending_cookie);
 	d->pending_cookie = NULL;
 	d->pending_len = 0;
 	d->refreshing = 0;
-	d->lost = 0;
+}
+
+/* push_id - append a copy of id to a list of ids */
+static int
+push_id(char ***v, size_t *n, size_t *cap, const char *id)
+{
+	char *copy;
+
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		char **p = realloc(*v, ncap * sizeof *p);
+
+		if (p == NULL)
+			return ERR_NOMEM;
+		*v = p;
+		*cap = ncap;
+	}
+	if ((copy = strdup(id)) == NULL)
+		return ERR_NOMEM;
+	(*v)[(*n)++] = copy;
+	return 0;
 }
 
 /* --- syncrepl callbacks ------------------------------------------- */
@@ -211,8 +261,12 @@ on_entry(void *ctx, const char *id, const struct entry *e)
 	struct daemon *d = ctx;
 	int rc;
 
-	if (d->refreshing)
+	if (d->refreshing) {
+		const struct entry *old = mirror_get(d->cur, id);
+
+		d->staged_changes += old == NULL || !entry_equal(old, e);
 		return mirror_put(d->stage, id, e) < 0 ? ERR_NOMEM : 0;
+	}
 	if ((rc = live_note(d->live, id, mirror_get(d->cur, id))) < 0)
 		return rc;
 	if (mapping_classify(d->map, e))
@@ -223,26 +277,28 @@ on_entry(void *ctx, const char *id, const struct entry *e)
 		return rc;
 	if (rc > 0) {
 		d->metrics.changes_applied++;
+		d->pending++;
 		mark_dirty(d);
 	}
 	return 0;
 }
 
-/* on_present - unchanged since the cookie: keep what we have */
+/* on_present - unchanged since the cookie: keep what we have. syncprov
+ * also presents ids it sends in full in the same refresh (when its
+ * session log does not reach back to the cookie, every id is
+ * presented, those added since included): whether an id we do not
+ * hold is lost is decided when the refresh is done. */
 static int
 on_present(void *ctx, const char *id)
 {
 	struct daemon *d = ctx;
 	const struct entry *e;
 
-	if (!d->refreshing)
-		return 0;
+	if (!d->refreshing || mirror_get(d->stage, id) != NULL)
+		return 0;       /* an entry message of this refresh wins */
 	e = mirror_get(d->cur, id);
-	if (e == NULL) {
-		/* The server thinks we hold it; we do not. */
-		d->lost = 1;
-		return 0;
-	}
+	if (e == NULL)
+		return push_id(&d->unheld, &d->nunheld, &d->capunheld, id);
 	return mirror_put(d->stage, id, e) < 0 ? ERR_NOMEM : 0;
 }
 
@@ -251,32 +307,20 @@ static int
 on_remove(void *ctx, const char *id)
 {
 	struct daemon *d = ctx;
-	char *copy;
 
 	if (!d->refreshing) {
 		if (live_note(d->live, id, mirror_get(d->cur, id)) < 0)
 			return ERR_NOMEM;
 		if (mirror_remove(d->cur, id) > 0) {
 			d->metrics.changes_applied++;
+			d->pending++;
 			mark_dirty(d);
 		}
 		return 0;
 	}
 	mirror_remove(d->stage, id);
-	if (d->nremoved == d->capremoved) {
-		size_t cap = d->capremoved ? d->capremoved * 2 : 64;
-		char **p = realloc(d->removed, cap * sizeof *p);
-
-		if (p == NULL)
-			return ERR_NOMEM;
-		d->removed = p;
-		d->capremoved = cap;
-	}
-	copy = strdup(id);
-	if (copy == NULL)
-		return ERR_NOMEM;
-	d->removed[d->nremoved++] = copy;
-	return 0;
+	d->staged_changes += mirror_get(d->cur, id) != NULL;
+	return push_id(&d->removed, &d->nremoved, &d->capremoved, id);
 }
 
 struct apply_ctx {
@@ -294,6 +338,32 @@ apply_one(const char *id, const struct entry *e, void *ctx)
 	return rc < 0 ? rc : 0;
 }
 
+struct gone_ctx {
+	const struct mirror *stage;
+	size_t n;
+};
+
+/* gone_one - one id of cur the swept stage lacks */
+static int
+gone_one(const char *id, const struct entry *e, void *ctx)
+{
+	struct gone_ctx *g = ctx;
+
+	(void)e;
+	g->n += mirror_get(g->stage, id) == NULL;
+	return 0;
+}
+
+/* count_gone - ids of cur a swept refresh removes */
+static size_t
+count_gone(const struct mirror *cur, const struct mirror *stage)
+{
+	struct gone_ctx g = { stage, 0 };
+
+	(void)mirror_each_id(cur, gone_one, &g);
+	return g.n;
+}
+
 /* on_refresh_done - the stage becomes the directory */
 static int
 on_refresh_done(void *ctx, int sweep)
@@ -303,8 +373,12 @@ on_refresh_done(void *ctx, int sweep)
 	size_t i;
 	int rc;
 
-	if (d->lost) {
-		/* Our copy and the cookie disagree: start again from
+	for (i = 0; i < d->nunheld; i++)
+		if (mirror_get(d->stage, d->unheld[i]) == NULL)
+			break;
+	if (i < d->nunheld) {
+		/* The server thinks we hold an entry no message brought:
+		 * our copy and the cookie disagree. Start again from
 		 * nothing rather than guess. */
 		log_msg(d->log, LOG_LEVEL_WARNING, "daemon: syncrepl: the "
 		    "server presented entries this copy does not hold; "
@@ -315,6 +389,10 @@ on_refresh_done(void *ctx, int sweep)
 	}
 	/* A refresh may change any number of entries. */
 	live_invalidate(d->live);
+	if (sweep)
+		d->staged_changes += count_gone(d->cur, d->stage);
+	d->metrics.changes_applied += d->staged_changes;
+	d->pending += d->staged_changes;
 	if (sweep) {
 		mirror_free(d->cur);
 		d->cur = d->stage;
@@ -425,6 +503,7 @@ full_poll(struct daemon *d)
 	if (rc == 0 && (p.differs || mirror_count(p.stage) !=
 	    mirror_count(d->cur) || !d->published)) {
 		d->metrics.changes_applied += p.changed;
+		d->pending += p.changed;
 		live_invalidate(d->live);
 		mirror_free(d->cur);
 		d->cur = p.stage;
@@ -476,9 +555,11 @@ connect_feed(struct daemon *d)
 
 /* --- committing --------------------------------------------------- */
 
-/* publish - commit cur when the tables changed */
+/* publish - commit cur when the tables changed. A failure worth a
+ * retry is retried later, unless final (the service is stopping): then
+ * it is returned. */
 static int
-publish(struct daemon *d)
+publish(struct daemon *d, int final)
 {
 	struct publish_request req;
 	struct publish_result res;
@@ -506,9 +587,17 @@ publish(struct daemon *d)
 	d->metrics.rejected = problems.nrejected;
 	d->metrics.conflicts = problems.nconflicts;
 	d->metrics.held = rc == ERR_HELD;
-	if (rc == 0 && (res.committed || res.proposed)) {
+	if ((rc == 0 && (res.committed || res.proposed)) ||
+	    (rc == ERR_HELD && res.held_commit)) {
 		d->metrics.commits++;
 		d->metrics.last_commit = time(NULL);
+	}
+	if (rc == 0 && res.state_saved) {
+		/* Not a change applied: last_commit stays. */
+		d->metrics.commits++;
+		log_msg(d->log, LOG_LEVEL_NOTICE, "daemon: %s: saved the state "
+		    "to resume from in %s (no table changed)", d->cfg->branch,
+		    res.oid);
 	}
 	if (rc == 0 && res.committed)
 		log_msg(d->log, LOG_LEVEL_NOTICE, "daemon: %s: committed %s: "
@@ -526,13 +615,17 @@ publish(struct daemon *d)
 		/* Held: it stays held until confirmed or the directory
 		 * changes again. */
 		d->dirty = 0;
+		d->pending = 0;
 		d->published = 1;
 		rc = 0;
-	} else if (rc == ERR_IO || rc == ERR_MOVED || rc == ERR_BUSY ||
-	    rc == ERR_DATA || rc == ERR_UNAVAIL) {
+	} else if (final) {
+		log_msg(d->log, LOG_LEVEL_ERROR, "daemon: %s: commit failed: "
+		    "%s", d->cfg->branch, err_str(rc));
+	} else if (rc == ERR_IO || rc == ERR_MOVED || rc == ERR_DATA ||
+	    rc == ERR_UNAVAIL || rc == ERR_BUSY) {
 		log_msg(d->log, LOG_LEVEL_ERROR, "daemon: %s: commit failed: "
 		    "%s; retrying", d->cfg->branch, err_str(rc));
-		d->retry_publish_at = now_ms() + 5000;
+		d->retry_publish_at = now_ms() + RETRY_PUBLISH_MS;
 		rc = 0;
 	}
 	write_metrics(d);
@@ -663,6 +756,8 @@ timeout(const struct daemon *d)
 		next = d->reconnect_at;
 	else if (!d->persist)
 		next = d->next_poll;
+	if (d->cfg->metrics_file && d->metrics_at < next)
+		next = d->metrics_at;
 	if (d->dirty && !d->refreshing) {
 		int64_t due = d->dirty_since + d->cfg->debounce;
 
@@ -710,7 +805,7 @@ step(struct daemon *d)
 		write_metrics(d);
 	if (d->dirty && !d->refreshing && now >= d->dirty_since +
 	    d->cfg->debounce && now >= d->retry_publish_at) {
-		rc = publish(d);
+		rc = publish(d, 0);
 		if (rc < 0)
 			return rc;
 	}
@@ -745,6 +840,25 @@ step(struct daemon *d)
 		}
 	}
 	return 0;
+}
+
+/* log_pending - the last commit failed at exit: nothing is lost (the
+ * branch still holds the last good commit, and what is missing comes
+ * back at the next start), but the exit must not say done */
+static void
+log_pending(const struct daemon *d)
+{
+	if (d->pending == 0) {
+		log_msg(d->log, LOG_LEVEL_ERROR, "daemon: %s: pending: the "
+		    "tables were not checked against the branch; the next "
+		    "start does it", d->cfg->branch);
+		return;
+	}
+	log_msg(d->log, LOG_LEVEL_ERROR, "daemon: %s: pending: %zu change%s "
+	    "not committed; the next start %s %s %s", d->cfg->branch,
+	    d->pending, d->pending == 1 ? "" : "s", d->persist ? "replays" :
+	    "reads", d->pending == 1 ? "it" : "them", d->persist ?
+	    "from the cookie" : "again from the directory");
 }
 
 /* daemon_run - the service */
@@ -791,8 +905,18 @@ daemon_run(const char *config_path, const char *repo, const struct log *log)
 	    "committed cookie" : "full load");
 	while (!d.stop && rc == 0)
 		rc = step(&d);
-	if (rc == 0 && d.dirty && !d.refreshing)
-		rc = publish(&d);
+	if (rc == 0 && d.dirty && !d.refreshing) {
+		if ((rc = publish(&d, 1)) < 0)
+			log_pending(&d);
+	} else if (rc == 0 && d.dirty && d.pending) {
+		/* Not a failure: cur may not be committed before the
+		 * refresh under way completes it (after SIGHUP it may lack
+		 * attributes the new mapping reads). */
+		log_msg(log, LOG_LEVEL_NOTICE, "daemon: %s: stopped during a "
+		    "refresh: %zu change%s not committed; the next start "
+		    "replays %s from the cookie", d.cfg->branch, d.pending,
+		    d.pending == 1 ? "" : "s", d.pending == 1 ? "it" : "them");
+	}
 	write_metrics(&d);
 cleanup:
 	if (rc < 0)
@@ -801,6 +925,7 @@ cleanup:
 	disconnect(&d);
 	stage_clear(&d);
 	free(d.removed);
+	free(d.unheld);
 	free(d.cookie);
 	live_free(d.live);
 	mirror_free(d.cur);

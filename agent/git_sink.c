@@ -391,6 +391,46 @@ git_sink_message_at(struct git_sink *s, const char *commit_hex, char **out,
 	return rc;
 }
 
+/* git_sink_info_clear - release what git_sink_commit_info filled */
+void
+git_sink_info_clear(struct git_sink_info *info)
+{
+	free(info->message);
+	free(info->author_email);
+	free(info->committer_email);
+	memset(info, 0, sizeof *info);
+}
+
+/* git_sink_commit_info - first parent, signatures and message */
+int
+git_sink_commit_info(struct git_sink *s, const char *commit_hex,
+    struct git_sink_info *info, struct diag *d)
+{
+	git_commit *commit = NULL;
+	const git_signature *a, *c;
+	int rc;
+
+	memset(info, 0, sizeof *info);
+	git_error_clear();
+	if ((rc = lookup_commit(s, commit_hex, &commit, d)) < 0)
+		goto cleanup;
+	if (git_commit_parentcount(commit) > 0)
+		git_oid_tostr(info->parent, sizeof info->parent,
+		    git_commit_parent_id(commit, 0));
+	a = git_commit_author(commit);
+	c = git_commit_committer(commit);
+	rc = copy_message(s, commit, &info->message, d);
+	if (rc == 0 && ((info->author_email = strdup(a && a->email ?
+	    a->email : "")) == NULL || (info->committer_email = strdup(c &&
+	    c->email ? c->email : "")) == NULL))
+		rc = nomem(d, s->path);
+cleanup:
+	if (rc < 0)
+		git_sink_info_clear(info);
+	git_commit_free(commit);
+	return rc;
+}
+
 /* same_blob - whether data hashes to the blob id (size checked first:
  * reading a header is far cheaper than hashing a large table) */
 static int
@@ -1545,6 +1585,35 @@ cleanup:
 	return rc;
 }
 
+/* git_sink_commit_child - a commit on parent with the parent's tree */
+int
+git_sink_commit_child(struct git_sink *s, const char *parent_hex,
+    const char *message, const char *author_name, const char *author_email,
+    char oid_hex[41], struct diag *d)
+{
+	struct draft dr;
+	git_commit *parent = NULL;
+	git_oid id;
+	int rc;
+
+	oid_hex[0] = '\0';
+	git_error_clear();
+	if ((rc = draft_start(s, message, author_name, author_email, &dr,
+	    d)) < 0)
+		goto cleanup;
+	if ((rc = lookup_commit(s, parent_hex, &parent, d)) < 0)
+		goto cleanup;
+	/* The tree exists already: only the commit object is new. */
+	if ((rc = write_commit(s, &dr, git_commit_tree_id(parent), parent, &id,
+	    d)) < 0)
+		goto cleanup;
+	git_oid_tostr(oid_hex, GIT_OID_HEXSZ + 1, &id);
+cleanup:
+	draft_end(&dr);
+	git_commit_free(parent);
+	return rc;
+}
+
 /* git_sink_branch_head - the commit a branch points at, read now; like
  * git_sink_head it answers without a diag */
 int
@@ -1845,6 +1914,99 @@ git_sink_tree_equal(struct git_sink *s, const char *a_hex,
 		j = next_kept(&lb, j + 1, skip);
 	}
 	*equal = i == la.n && j == lb.n;
+cleanup:
+	for (i = 0; i < la.n; i++)
+		free(la.v[i].path);
+	for (j = 0; j < lb.n; j++)
+		free(lb.v[j].path);
+	free(la.v);
+	free(lb.v);
+	git_commit_free(a);
+	git_commit_free(b);
+	return rc;
+}
+
+/* leaf_bytes - the content of a leaf (a submodule link reads as
+ * nothing) into *blob, data and len; NULL leaf: absent */
+static int
+leaf_bytes(struct git_sink *s, const struct leaf *l, git_blob **blob,
+    const char **data, size_t *len, struct diag *d)
+{
+	*blob = NULL;
+	*data = NULL;
+	*len = 0;
+	if (l == NULL)
+		return 0;
+	*data = "";
+	if (!l->blob)
+		return 0;
+	if (git_blob_lookup(blob, s->repo, &l->id) < 0)
+		return lib_fail(d, l->path, "cannot read blob");
+	if (git_blob_rawsize(*blob) > SIZE_MAX)
+		return nomem(d, l->path);
+	*len = (size_t)git_blob_rawsize(*blob);
+	if (git_blob_rawcontent(*blob))
+		*data = git_blob_rawcontent(*blob);
+	return 0;
+}
+
+/* one_difference - fn for a path that differs (a or b may be absent) */
+static int
+one_difference(struct git_sink *s, const struct leaf *a,
+    const struct leaf *b, git_sink_difference_fn fn, void *ctx,
+    struct diag *d)
+{
+	git_blob *ba = NULL, *bb = NULL;
+	const char *da, *db;
+	size_t la, lb;
+	int rc;
+
+	if (a && b && git_oid_equal(&a->id, &b->id) && a->mode == b->mode)
+		return 0;
+	rc = leaf_bytes(s, a, &ba, &da, &la, d);
+	rc = rc ? rc : leaf_bytes(s, b, &bb, &db, &lb, d);
+	if (rc == 0)
+		rc = fn(a ? a->path : b->path, da, la, db, lb, ctx);
+	git_blob_free(ba);
+	git_blob_free(bb);
+	return rc;
+}
+
+/* git_sink_each_difference - fn for every file two commits disagree on */
+int
+git_sink_each_difference(struct git_sink *s, const char *a_hex,
+    const char *b_hex, const char *skip, git_sink_difference_fn fn,
+    void *ctx, struct diag *d)
+{
+	struct leaves la = { NULL, 0, 0, 0 }, lb = { NULL, 0, 0, 0 };
+	git_commit *a = NULL, *b = NULL;
+	const char *why;
+	size_t i, j;
+	int rc, c;
+
+	git_error_clear();
+	if (skip && (why = path_problem(skip)) != NULL)
+		return inval(d, skip, why);
+	if ((rc = lookup_commit(s, a_hex, &a, d)) < 0 ||
+	    (rc = lookup_commit(s, b_hex, &b, d)) < 0)
+		goto cleanup;
+	if (git_oid_equal(git_commit_tree_id(a), git_commit_tree_id(b)))
+		goto cleanup;
+	if ((rc = tree_leaves(s, a, &la, d)) < 0 ||
+	    (rc = tree_leaves(s, b, &lb, d)) < 0)
+		goto cleanup;
+	i = next_kept(&la, 0, skip);
+	j = next_kept(&lb, 0, skip);
+	while (rc == 0 && (i < la.n || j < lb.n)) {
+		c = i == la.n ? 1 : j == lb.n ? -1 :
+		    strcmp(la.v[i].path, lb.v[j].path);
+		rc = one_difference(s, c <= 0 ? &la.v[i] : NULL,
+		    c >= 0 ? &lb.v[j] : NULL, fn, ctx, d);
+		if (c <= 0)
+			i = next_kept(&la, i + 1, skip);
+		if (c >= 0)
+			j = next_kept(&lb, j + 1, skip);
+	}
 cleanup:
 	for (i = 0; i < la.n; i++)
 		free(la.v[i].path);

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,10 +30,12 @@
 #include "git_sink.h"
 #include "job.h"
 #include "mapping.h"
+#include "metrics.h"
 #include "mirror.h"
 #include "model.h"
 #include "publish.h"
 #include "render.h"
+#include "routes.h"
 #include "source.h"
 
 /* What one pass over the source fills. */
@@ -163,6 +166,77 @@ build(const struct config *cfg, struct source *src, struct mapping **map,
 	return rc;
 }
 
+/* read_metrics - what metrics_file holds now: the service or an
+ * earlier run wrote it (zeros when there is nothing to read) */
+static void
+read_metrics(const struct config *cfg, struct metrics *m)
+{
+	struct diag quiet;
+
+	diag_init(&quiet, NULL);
+	if (metrics_read(cfg->metrics_file, m, &quiet) < 0)
+		memset(m, 0, sizeof *m);
+	diag_free(&quiet);
+}
+
+/* write_metrics - back to metrics_file; a failure is logged only */
+static void
+write_metrics(const struct config *cfg, const struct metrics *m,
+    const struct log *log)
+{
+	struct diag d;
+
+	diag_init(&d, log);
+	(void)metrics_write(cfg->metrics_file, m, &d);
+	diag_free(&d);
+}
+
+/* record_resync - what a resync did, counters carried on: when the
+ * directory last answered, the commit made (hold and proposal
+ * included), a failed contact, the problems and the hold */
+static void
+record_resync(const struct config *cfg, int read_ok, int rc,
+    const struct publish_result *res, const struct diag *problems,
+    const struct log *log)
+{
+	struct metrics m;
+	time_t now = time(NULL);
+
+	if (cfg->metrics_file == NULL)
+		return;
+	read_metrics(cfg, &m);
+	if (read_ok) {
+		m.last_sync = now;
+		m.rejected = problems->nrejected;
+		m.conflicts = problems->nconflicts;
+	} else if (rc == ERR_UNAVAIL) {
+		m.reconnects++;
+	}
+	if (rc == 0 || rc == ERR_HELD)
+		m.held = rc == ERR_HELD;
+	if (res->committed || res->proposed || res->held_commit) {
+		m.commits++;
+		m.last_commit = now;
+	}
+	write_metrics(cfg, &m, log);
+}
+
+/* record_confirm - the confirm commit, and nothing held any more (an
+ * alert on the hold ends now, not at the next run) */
+static void
+record_confirm(const struct config *cfg, const struct log *log)
+{
+	struct metrics m;
+
+	if (cfg->metrics_file == NULL)
+		return;
+	read_metrics(cfg, &m);
+	m.commits++;
+	m.last_commit = time(NULL);
+	m.held = 0;
+	write_metrics(cfg, &m, log);
+}
+
 /* job_resync - read, map, render, commit */
 int
 job_resync(const struct config *cfg, const struct job_options *o,
@@ -176,7 +250,7 @@ job_resync(const struct config *cfg, const struct job_options *o,
 	struct publish_request req;
 	struct publish_result res;
 	struct buf name = BUF_INIT;
-	int rc;
+	int rc, read_ok = 0;
 
 	diag_init(&d, log);
 	diag_init(&problems, log);
@@ -186,7 +260,10 @@ job_resync(const struct config *cfg, const struct job_options *o,
 	 * run that fails leaves none; a dry run makes a throwaway one. */
 	rc = git_sink_open_ext(cfg->repository, cfg->bare, cfg->branch,
 	    o->dry_run ? GIT_SINK_SCRATCH : GIT_SINK_STAGE, &sink, &d);
-	rc = rc ? rc : read_all(cfg, &src, &map, &mirror, &problems);
+	if (rc < 0)
+		goto cleanup;
+	rc = read_all(cfg, &src, &map, &mirror, &problems);
+	read_ok = rc == 0;
 	rc = rc ? rc : source_name(&src, &name);
 	if (rc < 0)
 		goto cleanup;
@@ -218,6 +295,8 @@ cleanup:
 	if (rc < 0 && rc != ERR_HELD)
 		log_msg(log, LOG_LEVEL_ERROR, "job: resync: %s: nothing "
 		    "committed; the branch is as it was", err_str(rc));
+	if (sink && !o->dry_run)
+		record_resync(cfg, read_ok, rc, &res, &problems, log);
 	buf_free(&name);
 	mirror_free(mirror);
 	git_sink_close(sink);
@@ -228,23 +307,76 @@ cleanup:
 	return rc;
 }
 
+/* safe_append - text with every byte outside [A-Za-z0-9._-] as '_':
+ * a name for a trailer, whatever the system gave */
+static int
+safe_append(struct buf *out, const char *text)
+{
+	int rc = 0;
+
+	for (; rc == 0 && *text; text++)
+		rc = buf_putc(out, (strchr("abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *text) != NULL) ?
+		    *text : '_');
+	return rc;
+}
+
+/* confirmer - who confirms, as user@host: the person logged in, who
+ * often runs confirm as the service's account (runuser, sudo -u), else
+ * the user who ran sudo, else the real user */
+static int
+confirmer(struct buf *out)
+{
+	const struct passwd *pw;
+	const char *user = getlogin();
+	char host[256];
+	int rc;
+
+	if (user == NULL || *user == '\0')
+		user = getenv("SUDO_USER");
+	if (user == NULL || *user == '\0') {
+		pw = getpwuid(getuid());
+		user = pw && pw->pw_name ? pw->pw_name : NULL;
+	}
+	if (user)
+		rc = safe_append(out, user);
+	else
+		rc = buf_printf(out, "uid%lu", (unsigned long)getuid());
+	if (gethostname(host, sizeof host) < 0 || *host == '\0')
+		strcpy(host, "localhost");
+	host[sizeof host - 1] = '\0';
+	rc = rc ? rc : buf_putc(out, '@');
+	return rc ? rc : safe_append(out, host);
+}
+
 /* job_confirm - accept the change the guard holds */
 int
 job_confirm(const struct config *cfg, const struct log *log, FILE *out)
 {
 	struct git_sink *sink = NULL;
 	struct diag d;
-	char oid[41];
+	struct buf by = BUF_INIT;
+	struct tm tm;
+	time_t now = time(NULL);
+	char oid[41], at[32];
 	int rc;
 
 	diag_init(&d, log);
+	/* RFC 3339, in UTC. */
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		strcpy(at, "1970-01-01T00:00:00Z");
+	rc = confirmer(&by);
 	/* nothing is held in a repository that does not exist: none is
 	 * left behind */
-	rc = git_sink_open_ext(cfg->repository, cfg->bare, cfg->branch,
-	    GIT_SINK_STAGE, &sink, &d);
-	rc = rc ? rc : publish_confirm(cfg, sink, oid, &d);
+	rc = rc ? rc : git_sink_open_ext(cfg->repository, cfg->bare,
+	    cfg->branch, GIT_SINK_STAGE, &sink, &d);
+	rc = rc ? rc : publish_confirm(cfg, sink, by.data, at, oid, &d);
 	if (rc == 0)
 		fprintf(out, "confirmed: %s is now at %s\n", cfg->branch, oid);
+	if (rc == 0)
+		record_confirm(cfg, log);
+	buf_free(&by);
 	git_sink_close(sink);
 	diag_free(&d);
 	return rc;
@@ -294,44 +426,17 @@ cleanup:
 	return rc;
 }
 
-/* print_summary - per domain counts, for check */
+/* print_summary - per domain counts, for check: from the listing of
+ * the model, as status counts them from a commit's listing */
 static int
 print_summary(FILE *out, const struct model *m)
 {
-	size_t i, j, n = model_domain_count(m);
-	size_t *in = calloc(n ? n : 1, sizeof *in);
-	size_t *ex = calloc(n ? n : 1, sizeof *ex);
-	int rc = 0;
+	struct routes r = { NULL, 0 };
+	int rc;
 
-	if (in == NULL || ex == NULL) {
-		rc = ERR_NOMEM;
-		goto cleanup;
-	}
-	/* Few domains, many addresses: one pass, a short scan each. */
-	for (j = 0; j < model_address_count(m); j++) {
-		const struct model_address *a = model_address_at(m, j);
-
-		for (i = 0; i < n; i++) {
-			if (model_domain_at(m, i)->name != a->domain &&
-			    strcmp(model_domain_at(m, i)->name, a->domain) != 0)
-				continue;
-			if (a->route == ROUTE_EXTERNAL)
-				ex[i]++;
-			else
-				in[i]++;
-			break;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		const struct model_domain *dm = model_domain_at(m, i);
-
-		fprintf(out, "domain %s: %zu internal, %zu external, unknown "
-		    "recipients %s\n", dm->name, in[i], ex[i],
-		    dm->forward_unknown ? "relayed" : "rejected");
-	}
-cleanup:
-	free(in);
-	free(ex);
+	rc = routes_from_model(m, &r);
+	rc = rc ? rc : routes_print_domains(out, &r);
+	routes_clear(&r);
 	return rc;
 }
 

@@ -12,7 +12,16 @@
  *	attribute the routes do not depend on) is not a routing change. The
  *	state committed with the tables is always the one that matches the
  *	cookie in the same commit, so a restart from any commit resumes
- *	consistently.
+ *	consistently. One exception: when the deploy head carries no
+ *	cookie (a resync's commit, one made by hand), the service's state
+ *	is committed alone, so that its next start resumes instead of
+ *	loading the whole directory again.
+ *
+ *	Before a commit replaces the head's tables, a head that is not
+ *	splitsync's own is compared with the last commit that is
+ *	(handedit.h): the lines changed by hand that this commit undoes
+ *	are logged and listed in its message, with a trailer naming the
+ *	edited head.
  *
  *	Where the change goes: the deploy branch (rollout direct), or the
  *	proposal branch, the deploy head plus one commit (rollout review).
@@ -39,10 +48,12 @@
 #include "buf.h"
 #include "errors.h"
 #include "groups.h"
+#include "handedit.h"
 #include "live.h"
 #include "publish.h"
 #include "render.h"
 #include "shard.h"
+#include "snapshot.h"
 
 #define MESSAGE_MAX_CHANGES 1000
 #define PUBLISH_BASE_TRAILER "Splitsync-Base"
@@ -230,92 +241,6 @@ publish_previous_owner(const char *address, void *routes)
 	return *row->id ? row->id : row->dn;
 }
 
-/* read_one - path at commit (NULL: the head) appended to out; *found
- * set when it exists */
-static int
-read_one(struct git_sink *sink, const char *commit, const char *path,
-    struct buf *out, int *found, struct diag *d)
-{
-	char *data = NULL;
-	size_t len = 0;
-	int rc;
-
-	if (commit)
-		rc = git_sink_read_at(sink, commit, path, &data, &len, d);
-	else
-		rc = git_sink_read(sink, path, &data, &len, d);
-	if (rc == ERR_NOTFOUND)
-		return 0;
-	if (rc == 0) {
-		*found = 1;
-		rc = buf_append(out, data, len);
-	}
-	free(data);
-	return rc;
-}
-
-struct gather {
-	struct buf all;
-	size_t depth;           /* directory levels a shard path should have
-	                           (0: any) */
-	int found;
-	int other_layout;       /* a shard of another table_shards */
-};
-
-/* gather_one - append one shard; note whether its depth is ours */
-static int
-gather_one(const char *path, const char *data, size_t len, void *ctx)
-{
-	struct gather *g = ctx;
-	size_t levels = 0;
-	const char *p;
-
-	for (p = path; *p; p++)
-		levels += *p == '/';
-	g->found = 1;
-	if (g->depth && levels != g->depth)
-		g->other_layout = 1;
-	return buf_append(&g->all, data, len);
-}
-
-/* shard_depth - directory levels under the table's own for n shards
- * (the shard directory itself counts one) */
-static size_t
-shard_depth(const char *dir, size_t n)
-{
-	size_t levels = 0;
-
-	for (; *dir; dir++)
-		levels += *dir == '/';
-	for (; n > 1; n >>= 4)
-		levels++;
-	return levels;
-}
-
-/* read_sharded - every line of every shard under dir at commit (NULL:
- * the head), sorted: the file they were cut from. *found set when a
- * shard exists, *other when one is not where n shards put it (n 0: any
- * place will do). One walk of the directory. */
-static int
-read_sharded(struct git_sink *sink, const char *commit, const char *dir,
-    size_t n, struct buf *out, int *found, int *other, struct diag *d)
-{
-	struct gather g;
-	int rc;
-
-	memset(&g, 0, sizeof g);
-	buf_init(&g.all);
-	g.depth = n ? shard_depth(dir, n) : 0;
-	rc = git_sink_each_file(sink, commit, dir, gather_one, &g, d);
-	rc = rc ? rc : shard_join_sorted(&g.all, 1, out);
-	rc = rc ? rc : buf_grow(out, 0);
-	buf_free(&g.all);
-	*found = g.found;
-	if (other)
-		*other = g.other_layout;
-	return rc;
-}
-
 /* publish_read_routes - the head's listing; empty when there is none */
 int
 publish_read_routes(struct git_sink *sink, int table_shards,
@@ -330,10 +255,11 @@ publish_read_routes(struct git_sink *sink, int table_shards,
 	 * changed since the last commit. */
 	for (i = 0; rc == 0 && !found && i < 2; i++) {
 		if ((i == 0) == (table_shards != 0))
-			rc = read_sharded(sink, NULL, ROUTES_PATH
+			rc = snapshot_read_sharded(sink, NULL, ROUTES_PATH
 			    SHARD_DIR_SUFFIX, 0, &text, &found, NULL, d);
 		else
-			rc = read_one(sink, NULL, ROUTES_PATH, &text, &found, d);
+			rc = snapshot_read_file(sink, NULL, ROUTES_PATH, &text,
+			    &found, d);
 	}
 	if (rc == 0 && found)
 		rc = routes_parse(ROUTES_PATH, text.data ? text.data : "",
@@ -352,62 +278,6 @@ routed_rows(const struct routes *r)
 		if (r->rows[i].key[0] != '@')
 			n++;
 	return n;
-}
-
-/* table_text - a table as committed at commit (NULL: the head): one
- * file, or its shards joined again; *found set when it exists, *other
- * when it is not laid out as table_shards says */
-static int
-table_text(struct git_sink *sink, const char *commit, const char *name,
-    int table_shards, struct buf *out, int *found, int *other,
-    struct diag *d)
-{
-	char dir[SHARD_PATH_MAX];
-
-	*found = 0;
-	*other = 0;
-	if (table_shards == 0)
-		return read_one(sink, commit, name, out, found, d);
-	snprintf(dir, sizeof dir, "%s%s", name, SHARD_DIR_SUFFIX);
-	return read_sharded(sink, commit, dir, (size_t)table_shards, out,
-	    found, other, d);
-}
-
-/* tables_differ - 1 when some table differs from those of commit
- * (NULL: the deploy head; a commit that does not exist differs) */
-static int
-tables_differ(struct git_sink *sink, const char *commit,
-    const struct tables *t, int table_shards, struct diag *d)
-{
-	struct diag quiet;
-	struct buf text = BUF_INIT;
-	char head[41];
-	size_t i;
-	int rc, changed = 0, found, other;
-
-	if (commit == NULL && git_sink_head(sink, head) < 0)
-		return 1;
-	diag_init(&quiet, NULL);
-	for (i = 0; !changed && i < t->count; i++) {
-		buf_reset(&text);
-		rc = table_text(sink, commit, t->items[i].name, table_shards,
-		    &text, &found, &other, &quiet);
-		if (rc < 0) {
-			diag_error(d, t->items[i].name, "%s",
-			    diag_last_error(&quiet));
-			changed = rc;
-		} else if (other || (!found && t->items[i].text.len > 0)) {
-			changed = 1;    /* another layout is rewritten too */
-		} else if (!found && table_shards == 0) {
-			changed = 1;    /* an empty table is still a file */
-		} else if (text.len != t->items[i].text.len ||
-		    memcmp(text.data, t->items[i].text.data, text.len) != 0) {
-			changed = 1;
-		}
-	}
-	buf_free(&text);
-	diag_free(&quiet);
-	return changed;
 }
 
 /* append_conflicts - the conflicts found, for the commit message */
@@ -459,7 +329,8 @@ static int
 compose_message(struct buf *msg, const char *held, const char *base,
     const struct route_change *ch, size_t n, size_t naddresses,
     size_t ndomains, const struct config *cfg,
-    const struct publish_request *req, const struct diag *problems)
+    const struct publish_request *req, const struct diag *problems,
+    const struct handedit *hand)
 {
 	size_t i, add = 0, del = 0, mod = 0;
 	int rc = 0;
@@ -476,7 +347,11 @@ compose_message(struct buf *msg, const char *held, const char *base,
 		rc = buf_printf(msg, "splitsync: held: %s\n\nConfirm with "
 		    "splitsync confirm, or resync --force.\n\n", held);
 	rc = rc ? rc : buf_printf(msg, "splitsync: %zu added, %zu changed, "
-	    "%zu removed (%zu addresses, %zu domains)\n\n", add, mod, del,
+	    "%zu removed", add, mod, del);
+	if (rc == 0 && hand && hand->total)
+		rc = buf_printf(msg, ", %zu line%s edited by hand restored",
+		    hand->total, hand->total == 1 ? "" : "s");
+	rc = rc ? rc : buf_printf(msg, " (%zu addresses, %zu domains)\n\n",
 	    naddresses, ndomains);
 	for (i = 0; rc == 0 && i < n && i < MESSAGE_MAX_CHANGES; i++) {
 		rc = routes_describe(&ch[i], msg);
@@ -486,6 +361,8 @@ compose_message(struct buf *msg, const char *held, const char *base,
 		rc = buf_printf(msg, "... and %zu more changes\n",
 		    n - MESSAGE_MAX_CHANGES);
 	rc = rc ? rc : append_conflicts(msg, problems);
+	if (rc == 0 && hand)
+		rc = handedit_describe(hand, cfg->branch, msg);
 	rc = rc ? rc : buf_puts(msg, "\nSplitsync-Source: ");
 	rc = rc ? rc : log_escape(msg, req->source ? req->source : "");
 	rc = rc ? rc : buf_printf(msg, "\nSplitsync-Layout: %s\n"
@@ -494,6 +371,8 @@ compose_message(struct buf *msg, const char *held, const char *base,
 	    problems ? problems->nconflicts : 0);
 	if (rc == 0 && base && *base)
 		rc = buf_printf(msg, PUBLISH_BASE_TRAILER ": %s\n", base);
+	if (rc == 0 && hand && hand->total)
+		rc = buf_printf(msg, HANDEDIT_TRAILER ": %s\n", hand->head);
 	if (rc == 0 && req->cookie)
 		rc = append_cookie(msg, req->cookie, req->cookie_len);
 	return rc;
@@ -793,7 +672,8 @@ side_commit(const struct config *cfg, struct git_sink *sink,
 		rc = git_sink_message_at(sink, cur, &old, d);
 		if (rc < 0)
 			return rc;
-		differ = tables_differ(sink, cur, t, cfg->table_shards, d);
+		differ = snapshot_tables_differ(sink, cur, t, cfg->table_shards,
+		    d);
 		if (differ < 0) {
 			free(old);
 			return differ;
@@ -876,7 +756,7 @@ publish_live(const struct config *cfg, struct git_sink *sink,
 		goto cleanup;
 	}
 	rc = compose_message(&msg, NULL, NULL, up.changes, up.nchanges,
-	    up.naddresses, up.ndomains, cfg, req, problems);
+	    up.naddresses, up.ndomains, cfg, req, problems, NULL);
 	rc = rc ? rc : live_files(req->live, mir, &files);
 	rc = rc ? rc : git_sink_update(sink, files.files, files.count,
 	    msg.data, cfg->author_name, cfg->author_email, &res->committed,
@@ -912,7 +792,7 @@ dry_run(const struct config *cfg, struct git_sink *sink,
 	    ROUTES_STATE_DIR, &diff, d);
 	if (rc == 0 && diff.len)
 		fwrite(diff.data, 1, diff.len, out);
-	changed = rc ? rc : tables_differ(sink, NULL, tables,
+	changed = rc ? rc : snapshot_tables_differ(sink, NULL, tables,
 	    cfg->table_shards, d);
 	if (changed < 0)
 		rc = changed;
@@ -929,6 +809,68 @@ dry_run(const struct config *cfg, struct git_sink *sink,
 	return rc;
 }
 
+/* wants_state - whether the service's state must be committed though
+ * no table changed: the head carries no cookie (a resync's commit, or
+ * one made by hand), so every start would load the whole directory
+ * until the next table change. Only with direct rollout: in review
+ * the deploy branch belongs to people. */
+static int
+wants_state(const struct config *cfg, struct git_sink *sink,
+    const struct publish_request *req, const char *base)
+{
+	struct diag quiet;
+	char *msg = NULL;
+	int want;
+
+	if (req->state == NULL || req->cookie == NULL || req->dry_run ||
+	    *base == '\0' || strcmp(cfg->rollout, "direct") != 0)
+		return 0;
+	diag_init(&quiet, NULL);
+	want = git_sink_message_at(sink, base, &msg, &quiet) == 0 &&
+	    strstr(msg, "\n" PUBLISH_COOKIE_TRAILER ": ") == NULL;
+	free(msg);
+	diag_free(&quiet);
+	return want;
+}
+
+/* save_state - commit the tables as they are with the listing, the
+ * state and the cookie, so that the next start resumes from here */
+static int
+save_state(const struct config *cfg, struct git_sink *sink,
+    const struct fileset *fs, const struct route_change *ch, size_t nch,
+    const struct model *m, const struct publish_request *req,
+    const struct diag *problems, struct publish_result *res,
+    struct diag *d)
+{
+	struct buf msg = BUF_INIT;
+	int rc;
+
+	rc = buf_puts(&msg, "splitsync: service state saved (no table "
+	    "changed)\n\nThe service's copy of the directory and its cookie, "
+	    "so that its next start resumes from here.\n\n");
+	rc = rc ? rc : compose_message(&msg, NULL, NULL, ch, nch,
+	    model_address_count(m), model_domain_count(m), cfg, req,
+	    problems, NULL);
+	rc = rc ? rc : git_sink_commit(sink, fs->files, fs->count, msg.data,
+	    cfg->author_name, cfg->author_email, &res->state_saved, res->oid,
+	    d);
+	buf_free(&msg);
+	return rc;
+}
+
+/* report_hand_edit - log what the commit to come undoes */
+static void
+report_hand_edit(const struct config *cfg, const struct handedit *h,
+    struct diag *d)
+{
+	struct buf text = BUF_INIT;
+
+	diag_warn(d, NULL, "publish: hand edit detected on %s: %s",
+	    cfg->branch, handedit_summary(h, &text) == 0 ? text.data :
+	    "(out of memory)");
+	buf_free(&text);
+}
+
 /* publish_once - one attempt: build, render, decide, commit */
 static int
 publish_once(const struct config *cfg, struct git_sink *sink,
@@ -943,13 +885,15 @@ publish_once(const struct config *cfg, struct git_sink *sink,
 	struct publish_scan scan = { NULL, NULL, 0 };
 	struct fileset fs;
 	struct buf listing = BUF_INIT, msg = BUF_INIT;
+	struct handedit hand;
 	char base[41] = "", why[256];
 	size_t nch = 0;
-	int rc, changed, moved;
+	int rc, changed;
 
 	/* Whatever happens below, only a capture makes it ready again. */
 	live_invalidate(req->live);
 	memset(&fs, 0, sizeof fs);
+	handedit_init(&hand);
 	if (git_sink_head(sink, base) < 0)
 		base[0] = '\0';
 	memcpy(res->oid, base, sizeof base);
@@ -970,7 +914,7 @@ publish_once(const struct config *cfg, struct git_sink *sink,
 		    out, res, d);
 		goto cleanup;
 	}
-	changed = tables_differ(sink, NULL, &tables, cfg->table_shards,
+	changed = snapshot_tables_differ(sink, NULL, &tables, cfg->table_shards,
 	    d);
 	if (changed < 0) {
 		rc = changed;
@@ -979,19 +923,30 @@ publish_once(const struct config *cfg, struct git_sink *sink,
 	if (!changed) {
 		/* The directory agrees with what is deployed. */
 		rc = delete_side_branches(cfg, sink, d);
-		if (rc == 0)
+		if (rc == 0 && wants_state(cfg, sink, req, base))
+			rc = save_state(cfg, sink, &fs, ch, nch, m, req,
+			    problems, res, d);
+		if (rc == 0 && res->state_saved)
+			keep_live(cfg, req, &scan, m, &tables, &next,
+			    problems, res->oid, 1, NULL, 0);
+		else if (rc == 0)
 			keep_live(cfg, req, &scan, m, &tables, &next,
 			    problems, base, 0, ch, nch);
 		goto cleanup;
 	}
+	rc = handedit_find(sink, &tables, &hand, d);
+	if (rc < 0)
+		goto cleanup;
+	if (hand.total)
+		report_hand_edit(cfg, &hand, d);
 	if (!req->force && guard(cfg, m, &prev, ch, nch, why, sizeof why)) {
 		diag_error(d, cfg->branch, "change held: %s; accept it with "
 		    "splitsync confirm (or resync --force)", why);
 		rc = compose_message(&msg, why, base, ch, nch,
 		    model_address_count(m), model_domain_count(m), cfg, req,
-		    problems);
+		    problems, &hand);
 		rc = rc ? rc : side_commit(cfg, sink, cfg->hold_branch, base,
-		    &tables, &fs, msg.data, res->oid, &moved, d);
+		    &tables, &fs, msg.data, res->oid, &res->held_commit, d);
 		rc = rc ? rc : git_sink_branch_delete(sink,
 		    cfg->proposal_branch, d);
 		res->held = 1;
@@ -1000,7 +955,7 @@ publish_once(const struct config *cfg, struct git_sink *sink,
 	}
 	rc = compose_message(&msg, NULL, strcmp(cfg->rollout, "review") == 0 ?
 	    base : NULL, ch, nch, model_address_count(m),
-	    model_domain_count(m), cfg, req, problems);
+	    model_domain_count(m), cfg, req, problems, &hand);
 	if (rc < 0)
 		goto cleanup;
 	if (strcmp(cfg->rollout, "review") == 0) {
@@ -1017,6 +972,7 @@ publish_once(const struct config *cfg, struct git_sink *sink,
 			    problems, res->oid, 1, NULL, 0);
 	}
 cleanup:
+	handedit_clear(&hand);
 	fileset_free(&fs);
 	free(ch);
 	buf_free(&listing);
@@ -1068,12 +1024,49 @@ publish_run(const struct config *cfg, struct git_sink *sink,
 	return rc;
 }
 
-/* publish_confirm - accept the held change */
+#define HELD_PREFIX "splitsync: held: "
+
+/* confirm_message - "splitsync: confirmed: WHY", who and when, the held
+ * change's own summary, lines and trailers, then the confirmation's */
+static int
+confirm_message(struct buf *out, const char *held_msg, const char *held,
+    const char *hold_branch, const char *branch, const char *by,
+    const char *at)
+{
+	const char *why = held_msg, *rest;
+	size_t n;
+	int rc;
+
+	if (strncmp(why, HELD_PREFIX, sizeof HELD_PREFIX - 1) == 0)
+		why += sizeof HELD_PREFIX - 1;
+	n = strcspn(why, "\n");
+	/* The held message's second paragraph says how to confirm: the
+	 * summary and the changes follow it. */
+	rest = strstr(held_msg, "\n\n");
+	if (rest && strncmp(held_msg, HELD_PREFIX, sizeof HELD_PREFIX - 1) ==
+	    0)
+		rest = strstr(rest + 2, "\n\n");
+	rest = rest ? rest + 2 : "";
+	rc = buf_printf(out, "splitsync: confirmed: %.*s\n\nConfirmed by %s "
+	    "at %s: the change held on %s (%.12s) goes onto %s.\n\n", (int)n,
+	    why, by, at, hold_branch, held, branch);
+	rc = rc ? rc : buf_puts(out, rest);
+	if (rc == 0 && out->len && out->data[out->len - 1] != '\n')
+		rc = buf_putc(out, '\n');
+	rc = rc ? rc : buf_printf(out, PUBLISH_HELD_TRAILER ": %s\n"
+	    PUBLISH_CONFIRMED_BY_TRAILER ": %s\n"
+	    PUBLISH_CONFIRMED_AT_TRAILER ": %s\n", held, by, at);
+	return rc;
+}
+
+/* publish_confirm - accept the held change: a commit on it records who
+ * and when, and the deploy branch fast-forwards to that */
 int
 publish_confirm(const struct config *cfg, struct git_sink *sink,
-    char oid_hex[41], struct diag *d)
+    const char *by, const char *at, char oid_hex[41], struct diag *d)
 {
-	char held[41], head[41] = "", *msg = NULL, *base;
+	char held[41], head[41] = "", oid[41], *msg = NULL, *base;
+	struct buf text = BUF_INIT;
 	int rc;
 
 	rc = git_sink_refresh(sink, d);
@@ -1094,15 +1087,21 @@ publish_confirm(const struct config *cfg, struct git_sink *sink,
 	    PUBLISH_BASE_TRAILER + 2, head, 40) != 0)) {
 		diag_error(d, cfg->hold_branch, "the held change was computed "
 		    "on another head of %s; run resync again", cfg->branch);
-		free(msg);
-		return ERR_MOVED;
+		rc = ERR_MOVED;
+		goto cleanup;
 	}
-	free(msg);
-	rc = git_sink_fast_forward(sink, held, d);
+	rc = confirm_message(&text, msg, held, cfg->hold_branch, cfg->branch,
+	    by, at);
+	rc = rc ? rc : git_sink_commit_child(sink, held, text.data,
+	    cfg->author_name, cfg->author_email, oid, d);
+	rc = rc ? rc : git_sink_fast_forward(sink, oid, d);
 	rc = rc ? rc : git_sink_branch_delete(sink, cfg->hold_branch, d);
 	rc = rc ? rc : push_all(cfg, sink, d);
 	if (rc == 0)
-		memcpy(oid_hex, held, 41);
+		memcpy(oid_hex, oid, 41);
+cleanup:
+	buf_free(&text);
+	free(msg);
 	return rc;
 }
 

@@ -12,6 +12,7 @@
  *	else fails only for lack of memory.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -418,4 +419,109 @@ routes_describe(const struct route_change *c, struct buf *out)
 		rc = rc ? rc : buf_putc(out, ')');
 	}
 	return rc;
+}
+
+/* domain_cmp - counts by domain name */
+static int
+domain_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct routes_domain *)a)->name,
+	    ((const struct routes_domain *)b)->name);
+}
+
+/* managing - the managed domain an address row counts for into *dom:
+ * its own, or the one its domain is an alias of; NULL when the listing
+ * has neither. ERR_NOMEM */
+static int
+managing(const struct routes *r, const char *address, struct buf *key,
+    const char **dom)
+{
+	const char *at = strrchr(address, '@');
+	const struct route_row *row;
+
+	*dom = NULL;
+	if (at == NULL)
+		return 0;
+	buf_reset(key);
+	if (buf_puts(key, at) < 0)
+		return ERR_NOMEM;
+	row = routes_find(r, key->data);
+	if (row && strcmp(row->kind, "alias-domain") == 0)
+		*dom = row->nexthop;
+	else if (row)
+		*dom = row->key + 1;
+	return 0;
+}
+
+/* routes_domains - addresses per managed domain */
+int
+routes_domains(const struct routes *r, struct routes_domain **out,
+    size_t *n)
+{
+	struct routes_domain *v = NULL, probe, *hit;
+	struct buf key = BUF_INIT;
+	const char *dom;
+	size_t i, count = 0;
+	int rc = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (i = 0; i < r->count; i++)
+		count += r->rows[i].key[0] == '@' &&
+		    strcmp(r->rows[i].kind, "alias-domain") != 0;
+	if (count && (v = calloc(count, sizeof *v)) == NULL)
+		return ERR_NOMEM;
+	count = 0;
+	/* Rows are sorted by key: "@name" rows come in name order. */
+	for (i = 0; i < r->count; i++) {
+		if (r->rows[i].key[0] != '@' ||
+		    strcmp(r->rows[i].kind, "alias-domain") == 0)
+			continue;
+		v[count].name = r->rows[i].key + 1;
+		v[count++].relayed = strcmp(r->rows[i].kind,
+		    "unknown-relay") == 0;
+	}
+	for (i = 0; i < r->count; i++) {
+		if (r->rows[i].key[0] == '@')
+			continue;
+		if ((rc = managing(r, r->rows[i].key, &key, &dom)) < 0)
+			break;
+		if (dom == NULL)
+			continue;
+		probe.name = dom;
+		hit = count ? bsearch(&probe, v, count, sizeof *v,
+		    domain_cmp) : NULL;
+		if (hit == NULL)
+			continue;
+		if (strcmp(r->rows[i].kind, "external") == 0)
+			hit->external++;
+		else
+			hit->internal++;
+	}
+	buf_free(&key);
+	if (rc < 0) {
+		free(v);
+		return rc;
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+/* routes_print_domains - one line per managed domain */
+int
+routes_print_domains(FILE *out, const struct routes *r)
+{
+	struct routes_domain *v;
+	size_t i, n;
+	int rc;
+
+	if ((rc = routes_domains(r, &v, &n)) < 0)
+		return rc;
+	for (i = 0; i < n; i++)
+		fprintf(out, "domain %s: %zu internal, %zu external, unknown "
+		    "recipients %s\n", v[i].name, v[i].internal, v[i].external,
+		    v[i].relayed ? "relayed" : "rejected");
+	free(v);
+	return 0;
 }

@@ -4,9 +4,15 @@
  * DESCRIPTION
  *	The verdict, as monitoring plugins give it: 0 all is well; 1 the
  *	last build refused values or found conflicts (mail flows, someone
- *	should clean the directory); 2 a change is held for a person, or
- *	the service has not heard from the directory for longer than
- *	status_max_silence seconds (or never, though it writes metrics).
+ *	should clean the directory), or the tables were edited by hand on
+ *	the branch (the next commit undoes it); 2 a change is held for a
+ *	person, or the service has not heard from the directory for longer
+ *	than status_max_silence seconds (or never, though it writes
+ *	metrics). The branch is "in step" with the directory only when no
+ *	change is held, no proposal waits and no hand edit is on top.
+ *
+ *	It names the branch head, not what is deployed: what the mail
+ *	hosts run is their deploy step's to say.
  *
  * DIAGNOSTICS
  *	A repository that cannot be opened is an error (logged); a missing
@@ -21,6 +27,7 @@
 #include "diag.h"
 #include "errors.h"
 #include "git_sink.h"
+#include "handedit.h"
 #include "metrics.h"
 #include "publish.h"
 #include "routes.h"
@@ -49,34 +56,22 @@ first_line(FILE *out, const char *label, const char *oid, const char *msg)
 	    msg);
 }
 
-/* domain_counts - internal and external addresses per domain */
+/* hand_edit - the tables changed by hand since splitsync's last
+ * commit, one line (the next commit undoes it) */
 static void
-domain_counts(FILE *out, const struct routes *r)
+hand_edit(FILE *out, const struct config *cfg, const struct handedit *h)
 {
-	size_t i, j, in, ex;
-	const char *dom;
+	size_t i;
 
-	for (i = 0; i < r->count; i++) {
-		if (r->rows[i].key[0] != '@' ||
-		    strcmp(r->rows[i].kind, "alias-domain") == 0)
-			continue;
-		dom = r->rows[i].key + 1;
-		in = ex = 0;
-		for (j = 0; j < r->count; j++) {
-			const char *at = strchr(r->rows[j].key, '@');
-
-			if (r->rows[j].key[0] == '@' || at == NULL ||
-			    strcmp(at + 1, dom) != 0)
-				continue;
-			if (strcmp(r->rows[j].kind, "external") == 0)
-				ex++;
-			else
-				in++;
-		}
-		fprintf(out, "domain %s: %zu internal, %zu external, unknown "
-		    "recipients %s\n", dom, in, ex, strcmp(r->rows[i].kind,
-		    "unknown-relay") == 0 ? "relayed" : "rejected");
-	}
+	fprintf(out, "HAND EDIT on %s: %zu commit%s since splitsync's %.12s "
+	    "changed", cfg->branch, h->commits, h->commits == 1 ? "" : "s",
+	    h->own);
+	for (i = 0; i < h->ntables; i++)
+		fprintf(out, "%s %s (+%zu -%zu lines)", i ? "," : "",
+		    h->tables[i].name, h->tables[i].added,
+		    h->tables[i].removed);
+	fprintf(out, "\n  the next commit replaces them with what the "
+	    "directory gives\n");
 }
 
 /* status_report - the report and the verdict */
@@ -86,50 +81,70 @@ status_report(const struct config *cfg, const struct log *log, FILE *out,
 {
 	struct git_sink *sink = NULL;
 	struct routes routes = { NULL, 0 };
+	struct handedit hand;
 	struct metrics met;
 	struct diag d, quiet;
 	char head[41], side[41], *msg = NULL;
+	const char *why_not = NULL;
 	unsigned long rejected = 0, conflicts = 0;
 	time_t now = time(NULL);
-	int rc;
+	int rc, held = 0, proposed = 0;
 
 	*verdict = STATUS_OK;
 	diag_init(&d, log);
 	diag_init(&quiet, NULL);
+	handedit_init(&hand);
 	/* read only: nothing is created, another user's repository is
 	 * read as it is */
 	rc = git_sink_open_ext(cfg->repository, cfg->bare, cfg->branch,
 	    GIT_SINK_READ, &sink, &d);
 	if (rc == ERR_NOTFOUND) {
-		fprintf(out, "deployed: nothing yet on %s (no repository at "
+		fprintf(out, "branch head: nothing yet on %s (no repository at "
 		    "%s)\n", cfg->branch, cfg->repository);
 		*verdict = STATUS_CRITICAL;
 		rc = 0;
 	} else if (rc < 0) {
 		goto cleanup;
 	} else if (git_sink_head(sink, head) < 0) {
-		fprintf(out, "deployed: nothing yet on %s\n", cfg->branch);
+		/* splitsync cannot know what the mail hosts run: it names
+		 * the branch they deploy. */
+		fprintf(out, "branch head: nothing yet on %s\n", cfg->branch);
 		*verdict = STATUS_CRITICAL;
 	} else if (git_sink_message_at(sink, head, &msg, &quiet) == 0) {
-		first_line(out, "deployed", head, msg);
-		rejected = trailer(msg, "Splitsync-Rejected");
-		conflicts = trailer(msg, "Splitsync-Conflicts");
+		first_line(out, "branch head", head, msg);
+		/* The counts of splitsync's own last commit, not of a hand
+		 * edit on top of it. */
+		if (handedit_find(sink, NULL, &hand, &quiet) == 0 &&
+		    hand.head[0]) {
+			free(msg);
+			msg = NULL;
+			(void)git_sink_message_at(sink, hand.own, &msg, &quiet);
+		}
+		rejected = msg ? trailer(msg, "Splitsync-Rejected") : 0;
+		conflicts = msg ? trailer(msg, "Splitsync-Conflicts") : 0;
 		free(msg);
 		msg = NULL;
 		if (publish_read_routes(sink, cfg->table_shards, &routes,
 		    &quiet) == 0)
-			domain_counts(out, &routes);
+			(void)routes_print_domains(out, &routes);
 	}
 	fprintf(out, "refused values: %lu, conflicts: %lu (at the last "
 	    "commit; splitsync check lists them)\n", rejected, conflicts);
 	if (rejected || conflicts)
 		*verdict = STATUS_WARNING;
+	if (hand.head[0]) {
+		hand_edit(out, cfg, &hand);
+		if (*verdict < STATUS_WARNING)
+			*verdict = STATUS_WARNING;
+		why_not = "the branch was edited by hand";
+	}
 	if (sink &&
 	    git_sink_branch_head(sink, cfg->proposal_branch, side) == 0 &&
 	    git_sink_message_at(sink, side, &msg, &quiet) == 0) {
 		first_line(out, "proposed", side, msg);
 		free(msg);
 		msg = NULL;
+		proposed = 1;
 	}
 	if (sink && git_sink_branch_head(sink, cfg->hold_branch, side) == 0 &&
 	    git_sink_message_at(sink, side, &msg, &quiet) == 0) {
@@ -139,7 +154,12 @@ status_report(const struct config *cfg, const struct log *log, FILE *out,
 		free(msg);
 		msg = NULL;
 		*verdict = STATUS_CRITICAL;
+		held = 1;
 	}
+	if (held)
+		why_not = "a change is held";
+	else if (proposed && why_not == NULL)
+		why_not = "a proposal waits for review";
 	if (cfg->metrics_file == NULL) {
 		fprintf(out, "service: no metrics_file configured\n");
 	} else if (metrics_read(cfg->metrics_file, &met, &quiet) < 0) {
@@ -156,6 +176,9 @@ status_report(const struct config *cfg, const struct log *log, FILE *out,
 			    "\n", met.last_sync ? "too long" : "ever",
 			    cfg->status_max_silence);
 			*verdict = STATUS_CRITICAL;
+		} else if (why_not) {
+			fprintf(out, "directory: last answer %ld s ago; not in "
+			    "step: %s\n", (long)(now - met.last_sync), why_not);
 		} else {
 			fprintf(out, "directory: in step, last answer %ld s "
 			    "ago\n", (long)(now - met.last_sync));
@@ -168,6 +191,7 @@ status_report(const struct config *cfg, const struct log *log, FILE *out,
 	fprintf(out, "verdict: %s\n", *verdict == STATUS_OK ? "ok" :
 	    *verdict == STATUS_WARNING ? "warning" : "CRITICAL");
 cleanup:
+	handedit_clear(&hand);
 	routes_clear(&routes);
 	git_sink_close(sink);
 	diag_free(&quiet);

@@ -189,6 +189,14 @@ int git_sink_commit_on(struct git_sink *s, const char *branch,
     size_t nfiles, const char *message, const char *author_name,
     const char *author_email, int force, char oid_hex[41],
     struct diag *d);
+/* git_sink_commit_child - a commit on parent_hex with the very tree of
+ * parent_hex and message, by author (as author and committer, now); no
+ * branch moves (git_sink_fast_forward then takes the deploy branch to
+ * it). Its id into oid_hex. ERR_INVAL (bad parent, message or author),
+ * ERR_IO, ERR_NOMEM. */
+int git_sink_commit_child(struct git_sink *s, const char *parent_hex,
+    const char *message, const char *author_name, const char *author_email,
+    char oid_hex[41], struct diag *d);
 /* git_sink_branch_head - the commit id (hex) refs/heads/<branch> points
  * at now (read from the repository, not remembered; the deploy branch
  * is allowed) into oid_hex. Like git_sink_head it records nothing:
@@ -221,6 +229,35 @@ int git_sink_read_at(struct git_sink *s, const char *commit_hex,
  * (free()). ERR_INVAL, ERR_IO, ERR_NOMEM. */
 int git_sink_message_at(struct git_sink *s, const char *commit_hex,
     char **out, struct diag *d);
+/* What git_sink_commit_info tells of a commit. Owned; release with
+ * git_sink_info_clear. */
+struct git_sink_info {
+	char parent[41];        /* first parent (hex); "" for a root commit */
+	char *author_email;
+	char *committer_email;
+	char *message;
+};
+
+/* git_sink_commit_info - first parent, author's and committer's email
+ * and message of commit commit_hex into *info. ERR_INVAL (bad commit),
+ * ERR_IO, ERR_NOMEM; *info is empty on failure. */
+int git_sink_commit_info(struct git_sink *s, const char *commit_hex,
+    struct git_sink_info *info, struct diag *d);
+void git_sink_info_clear(struct git_sink_info *info);
+/* git_sink_difference_fn - one path two commits disagree on: its bytes
+ * in the first (a, NULL when absent there) and in the second (b, NULL
+ * when absent), borrowed for the call; a negative return stops the walk
+ * and is returned */
+typedef int (*git_sink_difference_fn)(const char *path, const char *a,
+    size_t alen, const char *b, size_t blen, void *ctx);
+/* git_sink_each_difference - fn for every file (path order) that differs
+ * between commits a_hex and b_hex in content or mode, or exists in only
+ * one of them; paths under the directory skip_dir (NULL: none) left out.
+ * Nothing when the trees are the same. ERR_INVAL (bad commit or
+ * skip_dir), ERR_IO, ERR_NOMEM, or fn's negative return. */
+int git_sink_each_difference(struct git_sink *s, const char *a_hex,
+    const char *b_hex, const char *skip_dir, git_sink_difference_fn fn,
+    void *ctx, struct diag *d);
 /* git_sink_tree_equal - *equal is 1 when the two commits hold the same
  * files (path, mode and content), paths under the directory skip_dir
  * (NULL: none; e.g. ".splitsync") left out on both sides, else 0.

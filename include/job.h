@@ -29,7 +29,10 @@ struct job_options {
  * temporary name and put in place with the first branch: a run that
  * fails leaves none behind. A dry run writes nothing (an absent
  * repository is diffed against in a throwaway copy) and answers as the
- * real run would: ERR_HELD when the guard would hold the change.
+ * real run would: ERR_HELD when the guard would hold the change. Except in a
+ * dry run, metrics_file is updated when one is configured (when the
+ * directory answered, the commit made, a failed contact, the problems,
+ * the hold; the service's counters carried on).
  * 0 when committed, proposed or nothing changed; ERR_CONFIG,
  * ERR_DATA, ERR_UNAVAIL, ERR_AUTH, ERR_IO, ERR_HELD (the guard holds
  * the change on the hold branch: confirm or force), ERR_MOVED,
@@ -40,9 +43,12 @@ int job_resync(const struct config *cfg, const struct job_options *o,
  * temp name, fsynced, renamed). Errors as job_resync. */
 int job_render(const struct config *cfg, const struct job_options *o,
     const struct log *log, FILE *out);
-/* job_confirm - accept the change the deletion guard holds: the deploy
- * branch fast-forwards to it. ERR_NOTFOUND when nothing is held,
- * ERR_MOVED when it was computed on another deploy head, ERR_IO. */
+/* job_confirm - accept the change the deletion guard holds: a commit on
+ * it records who confirmed (the login name, else SUDO_USER, else the
+ * real user; @ the host name) and when, and the deploy branch
+ * fast-forwards to it; metrics_file, when configured, counts the commit
+ * and shows nothing held. ERR_NOTFOUND when nothing is held, ERR_MOVED
+ * when it was computed on another deploy head, ERR_IO. */
 int job_confirm(const struct config *cfg, const struct log *log, FILE *out);
 /* job_check - validate the mapping, read the directory, report every
  * rejected value and conflict with its DN and a summary per domain.

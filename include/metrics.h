@@ -5,7 +5,8 @@
  * each event worth knowing, in the Prometheus text format to the file
  * named by metrics_file (for node_exporter's textfile collector):
  * written to a temp name in the same directory, fsynced, renamed, so a
- * reader never sees half a file. splitsync status reads it back.
+ * reader never sees half a file. resync updates the same file (read
+ * back, counters carried on). splitsync status reads it back.
  */
 #ifndef SPLITSYNC_METRICS_H
 #define SPLITSYNC_METRICS_H

@@ -6,7 +6,10 @@
  * mirror (domains and groups first, then mailboxes), render the layout,
  * list the routes, and commit when a table changed, with a message that
  * says what changed address by address. The service also commits its
- * state (the mirror's shards) and the cookie that state matches.
+ * state (the mirror's shards) and the cookie that state matches; alone,
+ * without a table change, when the deploy head has no cookie. Lines of
+ * the tables changed by hand on the deploy branch are reported in the
+ * commit that restores them.
  */
 #ifndef SPLITSYNC_PUBLISH_H
 #define SPLITSYNC_PUBLISH_H
@@ -23,6 +26,9 @@
 #include "routes.h"
 
 #define PUBLISH_COOKIE_TRAILER "Splitsync-Cookie"
+#define PUBLISH_HELD_TRAILER "Splitsync-Held"
+#define PUBLISH_CONFIRMED_BY_TRAILER "Splitsync-Confirmed-By"
+#define PUBLISH_CONFIRMED_AT_TRAILER "Splitsync-Confirmed-At"
 
 struct groups;
 struct live;
@@ -74,6 +80,10 @@ struct publish_result {
 	int committed;          /* the deploy branch moved */
 	int proposed;           /* review: the proposal branch moved */
 	int held;               /* the guard held the change */
+	int held_commit;        /* ... and the hold branch moved */
+	int state_saved;        /* no table changed, but the service's
+	                           state was committed on the deploy branch
+	                           (its head had no cookie to resume from) */
 	int incremental;        /* made from the live state alone */
 	size_t changes;         /* route changes */
 	char oid[41];           /* the commit made, or the deploy head */
@@ -86,21 +96,29 @@ struct publish_result {
  * res->held; unless req->force), else commit it on the deploy branch
  * (rollout direct) or as the proposal branch (rollout review); then
  * push. When the tables equal the deploy head's, the proposal and hold
- * branches are deleted. A push refused as non-fast-forward starts over
- * from the fetch (a few times). Data problems go to problems; failures
- * to d: ERR_MOVED, ERR_UNAVAIL (a remote), ERR_IO, ERR_NOMEM. */
+ * branches are deleted, and with req->state and req->cookie, in direct
+ * rollout, a deploy head without a cookie gets a commit of the state
+ * alone (res->state_saved). Lines changed by hand since splitsync's
+ * last commit that the commit undoes are logged as a warning in d and
+ * described in its message. A push refused as non-fast-forward starts
+ * over from the fetch (a few times). Data problems go to problems;
+ * failures to d: ERR_MOVED, ERR_UNAVAIL (a remote), ERR_IO,
+ * ERR_NOMEM. */
 int publish_run(const struct config *cfg, struct git_sink *sink,
     const struct mapping *map, const struct mirror *m,
     const struct publish_request *req, struct diag *problems, FILE *out,
     struct publish_result *res, struct diag *d);
 
-/* publish_confirm - a person accepts the held change: the deploy branch
- * fast-forwards to the hold branch's commit, which is then deleted, and
- * both are pushed. ERR_NOTFOUND when nothing is held; ERR_MOVED when
- * the held change was computed on another deploy head (run resync
- * again); ERR_IO; ERR_UNAVAIL. */
+/* publish_confirm - a person accepts the held change: a commit on the
+ * hold branch's commit, with its tree, says what was confirmed
+ * ("splitsync: confirmed: WHY"), by whom (by, "user@host") and when (at,
+ * RFC 3339) in PUBLISH_*_TRAILER trailers; the deploy branch
+ * fast-forwards to it, the hold branch is deleted, and both are pushed.
+ * ERR_NOTFOUND when nothing is held; ERR_MOVED when the held change was
+ * computed on another deploy head (run resync again); ERR_IO;
+ * ERR_UNAVAIL. */
 int publish_confirm(const struct config *cfg, struct git_sink *sink,
-    char oid_hex[41], struct diag *d);
+    const char *by, const char *at, char oid_hex[41], struct diag *d);
 
 /* publish_load_state - the mirror and cookie of the agent's last
  * commit: the proposal branch's head in review mode when there is one,

@@ -15,6 +15,7 @@
 #define SPLITSYNC_ROUTES_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "buf.h"
 #include "diag.h"
 #include "model.h"
@@ -60,5 +61,25 @@ int routes_diff(const struct routes *old, const struct routes *new,
 /* routes_describe - one line for a change, "+ key: kind nexthop (dn)",
  * "~ key: kind nexthop -> kind nexthop (dn)"; ERR_NOMEM */
 int routes_describe(const struct route_change *c, struct buf *out);
+
+/* Routed addresses of one managed domain. */
+struct routes_domain {
+	const char *name;       /* borrowed from the listing */
+	size_t internal;
+	size_t external;
+	int relayed;            /* unknown recipients go to the relay */
+};
+
+/* routes_domains - one count per managed domain of r, in name order,
+ * into *out (free(); NULL when there is none), *n of them. An address
+ * in an alias domain counts for the domain it is an alias of: the
+ * counts are those of the model's addresses (the alias domains' twins
+ * the tables add are not addresses of their own). ERR_NOMEM */
+int routes_domains(const struct routes *r, struct routes_domain **out,
+    size_t *n);
+/* routes_print_domains - "domain NAME: N internal, N external, unknown
+ * recipients relayed|rejected", one line per managed domain (what check
+ * and status print); ERR_NOMEM */
+int routes_print_domains(FILE *out, const struct routes *r);
 
 #endif

@@ -1189,6 +1189,130 @@ START_TEST(t_tree_equal)
 }
 END_TEST
 
+/* What git_sink_each_difference reported, as "path:a|b" lines. */
+struct seen_diff {
+	struct buf text;
+};
+
+/* note_diff - one difference into the text ("-" for an absent side) */
+static int
+note_diff(const char *path, const char *a, size_t alen, const char *b,
+    size_t blen, void *ctx)
+{
+	struct seen_diff *s = ctx;
+
+	buf_printf(&s->text, "%s:%.*s|%.*s\n", path, a ? (int)alen : 1,
+	    a ? a : "-", b ? (int)blen : 1, b ? b : "-");
+	return 0;
+}
+
+START_TEST(t_each_difference)
+{
+	static const char *const files[2][4][2] = {
+		{ { "transport", "x\n" }, { "gone", "g\n" },
+		  { ".splitsync/routes", "1\n" }, { "same", "s\n" } },
+		{ { "transport", "y\n" }, { "new/file", "n\n" },
+		  { ".splitsync/routes", "2\n" }, { "same", "s\n" } },
+	};
+	char *dir = testlib_tmpdir(), *repo = join(dir, "r.git"), *out;
+	char ids[2][41];
+	struct git_sink_file f[4];
+	struct git_sink *s;
+	struct seen_diff seen;
+	struct diag d;
+	size_t i, n;
+
+	diag_init(&d, NULL);
+	buf_init(&seen.text);
+	s = open_ok(repo, 1, "main");
+	for (i = 0; i < 2; i++) {
+		for (n = 0; n < 4; n++)
+			f[n] = file(files[i][n][0], files[i][n][1]);
+		commit_on_ok(s, i ? "b" : "a", NULL, f, 4, "t", 0, ids[i]);
+	}
+	ck_assert_int_eq(git_sink_each_difference(s, ids[0], ids[1],
+	    ".splitsync", note_diff, &seen, &d), 0);
+	ck_assert_str_eq(seen.text.data, "gone:g\n|-\nnew/file:-|n\n\n"
+	    "transport:x\n|y\n\n");
+	/* git names the same paths */
+	ck_assert_int_eq(testlib_sh(&out, "git --git-dir='%s' diff "
+	    "--name-only %s %s -- . ':(exclude).splitsync/' | tr '\\n' ' '",
+	    repo, ids[0], ids[1]), 0);
+	ck_assert_str_eq(out, "gone new/file transport ");
+	free(out);
+	/* nothing between a commit and itself; .splitsync counts unskipped */
+	buf_reset(&seen.text);
+	ck_assert_int_eq(git_sink_each_difference(s, ids[0], ids[0], NULL,
+	    note_diff, &seen, &d), 0);
+	ck_assert_uint_eq(seen.text.len, 0);
+	ck_assert_int_eq(git_sink_each_difference(s, ids[0], ids[1], NULL,
+	    note_diff, &seen, &d), 0);
+	ck_assert_ptr_nonnull(strstr(seen.text.data, ".splitsync/routes:1\n|"
+	    "2\n"));
+	ck_assert_uint_eq(d.nerrors, 0);
+	ck_assert_int_eq(git_sink_each_difference(s, ids[0], "nope", NULL,
+	    note_diff, &seen, &d), ERR_INVAL);
+	buf_free(&seen.text);
+	diag_free(&d);
+	git_sink_close(s);
+	testlib_rmrf(dir);
+	free(repo);
+	free(dir);
+}
+END_TEST
+
+START_TEST(t_commit_child_and_info)
+{
+	char *dir = testlib_tmpdir(), *repo = join(dir, "r.git"), *out;
+	char head[41], child[41], now[41];
+	struct git_sink_file f = file("transport", "x\n");
+	struct git_sink_info info;
+	struct git_sink *s;
+	struct diag d;
+
+	diag_init(&d, NULL);
+	s = open_ok(repo, 1, "main");
+	ck_assert_int_eq(commit(s, &f, 1, "first", head), 1);
+	ck_assert_int_eq(git_sink_commit_child(s, head, "second\n\nKey: v",
+	    AUTHOR, EMAIL, child, &d), 0);
+	/* No branch moved; the child has the parent's very tree. */
+	ck_assert_int_eq(git_sink_head(s, now), 0);
+	ck_assert_str_eq(now, head);
+	out = git(repo, "rev-parse main");
+	ck_assert_int_eq(strncmp(out, head, 40), 0);
+	free(out);
+	ck_assert_int_eq(testlib_sh(&out, "test \"$(git --git-dir='%s' "
+	    "rev-parse %s^{tree})\" = \"$(git --git-dir='%s' rev-parse "
+	    "%s^{tree})\" && git --git-dir='%s' rev-parse %s^", repo, child,
+	    repo, head, repo, child), 0);
+	ck_assert_int_eq(strncmp(out, head, 40), 0);
+	free(out);
+	ck_assert_int_eq(git_sink_fast_forward(s, child, &d), 0);
+	fsck(repo);
+	/* What a commit says of itself. */
+	ck_assert_int_eq(git_sink_commit_info(s, child, &info, &d), 0);
+	ck_assert_str_eq(info.parent, head);
+	ck_assert_str_eq(info.author_email, EMAIL);
+	ck_assert_str_eq(info.committer_email, EMAIL);
+	ck_assert_str_eq(info.message, "second\n\nKey: v\n");
+	git_sink_info_clear(&info);
+	ck_assert_int_eq(git_sink_commit_info(s, head, &info, &d), 0);
+	ck_assert_str_eq(info.parent, "");
+	git_sink_info_clear(&info);
+	ck_assert_uint_eq(d.nerrors, 0);
+	ck_assert_int_eq(git_sink_commit_info(s, "0123", &info, &d),
+	    ERR_INVAL);
+	ck_assert_ptr_null(info.message);
+	ck_assert_int_eq(git_sink_commit_child(s, head, "", AUTHOR, EMAIL,
+	    child, &d), ERR_INVAL);
+	diag_free(&d);
+	git_sink_close(s);
+	testlib_rmrf(dir);
+	free(repo);
+	free(dir);
+}
+END_TEST
+
 START_TEST(t_fast_forward)
 {
 	char *dir = testlib_tmpdir(), *repo = join(dir, "r.git");
@@ -2262,6 +2386,8 @@ git_sink_suite(void)
 	tcase_add_test(tc, t_branch_delete);
 	tcase_add_test(tc, t_read_at);
 	tcase_add_test(tc, t_tree_equal);
+	tcase_add_test(tc, t_each_difference);
+	tcase_add_test(tc, t_commit_child_and_info);
 	tcase_add_test(tc, t_fast_forward);
 	tcase_add_test(tc, t_update);
 	tcase_add_test(tc, t_update_remove);

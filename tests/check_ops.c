@@ -72,8 +72,8 @@ START_TEST(status_verdicts)
 	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
 	    "/directory.ldif", NULL);
 	rc = status(&s, &out);
-	ck_assert_msg(rc == 2 && strstr(out, "nothing yet"), "%d: %s", rc,
-	    out);
+	ck_assert_msg(rc == 2 && strstr(out, "branch head: nothing yet on "
+	    "main"), "%d: %s", rc, out);
 	free(out);
 	/* status only reads: it creates no repository */
 	ck_assert_int_ne(access(s.repo, F_OK), 0);
@@ -86,6 +86,18 @@ START_TEST(status_verdicts)
 	    out);
 	ck_assert_msg(strstr(out, "domain example.org: 1 internal, 0 external"),
 	    "%s", out);
+	/* splitsync cannot know what the MTAs run: it names the branch. */
+	ck_assert_msg(strstr(out, "branch head ") && !strstr(out, "deployed"),
+	    "%s", out);
+	free(out);
+	/* check and status count the same addresses per domain (alice's
+	 * address in the alias domain example.net included). */
+	ck_assert_int_eq(testlib_sh(&out, "'%s' status -c '%s' | grep '^domain "
+	    "' > '%s/status.txt'; '%s' check -c '%s' | grep '^domain ' > "
+	    "'%s/check.txt'; diff '%s/check.txt' '%s/status.txt' && grep -q "
+	    "'^domain example.com: 5 internal, 4 external' '%s/status.txt'",
+	    testlib_bin(), s.conf, s.dir, testlib_bin(), s.conf, s.dir, s.dir,
+	    s.dir, s.dir), 0);
 	free(out);
 	/* A held change: critical, and says how to accept it. */
 	ck_assert_int_eq(testlib_sh(&out, "cp tests/data/resync/empty.ldif "
@@ -194,6 +206,163 @@ START_TEST(status_refuses_a_metrics_file_that_is_not_a_file)
 }
 END_TEST
 
+/* wait_text - until the file holds text; its content (free()) */
+static char *
+wait_text(const char *path, const char *text)
+{
+	char *got = NULL;
+	long waited;
+
+	for (waited = 0; waited < 20000; waited += 100) {
+		free(got);
+		got = testlib_read(path, NULL);
+		if (got && strstr(got, text))
+			return got;
+		sleep_ms(100);
+	}
+	ck_abort_msg("%s: no \"%s\" in:\n%s", path, text, got ? got : "(none)");
+	return NULL;
+}
+
+/* A change held by the service is a commit (on the hold branch), and
+ * status does not call the directory in step while it waits. */
+START_TEST(service_hold_in_metrics_and_status)
+{
+	struct scenario s;
+	char *out = NULL, *pid = NULL, *text, *path;
+	int rc;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", "feed = poll\npoll_interval = 1\ndebounce = 0\n"
+	    "metrics_file = metrics.prom\n");
+	ck_assert_int_ne(asprintf(&path, "%s/metrics.prom", s.dir), -1);
+	ck_assert_int_eq(testlib_sh(&pid, "'%s' run -c '%s' > '%s/log' 2>&1 & "
+	    "echo $!", testlib_bin(), s.conf, s.dir), 0);
+	free(wait_text(path, "splitsync_commits_total 1\n"));
+	ck_assert_int_eq(testlib_sh(&out, "cp tests/data/resync/empty.ldif "
+	    "'%s/directory.ldif'", s.dir), 0);
+	free(out);
+	text = wait_text(path, "splitsync_held_changes 1\n");
+	ck_assert_msg(strstr(text, "splitsync_commits_total 2\n") != NULL,
+	    "%s", text);
+	free(text);
+	rc = status(&s, &out);
+	ck_assert_msg(rc == 2 && strstr(out, "HELD") != NULL &&
+	    strstr(out, "directory: in step") == NULL &&
+	    strstr(out, "not in step: a change is held") != NULL,
+	    "%d: %s", rc, out);
+	free(out);
+	kill((pid_t)atol(pid), SIGTERM);
+	sleep_ms(500);
+	free(pid);
+	free(path);
+	scenario_free(&s);
+}
+END_TEST
+
+/* resync, the timer's way of keeping routing in step, writes the
+ * metrics file too: status sees the directory answer. */
+START_TEST(resync_writes_metrics)
+{
+	struct scenario s;
+	char *out = NULL, *text, *path;
+	long last;
+	int rc;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", "metrics_file = metrics.prom\n");
+	ck_assert_int_ne(asprintf(&path, "%s/metrics.prom", s.dir), -1);
+	ck_assert_int_eq(testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(),
+	    s.conf), 0);
+	free(out);
+	text = testlib_read(path, NULL);
+	ck_assert_msg(text && strstr(text, "splitsync_commits_total 1\n") &&
+	    strstr(text, "splitsync_conflicts 1\n") &&
+	    strstr(text, "splitsync_rejected_values 2\n"), "%s",
+	    text ? text : "(no metrics)");
+	last = atol(strstr(text, "\nsplitsync_last_sync_timestamp_seconds ") +
+	    39);
+	ck_assert_msg(labs(last - (long)time(NULL)) < 60, "%s", text);
+	free(text);
+	rc = status(&s, &out);
+	ck_assert_msg(rc == 1 && strstr(out, "directory: in step"), "%d: %s",
+	    rc, out);
+	free(out);
+	/* Nothing to commit: the counters stay. */
+	ck_assert_int_eq(testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(),
+	    s.conf), 0);
+	free(out);
+	text = testlib_read(path, NULL);
+	ck_assert_msg(text && strstr(text, "splitsync_commits_total 1\n"), "%s",
+	    text ? text : "(no metrics)");
+	free(text);
+	/* A held change: counted, and flagged. */
+	ck_assert_int_eq(testlib_sh(&out, "cp tests/data/resync/empty.ldif "
+	    "'%s/directory.ldif'", s.dir), 0);
+	free(out);
+	ck_assert_int_eq(testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(),
+	    s.conf), 75);
+	free(out);
+	text = testlib_read(path, NULL);
+	ck_assert_msg(text && strstr(text, "splitsync_commits_total 2\n") &&
+	    strstr(text, "splitsync_held_changes 1\n"), "%s",
+	    text ? text : "(no metrics)");
+	free(text);
+	/* Confirmed: a commit, and nothing held any more. */
+	ck_assert_int_eq(testlib_sh(&out, "'%s' confirm -c '%s'", testlib_bin(),
+	    s.conf), 0);
+	free(out);
+	text = testlib_read(path, NULL);
+	ck_assert_msg(text && strstr(text, "splitsync_commits_total 3\n") &&
+	    strstr(text, "splitsync_held_changes 0\n"), "%s",
+	    text ? text : "(no metrics)");
+	free(text);
+	free(path);
+	scenario_free(&s);
+}
+END_TEST
+
+/* mtime - the file's modification time, in full (free()) */
+static char *
+mtime(const char *path)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(testlib_sh(&out, "stat -c %%y '%s'", path), 0);
+	return out;
+}
+
+/* A service with nothing to do still rewrites its metrics file within
+ * the interval status relies on, also between two far apart polls. */
+START_TEST(idle_poll_service_rewrites_metrics)
+{
+	struct scenario s;
+	char *pid = NULL, *path, *before, *after;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", "feed = poll\npoll_interval = 3600\n"
+	    "debounce = 0\nmetrics_file = metrics.prom\n"
+	    "status_max_silence = 4\n");
+	ck_assert_int_ne(asprintf(&path, "%s/metrics.prom", s.dir), -1);
+	ck_assert_int_eq(testlib_sh(&pid, "'%s' run -c '%s' > '%s/log' 2>&1 & "
+	    "echo $!", testlib_bin(), s.conf, s.dir), 0);
+	free(wait_text(path, "splitsync_commits_total 1\n"));
+	sleep_ms(300);
+	before = mtime(path);
+	sleep_ms(3500);
+	after = mtime(path);
+	ck_assert_msg(strcmp(before, after) != 0, "not rewritten since %s",
+	    before);
+	free(before);
+	free(after);
+	kill((pid_t)atol(pid), SIGTERM);
+	sleep_ms(500);
+	free(pid);
+	free(path);
+	scenario_free(&s);
+}
+END_TEST
+
 START_TEST(no_progress_off_a_terminal)
 {
 	struct scenario s;
@@ -225,6 +394,9 @@ ops_suite(void)
 	tcase_add_test(tc, service_writes_metrics);
 	tcase_add_test(tc, status_refuses_a_metrics_file_that_is_not_a_file);
 	tcase_add_test(tc, no_progress_off_a_terminal);
+	tcase_add_test(tc, service_hold_in_metrics_and_status);
+	tcase_add_test(tc, resync_writes_metrics);
+	tcase_add_test(tc, idle_poll_service_rewrites_metrics);
 	suite_add_tcase(s, tc);
 	return s;
 }

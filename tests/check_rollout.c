@@ -79,7 +79,7 @@ many_users(const struct scenario *s, int n)
 START_TEST(guard_holds_mass_delete_until_confirmed)
 {
 	struct scenario s;
-	char *out = NULL, *deployed, *held, *msg, *now;
+	char *out = NULL, *deployed, *held, *msg, *now, *tree;
 	int rc;
 
 	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
@@ -115,13 +115,35 @@ START_TEST(guard_holds_mass_delete_until_confirmed)
 	now = git(s.repo, "rev-parse main-held");
 	ck_assert_str_eq(now, held);
 	free(now);
-	/* A person accepts it. */
+	tree = git(s.repo, "rev-parse main-held^{tree}");
+	/* A person accepts it: a commit on the held one, with the held
+	 * tree, says who and when. */
 	rc = testlib_sh(&out, "'%s' confirm -c '%s'", testlib_bin(), s.conf);
 	ck_assert_msg(rc == 0, "%d: %s", rc, out);
 	free(out);
-	now = scenario_head(&s);
+	now = git(s.repo, "rev-parse main^");
 	ck_assert_str_eq(now, held);
 	free(now);
+	now = git(s.repo, "rev-parse main^{tree}");
+	ck_assert_str_eq(now, tree);
+	free(now);
+	free(tree);
+	msg = git(s.repo, "log -1 --format=%s main");
+	ck_assert_msg(strcmp(msg, "splitsync: confirmed: 20 of 100 routes "
+	    "would be removed, more than guard_max_delete_percent = 10%") == 0,
+	    "%s", msg);
+	free(msg);
+	msg = git(s.repo, "log -1 '--format=%(trailers:key=Splitsync-Held,"
+	    "valueonly)' main");
+	ck_assert_str_eq(msg, held);
+	free(msg);
+	rc = testlib_sh(&out, "git --git-dir='%s' log -1 --format=%%B main | "
+	    "grep -E '^Splitsync-Confirmed-By: [^@ ]+@[^@ ]+$' && "
+	    "git --git-dir='%s' log -1 --format=%%B main | grep -E "
+	    "'^Splitsync-Confirmed-At: [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:"
+	    "[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})$'", s.repo, s.repo);
+	ck_assert_msg(rc == 0, "%s", out);
+	free(out);
 	ck_assert(!has_branch(s.repo, "main-held"));
 	scenario_extract(&s, (const char *const[]){ "transport", NULL });
 	scenario_expect(&s, "transport", "u79@example.com", LOCAL);
@@ -263,6 +285,82 @@ START_TEST(review_proposal_follows_the_directory)
 	ck_assert_str_eq(now, deployed);
 	free(now);
 	free(deployed);
+	scenario_free(&s);
+}
+END_TEST
+
+/* hand_commit - a commit made with git alone on main: the line added
+ * to the table */
+static void
+hand_commit(const struct scenario *s, const char *table, const char *line)
+{
+	char *out = NULL;
+	int rc;
+
+	rc = testlib_sh(&out, "cd '%s' && R='%s' && git --git-dir=\"$R\" show "
+	    "'main:%s' > hand && echo '%s' >> hand && GIT_INDEX_FILE=hand.idx "
+	    "&& export GIT_INDEX_FILE && git --git-dir=\"$R\" read-tree main "
+	    "&& "
+	    "b=$(git --git-dir=\"$R\" hash-object -w hand) && "
+	    "git --git-dir=\"$R\" update-index --cacheinfo 100644,$b,'%s' && "
+	    "t=$(git --git-dir=\"$R\" write-tree) && c=$(git -c "
+	    "user.name=Admin -c user.email=admin@example.com --git-dir=\"$R\" "
+	    "commit-tree $t -p main -m 'quick fix') && git --git-dir=\"$R\" "
+	    "update-ref refs/heads/main $c", s->dir, s->repo, table, line,
+	    table);
+	ck_assert_msg(rc == 0, "%s", out);
+	free(out);
+}
+
+/* A line added to a table by hand: status shows it, and the next
+ * commit says it restores what the directory gives. */
+START_TEST(hand_edit_is_reported_and_restored)
+{
+	struct scenario s;
+	char *out = NULL, *msg, *hand;
+	int rc;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", NULL);
+	ck_assert_int_eq(resync(&s, "", &out), 0);
+	free(out);
+	hand_commit(&s, "transport",
+	    "extra@example.com smtp:[mx.example.com]:25");
+	hand = scenario_head(&s);
+	rc = testlib_sh(&out, "'%s' status -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc >= 1 && strstr(out, "HAND EDIT") != NULL &&
+	    strstr(out, "transport") != NULL, "%d: %s", rc, out);
+	free(out);
+	/* The directory did not change: only the hand edit is undone. */
+	rc = resync(&s, "", &out);
+	ck_assert_msg(rc == 0 && strstr(out, "hand edit detected on main") &&
+	    strstr(out, "extra@example.com"), "%d: %s", rc, out);
+	free(out);
+	msg = git(s.repo, "log -1 --format=%s main");
+	ck_assert_msg(strcmp(msg, "splitsync: 0 added, 0 changed, 0 removed, "
+	    "1 line edited by hand restored (10 addresses, 2 domains)") == 0,
+	    "%s", msg);
+	free(msg);
+	ck_assert_int_eq(testlib_sh(&msg, "git --git-dir='%s' log -1 "
+	    "--format=%%B main", s.repo), 0);
+	ck_assert_msg(strstr(msg, "transport: added by hand, removed: "
+	    "extra@example.com smtp:[mx.example.com]:25\n") != NULL, "%s", msg);
+	free(msg);
+	msg = git(s.repo, "log -1 '--format=%(trailers:key=Splitsync-Hand-Edit,"
+	    "valueonly)' main");
+	ck_assert_str_eq(msg, hand);
+	free(msg);
+	msg = git(s.repo, "show main:transport | grep -c extra@ || true");
+	ck_assert_str_eq(msg, "0");
+	free(msg);
+	rc = testlib_sh(&out, "'%s' status -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(strstr(out, "HAND EDIT") == NULL, "%d: %s", rc, out);
+	free(out);
+	/* And nothing more to do. */
+	rc = resync(&s, "", &out);
+	ck_assert_msg(rc == 0 && strstr(out, "no change"), "%d: %s", rc, out);
+	free(out);
+	free(hand);
 	scenario_free(&s);
 }
 END_TEST
@@ -487,6 +585,7 @@ rollout_suite(void)
 	tcase_add_test(tc, service_keeps_holding_across_restart);
 	tcase_add_loop_test(tc, clashing_branches_are_refused, 0,
 	    sizeof clashing_branches / sizeof *clashing_branches);
+	tcase_add_test(tc, hand_edit_is_reported_and_restored);
 	suite_add_tcase(s, tc);
 	return s;
 }

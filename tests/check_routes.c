@@ -442,6 +442,57 @@ struct chg {
 	const char *key;
 };
 
+START_TEST(test_domains)
+{
+	/* An address in an alias domain counts for the domain it is an
+	 * alias of; one outside every managed domain for none. */
+	static const char text[] =
+	    "@alias.test\talias-domain\texample.com\t\tm:1\n"
+	    "@example.com\tunknown-reject\t\t\tm:1\n"
+	    "@split.test\tunknown-relay\t" R2 "\t\tm:2\n"
+	    "a@alias.test\tinternal\t\t\t" DA "\n"
+	    "a@example.com\tinternal\t\t\t" DA "\n"
+	    "b@example.com\texternal\t" R1 "\t\t" DB "\n"
+	    "f@split.test\tinternal\t\t\t" DF "\n"
+	    "x@elsewhere.test\tinternal\t\t\t" DF "\n";
+	struct routes r;
+	struct routes_domain *v;
+	struct diag d;
+	size_t n;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	diag_init(&d, NULL);
+	ck_assert_int_eq(routes_parse("routes", text, sizeof text - 1, &r, &d),
+	    0);
+	ck_assert_int_eq(routes_domains(&r, &v, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(v[0].name, "example.com");
+	ck_assert_uint_eq(v[0].internal, 2);
+	ck_assert_uint_eq(v[0].external, 1);
+	ck_assert_int_eq(v[0].relayed, 0);
+	ck_assert_str_eq(v[1].name, "split.test");
+	ck_assert_uint_eq(v[1].internal, 1);
+	ck_assert_int_eq(v[1].relayed, 1);
+	free(v);
+	f = open_memstream(&out, &len);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(routes_print_domains(f, &r), 0);
+	fclose(f);
+	ck_assert_str_eq(out, "domain example.com: 2 internal, 1 external, "
+	    "unknown recipients rejected\ndomain split.test: 1 internal, 0 "
+	    "external, unknown recipients relayed\n");
+	free(out);
+	routes_clear(&r);
+	/* No listing: no domain. */
+	ck_assert_int_eq(routes_domains(&r, &v, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_ptr_null(v);
+	diag_free(&d);
+}
+END_TEST
+
 START_TEST(test_diff)
 {
 	static const struct row old_rows[] = {
@@ -696,6 +747,7 @@ routes_suite(void)
 	    (int)(sizeof pcases / sizeof pcases[0]));
 	suite_add_tcase(s, tt);
 
+	tcase_add_test(tc, test_domains);
 	tcase_add_test(tc, test_diff);
 	tcase_add_test(tc, test_diff_owner_without_uuid);
 	tcase_add_loop_test(tc, test_describe, 0,

@@ -754,6 +754,258 @@ START_TEST(empty_directory_is_held_by_the_service)
 }
 END_TEST
 
+/* --- the service's own bookkeeping -------------------------------- */
+
+/* agent_spawn - splitsync run as a child of the test, so that its exit
+ * status can be read (agent_exit) */
+static void
+agent_spawn(struct agent *a, const struct scenario *s)
+{
+	pid_t pid;
+
+	if (a->log == NULL)
+		ck_assert_int_ne(asprintf(&a->log, "%s/agent.log", s->dir), -1);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (freopen(a->log, "a", stdout) == NULL ||
+		    dup2(fileno(stdout), STDERR_FILENO) < 0)
+			_exit(126);
+		execl(testlib_bin(), "splitsync", "-v", "run", "-c", s->conf,
+		    (char *)NULL);
+		_exit(127);
+	}
+	a->pid = pid;
+}
+
+/* agent_exit - SIGTERM a spawned agent; its exit status (-1: killed by
+ * a signal, or not gone in time) */
+static int
+agent_exit(struct agent *a)
+{
+	int status = 0, i;
+
+	kill(a->pid, SIGTERM);
+	for (i = 0; i < 400; i++) {
+		if (waitpid(a->pid, &status, WNOHANG) == a->pid) {
+			a->pid = 0;
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		}
+		sleep_ms(50);
+	}
+	return -1;
+}
+
+/* count - occurrences of text in s */
+static int
+count(const char *s, const char *text)
+{
+	int n = 0;
+
+	while ((s = strstr(s, text)) != NULL) {
+		n++;
+		s += strlen(text);
+	}
+	return n;
+}
+
+/* since_start - the part of a log written by the last start (free()) */
+static char *
+since_start(const struct agent *a)
+{
+	char *log = agent_log(a), *p = log, *last = NULL, *part;
+
+	while ((p = strstr(p, "daemon: started:")) != NULL)
+		last = p++;
+	part = strdup(last ? last : log);
+	free(log);
+	return part;
+}
+
+/* wait_log_count - until the agent's log holds text n times */
+static void
+wait_log_count(const struct agent *a, const char *text, int n)
+{
+	long deadline = now_ms() + WAIT_MS;
+	char *log;
+
+	for (;;) {
+		log = agent_log(a);
+		if (count(log, text) >= n)
+			break;
+		ck_assert_msg(now_ms() < deadline, "\"%s\" not %d times in the "
+		    "agent log:\n%s", text, n, log);
+		free(log);
+		sleep_ms(50);
+	}
+	free(log);
+}
+
+/* A resync, then the service: it saves the state it loaded (the
+ * resync's commit has none), so the next start resumes from its cookie
+ * instead of loading the whole directory again, and commits nothing. */
+START_TEST(run_after_resync_resumes_from_the_cookie)
+{
+	struct scenario s;
+	struct agent a = { 0, NULL };
+	char *out = NULL, *log, *msg;
+	long deadline;
+	int n;
+
+	config(&s, "persist", 100);
+	ck_assert_int_eq(testlib_sh(&out, "'%s' -q resync -c '%s'",
+	    testlib_bin(), s.conf), 0);
+	free(out);
+	ck_assert_int_eq(scenario_commits(&s), 1);
+	agent_start(&a, &s);
+	wait_log(&a, "refresh done");
+	deadline = now_ms() + WAIT_MS;
+	while (scenario_commits(&s) < 2) {
+		log = agent_log(&a);
+		ck_assert_msg(now_ms() < deadline, "no state commit:\n%s", log);
+		free(log);
+		sleep_ms(50);
+	}
+	agent_stop(&a);
+	n = scenario_commits(&s);
+	ck_assert_int_eq(n, 2);
+	/* The state commit changes no table and says so. */
+	ck_assert_int_eq(testlib_sh(&out, "git --git-dir='%s' diff --stat "
+	    "main^ main -- . ':!.splitsync'", s.repo), 0);
+	ck_assert_msg(out[0] == '\0', "tables changed: %s", out);
+	free(out);
+	ck_assert_int_eq(testlib_sh(&msg, "git --git-dir='%s' log -1 "
+	    "--format=%%B main", s.repo), 0);
+	ck_assert_msg(strstr(msg, "no table changed") != NULL &&
+	    strstr(msg, "Splitsync-Cookie: rid=") != NULL, "%s", msg);
+	free(msg);
+	agent_start(&a, &s);
+	wait_log_count(&a, "daemon: started:", 2);
+	sleep_ms(2500);
+	agent_stop(&a);
+	log = since_start(&a);
+	ck_assert_msg(strstr(log, "resuming from the committed cookie") !=
+	    NULL && strstr(log, "full load") == NULL, "%s", log);
+	free(log);
+	ck_assert_int_eq(scenario_commits(&s), n);
+	agent_free(&a);
+	scenario_free(&s);
+}
+END_TEST
+
+/* An entry added while the service is stopped, and slapd restarted (its
+ * session log is gone): syncprov then presents every id, the new one
+ * included, and sends the new entry in full. One refresh, no reload. */
+START_TEST(one_refresh_after_a_restart_of_both)
+{
+	struct scenario s;
+	struct agent a = { 0, NULL };
+	char *log;
+
+	config(&s, "persist", 100);
+	agent_start(&a, &s);
+	wait_value(&s, &a, "transport", "bob@example.com", LEGACY);
+	agent_stop(&a);
+	modify("dn: uid=zoe," PEOPLE "\nchangetype: add\nobjectClass: "
+	    "inetOrgPerson\nobjectClass: splitsyncMailUser\nuid: zoe\ncn: Zoe\n"
+	    "sn: Z\nmail: zoe@example.com\n");
+	ck_assert_int_eq(slapd_stop(&sd), 0);
+	ck_assert_msg(slapd_restart(&sd) == 0, "%s", sd.output);
+	agent_start(&a, &s);
+	wait_value(&s, &a, "transport", "zoe@example.com", LOCAL);
+	sleep_ms(1500);
+	agent_stop(&a);
+	log = since_start(&a);
+	ck_assert_msg(strstr(log, "resuming from the committed cookie") != NULL,
+	    "%s", log);
+	ck_assert_msg(count(log, "refresh started") == 1 &&
+	    strstr(log, "reloading in full") == NULL, "%s", log);
+	free(log);
+	agent_free(&a);
+	scenario_free(&s);
+}
+END_TEST
+
+/* SIGTERM while the final commit cannot be made: the change is not
+ * lost (the next start replays it from the cookie), but the exit says
+ * it is pending. */
+START_TEST(sigterm_with_a_commit_failing_exits_nonzero)
+{
+	struct scenario s;
+	struct agent a = { 0, NULL };
+	char *out = NULL, *log;
+	int rc;
+
+	config(&s, "persist", 60000);
+	agent_spawn(&a, &s);
+	wait_log(&a, "refresh done");
+	/* A long debounce: the first commit waits; make it now. */
+	rc = agent_exit(&a);
+	ck_assert_msg(rc == 0, "exit %d", rc);
+	ck_assert_int_eq(scenario_commits(&s), 1);
+	agent_spawn(&a, &s);
+	wait_log_count(&a, "refresh done", 2);
+	modify("dn: uid=zoe," PEOPLE "\nchangetype: add\nobjectClass: "
+	    "inetOrgPerson\nobjectClass: splitsyncMailUser\nuid: zoe\ncn: Zoe\n"
+	    "sn: Z\nmail: zoe@example.com\n");
+	sleep_ms(1500);
+	/* Another writer holds the branch's lock. */
+	ck_assert_int_eq(testlib_sh(&out, "touch '%s/refs/heads/main.lock'",
+	    s.repo), 0);
+	free(out);
+	rc = agent_exit(&a);
+	log = since_start(&a);
+	ck_assert_msg(rc > 0, "exit %d:\n%s", rc, log);
+	ck_assert_msg(strstr(log, "pending: 1 change not committed; the next "
+	    "start replays it from the cookie") != NULL, "%s", log);
+	ck_assert_msg(strstr(log, "retrying") == NULL, "%s", log);
+	free(log);
+	ck_assert_int_eq(scenario_commits(&s), 1);
+	/* The lock gone, the next start commits the change. */
+	ck_assert_int_eq(testlib_sh(&out, "rm '%s/refs/heads/main.lock'",
+	    s.repo), 0);
+	free(out);
+	set_debounce(&s, 100);
+	free(a.log);
+	ck_assert_int_ne(asprintf(&a.log, "%s/agent-again.log", s.dir), -1);
+	agent_start(&a, &s);
+	wait_value(&s, &a, "transport", "zoe@example.com", LOCAL);
+	agent_stop(&a);
+	agent_free(&a);
+	scenario_free(&s);
+}
+END_TEST
+
+/* An idle service keeps the metrics file fresh: the directory stays in
+ * contact as far as status can tell. */
+START_TEST(idle_service_keeps_writing_metrics)
+{
+	struct scenario s;
+	struct agent a = { 0, NULL };
+	char *out = NULL, *log;
+	int rc;
+
+	config(&s, "persist", 100);
+	ck_assert_int_eq(testlib_sh(&out, "printf 'metrics_file = "
+	    "metrics.prom\\nstatus_max_silence = 4\\n' >> '%s'", s.conf), 0);
+	free(out);
+	agent_start(&a, &s);
+	wait_value(&s, &a, "transport", "bob@example.com", LEGACY);
+	/* Idle for longer than status_max_silence. */
+	sleep_ms(6500);
+	rc = testlib_sh(&out, "'%s' status -c '%s'", testlib_bin(), s.conf);
+	log = agent_log(&a);
+	/* 1: the quickstart's refused values and conflict. */
+	ck_assert_msg(rc == 1 && strstr(out, "directory: in step") != NULL,
+	    "status %d:\n%s\nagent log:\n%s", rc, out, log);
+	free(log);
+	free(out);
+	agent_stop(&a);
+	agent_free(&a);
+	scenario_free(&s);
+}
+END_TEST
+
 static Suite *
 run_suite(void)
 {
@@ -762,6 +1014,7 @@ run_suite(void)
 	TCase *tl = tcase_create("poll");
 	TCase *tf = tcase_create("faults");
 	TCase *tx = tcase_create("ldif");
+	TCase *ts = tcase_create("service");
 
 	tcase_set_timeout(tp, 180);
 	tcase_add_checked_fixture(tp, setup, teardown);
@@ -787,6 +1040,14 @@ run_suite(void)
 	tcase_add_test(tf, server_down_at_start);
 	tcase_add_test(tf, sigusr1_reloads_in_full);
 	suite_add_tcase(s, tf);
+
+	tcase_set_timeout(ts, 180);
+	tcase_add_checked_fixture(ts, setup, teardown);
+	tcase_add_test(ts, run_after_resync_resumes_from_the_cookie);
+	tcase_add_test(ts, one_refresh_after_a_restart_of_both);
+	tcase_add_test(ts, sigterm_with_a_commit_failing_exits_nonzero);
+	tcase_add_test(ts, idle_service_keeps_writing_metrics);
+	suite_add_tcase(s, ts);
 
 	tcase_set_timeout(tx, 120);
 	tcase_add_test(tx, sighup_keeps_old_config_on_error);

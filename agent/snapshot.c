@@ -1,0 +1,159 @@
+/*
+ * snapshot - the tables and the route listing a commit holds, read back
+ *
+ * DESCRIPTION
+ *	A table is one file (table_shards 0) or the shard files under its
+ *	T.d directory, joined and sorted again: the bytes the unsharded
+ *	file would hold. A shard that is not at the depth the configured
+ *	table_shards puts it is "another layout": the next commit rewrites
+ *	the table whatever its content.
+ *
+ * DIAGNOSTICS
+ *	Repository failures are recorded in d by git_sink and returned;
+ *	a missing file or branch is not a failure.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "errors.h"
+#include "shard.h"
+#include "snapshot.h"
+
+/* snapshot_read_file - one file, appended */
+int
+snapshot_read_file(struct git_sink *sink, const char *commit,
+    const char *path, struct buf *out, int *found, struct diag *d)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (commit)
+		rc = git_sink_read_at(sink, commit, path, &data, &len, d);
+	else
+		rc = git_sink_read(sink, path, &data, &len, d);
+	if (rc == ERR_NOTFOUND)
+		return 0;
+	if (rc == 0) {
+		*found = 1;
+		rc = buf_append(out, data, len);
+	}
+	free(data);
+	return rc;
+}
+
+struct gather {
+	struct buf all;
+	size_t depth;           /* directory levels a shard path should have
+	                           (0: any) */
+	int found;
+	int other_layout;       /* a shard of another table_shards */
+};
+
+/* gather_one - append one shard; note whether its depth is ours */
+static int
+gather_one(const char *path, const char *data, size_t len, void *ctx)
+{
+	struct gather *g = ctx;
+	size_t levels = 0;
+	const char *p;
+
+	for (p = path; *p; p++)
+		levels += *p == '/';
+	g->found = 1;
+	if (g->depth && levels != g->depth)
+		g->other_layout = 1;
+	return buf_append(&g->all, data, len);
+}
+
+/* shard_depth - directory levels under the table's own for n shards
+ * (the shard directory itself counts one) */
+static size_t
+shard_depth(const char *dir, size_t n)
+{
+	size_t levels = 0;
+
+	for (; *dir; dir++)
+		levels += *dir == '/';
+	for (; n > 1; n >>= 4)
+		levels++;
+	return levels;
+}
+
+/* snapshot_read_sharded - the shards under dir joined and sorted, in
+ * one walk of the directory */
+int
+snapshot_read_sharded(struct git_sink *sink, const char *commit,
+    const char *dir, size_t n, struct buf *out, int *found, int *other,
+    struct diag *d)
+{
+	struct gather g;
+	int rc;
+
+	memset(&g, 0, sizeof g);
+	buf_init(&g.all);
+	g.depth = n ? shard_depth(dir, n) : 0;
+	rc = git_sink_each_file(sink, commit, dir, gather_one, &g, d);
+	rc = rc ? rc : shard_join_sorted(&g.all, 1, out);
+	rc = rc ? rc : buf_grow(out, 0);
+	buf_free(&g.all);
+	*found = g.found;
+	if (other)
+		*other = g.other_layout;
+	return rc;
+}
+
+/* snapshot_table_text - one file, or its shards joined again */
+int
+snapshot_table_text(struct git_sink *sink, const char *commit,
+    const char *name, int table_shards, struct buf *out, int *found,
+    int *other, struct diag *d)
+{
+	char dir[SHARD_PATH_MAX];
+
+	*found = 0;
+	*other = 0;
+	if (table_shards == 0)
+		return snapshot_read_file(sink, commit, name, out, found, d);
+	snprintf(dir, sizeof dir, "%s%s", name, SHARD_DIR_SUFFIX);
+	return snapshot_read_sharded(sink, commit, dir, (size_t)table_shards,
+	    out, found, other, d);
+}
+
+/* snapshot_tables_differ - table by table, until one differs */
+int
+snapshot_tables_differ(struct git_sink *sink, const char *commit,
+    const struct tables *t, int table_shards, struct diag *d)
+{
+	struct diag quiet;
+	struct buf text = BUF_INIT;
+	char head[41];
+	size_t i;
+	int rc, changed = 0, found, other;
+
+	if (commit == NULL && git_sink_head(sink, head) < 0)
+		return 1;
+	diag_init(&quiet, NULL);
+	for (i = 0; !changed && i < t->count; i++) {
+		buf_reset(&text);
+		rc = snapshot_table_text(sink, commit, t->items[i].name,
+		    table_shards, &text, &found, &other, &quiet);
+		if (rc < 0) {
+			diag_error(d, t->items[i].name, "%s",
+			    diag_last_error(&quiet));
+			changed = rc;
+		} else if (other || (!found && t->items[i].text.len > 0)) {
+			changed = 1;    /* another layout is rewritten too */
+		} else if (!found && table_shards == 0) {
+			changed = 1;    /* an empty table is still a file */
+		} else if (text.len != t->items[i].text.len ||
+		    memcmp(text.data, t->items[i].text.data, text.len) != 0) {
+			changed = 1;
+		}
+	}
+	buf_free(&text);
+	diag_free(&quiet);
+	return changed;
+}
