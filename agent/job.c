@@ -10,6 +10,10 @@
  *	against the deploy head, renders, commits (or proposes, or holds)
  *	and pushes; confirm accepts a held change.
  *
+ *	render writes the set of tables with file_write_set: all of them
+ *	or none, so Postfix never loads a transport table of this run
+ *	beside a virtual_alias table of the last.
+ *
  * DIAGNOSTICS
  *	Every failure is logged as "job: object: what: why" before the
  *	error code is returned; data problems are logged as they are found.
@@ -247,7 +251,8 @@ job_render(const struct config *cfg, const struct job_options *o,
 	struct mapping *map = NULL;
 	struct model *model = NULL;
 	struct tables tables = { NULL, 0 };
-	struct buf path = BUF_INIT;
+	struct file_data *files = NULL;
+	char **paths = NULL;
 	size_t i;
 	int rc;
 
@@ -260,19 +265,36 @@ job_render(const struct config *cfg, const struct job_options *o,
 	}
 	rc = build(cfg, &src, &map, &model, &d);
 	rc = rc ? rc : render_tables(cfg->layout, model, &tables);
+	if (rc < 0)
+		goto cleanup;
+	/* All or nothing: a reader never sees some tables new, some old. */
+	files = calloc(tables.count ? tables.count : 1, sizeof *files);
+	paths = calloc(tables.count ? tables.count : 1, sizeof *paths);
+	if (files == NULL || paths == NULL)
+		rc = ERR_NOMEM;
 	for (i = 0; rc == 0 && i < tables.count; i++) {
-		buf_reset(&path);
+		struct buf path = BUF_INIT;
+
 		rc = buf_printf(&path, "%s/%s", o->out_dir,
 		    tables.items[i].name);
-		rc = rc ? rc : file_write_atomic(path.data,
-		    tables.items[i].text.data, tables.items[i].text.len, 0644,
-		    &d);
+		paths[i] = buf_steal(&path);
+		files[i].path = paths[i];
+		files[i].data = tables.items[i].text.data ?
+		    tables.items[i].text.data : "";
+		files[i].len = tables.items[i].text.len;
 	}
+	rc = rc ? rc : file_write_set(files, tables.count, 0644, &d);
 	if (rc == 0)
 		fprintf(out, "wrote %zu tables to %s (%zu addresses)\n",
 		    tables.count, o->out_dir, model_address_count(model));
+	else if (rc == ERR_IO)
+		log_msg(log, LOG_LEVEL_ERROR, "job: render: %s: no table "
+		    "written; the directory is as it was", o->out_dir);
 cleanup:
-	buf_free(&path);
+	for (i = 0; paths && i < tables.count; i++)
+		free(paths[i]);
+	free(paths);
+	free(files);
 	render_tables_free(&tables);
 	model_free(model);
 	source_close(&src);

@@ -401,6 +401,106 @@ START_TEST(render_and_gateway_layout)
 }
 END_TEST
 
+/* tables_snapshot - every file of dir with its bytes, one listing (ls
+ * -a shows temp files too) */
+static char *
+tables_snapshot(const char *dir)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(testlib_sh(&out, "cd '%s' && ls -a && for f in "
+	    "master_relay_transport transport virtual_alias virtual_domains "
+	    "virtual_mailbox; do echo \"== $f\"; if [ -f $f ]; then cat $f; "
+	    "else ls -ld $f | cut -c1; fi; done", dir), 0);
+	return out;
+}
+
+/* add_users - users from..to-1, migrated, at the end of the scenario's
+ * LDIF */
+static void
+add_users(const struct scenario *s, int from, int to)
+{
+	char *out = NULL;
+
+	ck_assert_msg(testlib_sh(&out, "i=%d; while [ $i -lt %d ]; do "
+	    "printf '\\ndn: uid=u%%d,ou=people,dc=example,dc=com\\n"
+	    "objectClass: inetOrgPerson\\nobjectClass: splitsyncMailUser\\n"
+	    "uid: u%%d\\ncn: U\\nsn: U\\nmail: user.number.%%d@example.com"
+	    "\\n' $i $i $i; i=$((i+1)); done >> '%s/directory.ldif'", from,
+	    to, s->dir) == 0, "%s", out);
+	free(out);
+}
+
+/* A render that fails midway leaves every table as it was, and no
+ * temp file: never transport new and virtual_alias old. */
+START_TEST(failed_render_leaves_the_tables_as_they_were)
+{
+	struct scenario s;
+	char *out = NULL, *before, *after;
+	int rc;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", NULL);
+	rc = testlib_sh(&out, "'%s' render -c '%s' -o '%s'", testlib_bin(),
+	    s.conf, s.tables);
+	ck_assert_msg(rc == 0, "%s", out);
+	free(out);
+	add_users(&s, 0, 3);
+
+	/* A later table's name is taken by a directory: its rename would
+	 * fail after the earlier tables were replaced. */
+	ck_assert_int_eq(testlib_sh(&out, "rm '%s/virtual_alias' && mkdir "
+	    "'%s/virtual_alias'", s.tables, s.tables), 0);
+	free(out);
+	before = tables_snapshot(s.tables);
+	rc = testlib_sh(&out, "'%s' render -c '%s' -o '%s'", testlib_bin(),
+	    s.conf, s.tables);
+	ck_assert_msg(rc == 73, "expected 73, got %d: %s", rc, out);
+	ck_assert_msg(strstr(out, "virtual_alias: not a regular file") !=
+	    NULL, "%s", out);
+	free(out);
+	after = tables_snapshot(s.tables);
+	ck_assert_msg(strcmp(before, after) == 0, "tables changed:\n%s\n"
+	    "---\n%s", before, after);
+	free(before);
+	free(after);
+
+	/* The disk fills up while transport, the second table, is
+	 * written, after master_relay_transport, which changes too (a
+	 * file size limit stands in for the full disk). */
+	ck_assert_int_eq(testlib_sh(&out, "rmdir '%s/virtual_alias' && '%s' "
+	    "render -c '%s' -o '%s'", s.tables, testlib_bin(), s.conf,
+	    s.tables), 0);
+	free(out);
+	add_users(&s, 3, 403);
+	ck_assert_int_eq(testlib_sh(&out, "sed -i 's/^splitsyncRelay: .*/"
+	    "splitsyncRelay: legacy2.example.com/' '%s/directory.ldif'",
+	    s.dir), 0);
+	free(out);
+	before = tables_snapshot(s.tables);
+	ck_assert_msg(strlen(before) < 8192, "%s", before);
+	rc = testlib_sh(&out, "trap '' XFSZ; ulimit -f 16 && '%s' render -c "
+	    "'%s' -o '%s'", testlib_bin(), s.conf, s.tables);
+	ck_assert_msg(rc == 73, "expected 73, got %d: %s", rc, out);
+	ck_assert_msg(strstr(out, "transport: cannot write") != NULL, "%s",
+	    out);
+	free(out);
+	after = tables_snapshot(s.tables);
+	ck_assert_msg(strcmp(before, after) == 0, "tables changed:\n%s\n"
+	    "---\n%s", before, after);
+	free(before);
+	free(after);
+
+	/* Once the cause is gone, every table is new. */
+	rc = testlib_sh(&out, "'%s' render -c '%s' -o '%s' && grep -c "
+	    "user.number '%s/transport'", testlib_bin(), s.conf, s.tables,
+	    s.tables);
+	ck_assert_msg(rc == 0 && strstr(out, "403\n") != NULL, "%s", out);
+	free(out);
+	scenario_free(&s);
+}
+END_TEST
+
 /* --- against a real slapd ------------------------------------------- */
 
 static struct slapd sd;
@@ -560,6 +660,7 @@ resync_suite(void)
 	tcase_add_test(tc, empty_directory_is_held);
 	tcase_add_test(tc, hostile_values_never_reach_a_table);
 	tcase_add_test(tc, render_and_gateway_layout);
+	tcase_add_test(tc, failed_render_leaves_the_tables_as_they_were);
 	tcase_add_test(tc, switching_table_shards_changes_no_route);
 	suite_add_tcase(s, tc);
 
