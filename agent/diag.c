@@ -52,7 +52,7 @@ escaped_copy(const char *s)
 /* store - keep one item when there is room; ownership of texts taken */
 static void
 store(struct diag *d, enum diag_level level, enum diag_kind kind,
-    char *where, char *what)
+    char *where, char *what, size_t count)
 {
 	struct diag_item *items;
 	size_t cap;
@@ -71,6 +71,7 @@ store(struct diag *d, enum diag_level level, enum diag_kind kind,
 	d->items[d->count].kind = kind;
 	d->items[d->count].where = where;
 	d->items[d->count].what = what;
+	d->items[d->count].count = count;
 	d->count++;
 	return;
 drop:
@@ -78,29 +79,26 @@ drop:
 	free(what);
 }
 
-/* diag_add - record, count and possibly log one problem */
-void
-diag_add(struct diag *d, enum diag_level level, enum diag_kind kind,
-    const char *where, const char *fmt, ...)
+/* vadd - record, count and possibly log one item standing for count */
+static void
+vadd(struct diag *d, enum diag_level level, enum diag_kind kind,
+    const char *where, size_t count, const char *fmt, va_list ap)
 {
 	static const enum log_level to_log[] = {
 		LOG_LEVEL_ERROR, LOG_LEVEL_WARNING, LOG_LEVEL_NOTICE
 	};
 	char text[2048];
-	va_list ap;
 	char *w, *t;
 
-	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
 	if (level == DIAG_ERROR)
 		d->nerrors++;
 	else if (level == DIAG_WARNING)
 		d->nwarnings++;
 	if (kind == DIAG_REJECTED)
-		d->nrejected++;
+		d->nrejected += count;
 	else if (kind == DIAG_CONFLICT)
-		d->nconflicts++;
+		d->nconflicts += count;
 	w = escaped_copy(where ? where : "");
 	t = escaped_copy(text);
 	if (d->log) {
@@ -109,7 +107,31 @@ diag_add(struct diag *d, enum diag_level level, enum diag_kind kind,
 		else
 			log_msg(d->log, to_log[level], "%s", t ? t : text);
 	}
-	store(d, level, kind, w, t);
+	store(d, level, kind, w, t, count);
+}
+
+/* diag_add - record, count and possibly log one problem */
+void
+diag_add(struct diag *d, enum diag_level level, enum diag_kind kind,
+    const char *where, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vadd(d, level, kind, where, 1, fmt, ap);
+	va_end(ap);
+}
+
+/* diag_add_count - one item for count problems */
+void
+diag_add_count(struct diag *d, enum diag_level level, enum diag_kind kind,
+    const char *where, size_t count, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vadd(d, level, kind, where, count, fmt, ap);
+	va_end(ap);
 }
 
 /* diag_last_error - text of the last error kept */

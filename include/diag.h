@@ -29,6 +29,8 @@ struct diag_item {
 	enum diag_kind kind;
 	char *where;    /* "file:line", a DN, or "" */
 	char *what;
+	size_t count;   /* values it stands for: 1, more for one item
+	                   that sums up many (diag_add_count) */
 };
 
 struct diag {
@@ -37,8 +39,8 @@ struct diag {
 	size_t cap;
 	size_t nerrors;         /* all errors, kept or not */
 	size_t nwarnings;
-	size_t nrejected;
-	size_t nconflicts;
+	size_t nrejected;       /* values refused, kept or not */
+	size_t nconflicts;      /* addresses in conflict, kept or not */
 	const struct log *log;  /* borrowed; when set, items are logged as added */
 };
 
@@ -50,6 +52,13 @@ void diag_free(struct diag *d);
 void diag_add(struct diag *d, enum diag_level level, enum diag_kind kind,
     const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* diag_add_count - one item standing for count problems of its kind
+ * (e.g. "49000 addresses refused"): counted count times, stored and
+ * logged once */
+void diag_add_count(struct diag *d, enum diag_level level,
+    enum diag_kind kind, const char *where, size_t count, const char *fmt,
+    ...)
+	__attribute__((format(printf, 6, 7)));
 /* shorthands for the common cases */
 #define diag_error(d, where, ...) \
 	diag_add((d), DIAG_ERROR, DIAG_GENERAL, (where), __VA_ARGS__)
