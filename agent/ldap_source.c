@@ -46,8 +46,11 @@
  *	or unreadable password file, a CA file TLS cannot load).
  *	ERR_AUTH: the server refused the credentials; not retried on other
  *	URIs. ERR_UNAVAIL: no URI could be reached ("URI: cannot connect"
- *	for each), or a search did not complete (size, time or admin limit,
- *	server busy, unavailable or gone, a base that does not exist).
+ *	for each; "TLS: server certificate refused: why" when tls_check
+ *	finds the certificate at fault), or a search did not complete
+ *	(size, time or admin limit, server busy, unavailable or gone, a
+ *	base that does not exist or that access control hides from the
+ *	bind identity, which the message names).
  *	When a later URI works, the earlier failures are warnings.
  *	ERR_UNAVAIL too, with the entry's DN as where, for a ranged
  *	attribute that cannot be read whole ("incomplete attribute member:
@@ -74,6 +77,7 @@
 #include "entry.h"
 #include "errors.h"
 #include "ldap_source.h"
+#include "tls_check.h"
 
 #define DEFAULT_NETWORK_TIMEOUT 10      /* seconds */
 #define DEFAULT_TIMEOUT 60              /* seconds, per operation */
@@ -88,6 +92,7 @@ struct ldap_source {
 	LDAP *ld;
 	char *uri;
 	char *base;
+	char *identity;         /* who the server says we are */
 	int timeout;
 	int page_size;
 };
@@ -352,6 +357,36 @@ do_bind(LDAP *ld, const struct config_ldap *cfg, const char *uri,
 	return ERR_UNAVAIL;
 }
 
+/* explain_tls - when the TLS layer failed the handshake (libldap then
+ * leaves a diagnostic; a refused or timed out connection leaves none)
+ * with verification on, ask tls_check whether the certificate was the
+ * reason and say so in why, with libldap's own words in detail */
+static void
+explain_tls(LDAP *ld, const struct config_ldap *cfg, const char *uri,
+    int starttls, const char *detail, char *why, size_t size)
+{
+	char reason[384], *msg = NULL;
+	int code = 0, tls_failed;
+
+	if (ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &code) !=
+	    LDAP_OPT_SUCCESS ||
+	    ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &msg) !=
+	    LDAP_OPT_SUCCESS)
+		msg = NULL;
+	tls_failed = msg != NULL && *msg != '\0' &&
+	    (code == LDAP_SERVER_DOWN || code == LDAP_CONNECT_ERROR);
+	if (msg != NULL)
+		ldap_memfree(msg);
+	if (!tls_failed)
+		return;
+	if (cfg->tls_verify && tls_check_refusal(uri, starttls, cfg->ca_file,
+	    cfg->network_timeout, reason, sizeof reason) == 1)
+		snprintf(why, size, "TLS: server certificate refused: %s "
+		    "(libldap: %s)", reason, detail);
+	else
+		snprintf(why, size, "TLS handshake failed: %s", detail);
+}
+
 /* connect_uri - one URI: handle, options, StartTLS, bind. ERR_UNAVAIL
  * leaves the reason in why for the caller; other errors are recorded. */
 static int
@@ -383,10 +418,19 @@ connect_uri(const struct config_ldap *cfg, const char *uri,
 			describe(ld, lrc, detail, sizeof detail);
 			snprintf(why, size, "StartTLS failed: %s", detail);
 			rc = lrc == LDAP_NO_MEMORY ? ERR_NOMEM : ERR_UNAVAIL;
+			if (rc == ERR_UNAVAIL)
+				explain_tls(ld, cfg, uri, 1, detail, why, size);
 			goto out;
 		}
 	}
 	rc = do_bind(ld, cfg, uri, pw, why, size, d);
+	if (rc == ERR_UNAVAIL && ldaps) {
+		char detail[512];
+
+		/* the handshake of ldaps:// happens with the bind */
+		snprintf(detail, sizeof detail, "%s", why);
+		explain_tls(ld, cfg, uri, 0, detail, why, size);
+	}
 	if (rc < 0)
 		goto out;
 	*out = ld;
@@ -395,6 +439,34 @@ out:
 	if (ld != NULL)
 		ldap_unbind_ext_s(ld, NULL, NULL);
 	return rc;
+}
+
+/* bound_identity - who the server takes us for (WhoAmI, RFC 4532),
+ * else what the configuration says; malloc'd, NULL on ENOMEM */
+static char *
+bound_identity(LDAP *ld, const struct config_ldap *cfg)
+{
+	struct berval *authzid = NULL;
+	char *id = NULL;
+
+	if (ldap_whoami_s(ld, &authzid, NULL, NULL) == LDAP_SUCCESS &&
+	    authzid != NULL) {
+		if (authzid->bv_len == 0)
+			id = strdup("anonymous");
+		else if (authzid->bv_len > 3 &&
+		    strncmp(authzid->bv_val, "dn:", 3) == 0)
+			id = strndup(authzid->bv_val + 3, authzid->bv_len - 3);
+		else
+			id = strndup(authzid->bv_val, authzid->bv_len);
+	} else if (cfg->bind_dn != NULL) {
+		id = strdup(cfg->bind_dn);
+	} else {
+		id = strdup(cfg->sasl_mech ? "the SASL EXTERNAL identity" :
+		    "anonymous");
+	}
+	if (authzid != NULL)
+		ber_bvfree(authzid);
+	return id;
 }
 
 /* ldap_source_open - connect and bind to the first URI that answers */
@@ -455,9 +527,10 @@ ldap_source_open(const struct config_ldap *cfg, struct ldap_source **out,
 	ld = NULL;
 	s->uri = strdup(cfg->uris[tried]);
 	s->base = strdup(cfg->base);
+	s->identity = bound_identity(s->ld, cfg);
 	s->timeout = cfg->timeout ? cfg->timeout : DEFAULT_TIMEOUT;
 	s->page_size = cfg->page_size ? cfg->page_size : DEFAULT_PAGE_SIZE;
-	if (s->uri == NULL || s->base == NULL) {
+	if (s->uri == NULL || s->base == NULL || s->identity == NULL) {
 		rc = ERR_NOMEM;
 		goto out;
 	}
@@ -486,6 +559,7 @@ ldap_source_close(struct ldap_source *s)
 		ldap_unbind_ext_s(s->ld, NULL, NULL);
 	free(s->uri);
 	free(s->base);
+	free(s->identity);
 	free(s);
 }
 
@@ -563,6 +637,13 @@ ldap_source_entry(LDAP *ld, LDAPMessage *msg, struct entry **out)
 			rc = ERR_UNAVAIL;
 		}
 	return rc;
+}
+
+/* ldap_source_identity - who the connection is bound as */
+const char *
+ldap_source_identity(const struct ldap_source *s)
+{
+	return s->identity;
 }
 
 /* ldap_source_base - the configured search base */
@@ -959,10 +1040,14 @@ ldap_source_search(struct ldap_source *s, const char *filter,
 		if (lrc != LDAP_SUCCESS)
 			err = lrc;
 		if (err == LDAP_NO_SUCH_OBJECT) {
+			/* A server answers so for a base its access control
+			 * hides too: say who may not see it. */
 			diag_error(d, NULL, "ldap_source: %s: search base %s "
-			    "does not exist (noSuchObject%s%s)", s->uri,
-			    s->base, matched && *matched ? ", closest entry " :
-			    "", matched && *matched ? matched : "");
+			    "does not exist, or access control hides it from "
+			    "%s (noSuchObject%s%s)", s->uri, s->base,
+			    s->identity, matched && *matched ?
+			    ", closest entry " : "", matched && *matched ?
+			    matched : "");
 			rc = ERR_UNAVAIL;
 			goto out;
 		}

@@ -821,6 +821,14 @@ handle_result(struct syncrepl *s, LDAPMessage *msg, struct diag *d)
 		rc = fail(s, ERR_CONFIG, 1);
 		goto out;
 	}
+	if (err == LDAP_NO_SUCH_OBJECT) {
+		/* also what access control answers for a hidden base */
+		diag_error(d, NULL, "syncrepl: %s: search base %s does not "
+		    "exist, or access control hides it from %s", s->uri,
+		    ldap_source_base(s->src), ldap_source_identity(s->src));
+		rc = fail(s, ERR_UNAVAIL, 1);
+		goto out;
+	}
 	if (err != LDAP_SUCCESS) {
 		diag_error(d, NULL, "syncrepl: %s: the server ended the sync "
 		    "search: %s%s%s", s->uri, ldap_err2string(err),

@@ -44,6 +44,10 @@ int ldap_source_search(struct ldap_source *s, const char *filter,
     struct diag *d);
 /* ldap_source_uri - the URI of the current connection; borrowed */
 const char *ldap_source_uri(const struct ldap_source *s);
+/* ldap_source_identity - who the connection is bound as: the server's
+ * answer to WhoAmI (RFC 4532) without its "dn:", "anonymous", or the
+ * configured bind DN when the server does not answer; borrowed */
+const char *ldap_source_identity(const struct ldap_source *s);
 /* ldap_source_base - the configured search base; borrowed */
 const char *ldap_source_base(const struct ldap_source *s);
 /* ldap_source_ldap - the connection's libldap handle, borrowed: valid

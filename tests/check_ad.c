@@ -253,6 +253,20 @@ fake_bind(int fd, ber_int_t id)
 	return fake_send(fd, ber);
 }
 
+/* fake_whoami - the answer to WhoAmI (RFC 4532), as AD gives it */
+static int
+fake_whoami(int fd, ber_int_t id)
+{
+	static const char who[] = "u:EXAMPLE\\splitsync";
+	BerElement *ber = ber_alloc_t(LBER_USE_DER);
+
+	if (ber == NULL || ber_printf(ber, "{it{essto}}", id,
+	    LDAP_RES_EXTENDED, (ber_int_t)0, "", "", LDAP_TAG_EXOP_RES_VALUE,
+	    who, (ber_len_t)(sizeof who - 1)) < 0)
+		return -1;
+	return fake_send(fd, ber);
+}
+
 /* fake_result - a search result; with a paged results control when
  * cookie is not NULL ("" ends the search) */
 static int
@@ -539,6 +553,12 @@ fake_serve(int fd, size_t nusers, enum flaw flaw)
 			return 3;
 		if (r.op == LDAP_REQ_UNBIND)
 			continue;
+		/* the client asks who it is bound as */
+		if (r.op == LDAP_REQ_EXTENDED) {
+			if (fake_whoami(fd, r.id) < 0)
+				return 10;
+			continue;
+		}
 		if (r.op != LDAP_REQ_SEARCH)
 			return 4;
 		if (r.scope == LDAP_SCOPE_SUBTREE) {
