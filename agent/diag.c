@@ -22,10 +22,11 @@ diag_init(struct diag *d, const struct log *log)
 	d->log = log;
 }
 
-/* diag_free - release every item */
+/* diag_free - release every item and cover */
 void
 diag_free(struct diag *d)
 {
+	int quiet = d->quiet_data;
 	size_t i;
 
 	for (i = 0; i < d->count; i++) {
@@ -33,7 +34,25 @@ diag_free(struct diag *d)
 		free(d->items[i].what);
 	}
 	free(d->items);
+	for (i = 0; i < d->ncovered; i++)
+		free(d->covered[i]);
+	free(d->covered);
 	diag_init(d, d->log);
+	d->quiet_data = quiet;
+}
+
+/* diag_cover - d's items are all there is at where */
+int
+diag_cover(struct diag *d, const char *where)
+{
+	char *c;
+
+	if (buf_vec_grow((void **)&d->covered, &d->capcovered, d->ncovered,
+	    sizeof *d->covered) < 0 || (c = strdup(where)) == NULL)
+		return ERR_NOMEM;
+	d->covered[d->ncovered++] = c;
+	d->partial = 1;
+	return 0;
 }
 
 /* escaped_copy - a copy with control characters escaped, or NULL */
@@ -101,7 +120,8 @@ vadd(struct diag *d, enum diag_level level, enum diag_kind kind,
 		d->nconflicts += count;
 	w = escaped_copy(where ? where : "");
 	t = escaped_copy(text);
-	if (d->log) {
+	if (d->log && !(d->quiet_data && (kind == DIAG_REJECTED ||
+	    kind == DIAG_CONFLICT))) {
 		if (w && *w)
 			log_msg(d->log, to_log[level], "%s: %s", w, t ? t : text);
 		else
@@ -131,6 +151,19 @@ diag_add_count(struct diag *d, enum diag_level level, enum diag_kind kind,
 
 	va_start(ap, fmt);
 	vadd(d, level, kind, where, count, fmt, ap);
+	va_end(ap);
+}
+
+/* diag_log - forward one line to the attached log */
+void
+diag_log(const struct diag *d, enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->log == NULL || level > d->log->level)
+		return;
+	va_start(ap, fmt);
+	log_vmsg(d->log, level, fmt, ap);
 	va_end(ap);
 }
 

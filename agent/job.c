@@ -16,7 +16,9 @@
  *
  * DIAGNOSTICS
  *	Every failure is logged as "job: object: what: why" before the
- *	error code is returned; data problems are logged as they are found.
+ *	error code is returned. Data problems (refused values, conflicts)
+ *	are logged once each at the end of the run, a few per entry at
+ *	most (report.h); check prints every one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +39,7 @@
 #include "model.h"
 #include "publish.h"
 #include "render.h"
+#include "report.h"
 #include "source.h"
 
 /* What one pass over the source fills. */
@@ -111,6 +114,9 @@ fetch_all(struct source *src, const struct mapping *map,
 		mirror_free(f.mirror);
 		return rc;
 	}
+	diag_log(d, LOG_LEVEL_INFO, "job: source: %zu entries read in %.2f s, "
+	    "%zu of them for the mapping", f.seen, seconds() - f.start,
+	    mirror_count(f.mirror));
 	*out = f.mirror;
 	return 0;
 }
@@ -167,6 +173,23 @@ build(const struct config *cfg, struct source *src, struct mapping **map,
 	return rc;
 }
 
+/* log_problems - the refused values and conflicts of a run, each once,
+ * a few lines per entry at most */
+static void
+log_problems(const struct diag *problems, const struct log *log)
+{
+	struct report *r = NULL;
+
+	if (report_new(&r) < 0) {
+		log_msg(log, LOG_LEVEL_ERROR, "job: %zu refused values, %zu "
+		    "conflicts not logged: out of memory",
+		    problems->nrejected, problems->nconflicts);
+		return;
+	}
+	report_log(r, problems, log, NULL);
+	report_free(r);
+}
+
 /* job_resync - read, map, render, commit */
 int
 job_resync(const struct config *cfg, const struct job_options *o,
@@ -184,6 +207,8 @@ job_resync(const struct config *cfg, const struct job_options *o,
 
 	diag_init(&d, log);
 	diag_init(&problems, log);
+	/* refused values and conflicts: once each, by the report below */
+	problems.quiet_data = 1;
 	memset(&req, 0, sizeof req);
 	memset(&res, 0, sizeof res);
 	rc = git_sink_open(cfg->repository, cfg->bare, cfg->branch, &sink, &d);
@@ -209,6 +234,7 @@ job_resync(const struct config *cfg, const struct job_options *o,
 	else if (rc == 0 && !o->dry_run)
 		fprintf(out, "no change: branch %s is up to date\n", cfg->branch);
 cleanup:
+	log_problems(&problems, log);
 	if (rc < 0 && rc != ERR_HELD)
 		log_msg(log, LOG_LEVEL_ERROR, "job: resync: %s: nothing "
 		    "committed; the branch is as it was", err_str(rc));
@@ -257,6 +283,7 @@ job_render(const struct config *cfg, const struct job_options *o,
 	int rc;
 
 	diag_init(&d, log);
+	d.quiet_data = 1;
 	if (mkdir(o->out_dir, 0755) < 0 && errno != EEXIST) {
 		diag_error(&d, o->out_dir, "cannot create directory: %s",
 		    strerror(errno));
@@ -291,6 +318,7 @@ job_render(const struct config *cfg, const struct job_options *o,
 		log_msg(log, LOG_LEVEL_ERROR, "job: render: %s: no table "
 		    "written; the directory is as it was", o->out_dir);
 cleanup:
+	log_problems(&d, log);
 	for (i = 0; paths && i < tables.count; i++)
 		free(paths[i]);
 	free(paths);

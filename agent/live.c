@@ -1475,6 +1475,9 @@ live_apply(struct live *l, const struct config *cfg,
 	rc = rc ? rc : apply_listing(&b, &next);
 	rc = rc ? rc : apply_lost(&b, m);
 	rc = rc ? rc : apply_problems(&b, from);
+	/* what problems holds is all there is at the places recomputed */
+	for (i = 0; rc == 0 && i < b.places.n; i++)
+		rc = diag_cover(problems, b.places.v[i]);
 	for (i = 0; rc == 0 && l->dns && i < l->nnotes; i++) {
 		const struct entry *e = mirror_get(mir, l->notes[i].id);
 

@@ -412,23 +412,33 @@ tables_differ(struct git_sink *sink, const char *commit,
 	return changed;
 }
 
-/* append_conflicts - the conflicts found, for the commit message */
+/* append_conflicts - the conflicts found, for the commit message, at
+ * most as many as route changes are listed */
 static int
 append_conflicts(struct buf *msg, const struct diag *problems)
 {
-	size_t i;
-	int rc = 0, first = 1;
+	size_t i, shown = 0, kept = 0, more;
+	int rc = 0;
 
 	for (i = 0; rc == 0 && problems && i < problems->count; i++) {
 		const struct diag_item *it = &problems->items[i];
 
 		if (it->kind != DIAG_CONFLICT)
 			continue;
-		if (first)
+		kept += it->count;
+		if (shown == MESSAGE_MAX_CHANGES)
+			continue;
+		if (shown == 0)
 			rc = buf_puts(msg, "\nConflicts (existing routes kept):\n");
-		first = 0;
+		shown++;
 		rc = rc ? rc : buf_printf(msg, "! %s: %s\n", it->where, it->what);
 	}
+	/* a whole build also counts the conflicts diag could not keep */
+	more = kept - shown;
+	if (problems && !problems->partial && problems->nconflicts > kept)
+		more += problems->nconflicts - kept;
+	if (rc == 0 && shown > 0 && more > 0)
+		rc = buf_printf(msg, "... and %zu more conflicts\n", more);
 	return rc;
 }
 

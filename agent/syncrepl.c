@@ -504,6 +504,17 @@ syncrepl_start(struct ldap_source *src, const char *filter,
 		rc = ERR_UNAVAIL;
 		goto out;
 	}
+	if (d->log != NULL && d->log->level >= LOG_LEVEL_INFO) {
+		char list[512];
+
+		ldap_source_attr_list((const char *const *)s->attrs, list,
+		    sizeof list);
+		diag_log(d, LOG_LEVEL_INFO, "syncrepl: %s: sync search under "
+		    "%s (subtree), filter %s, attributes %s, %s, %s", s->uri,
+		    ldap_source_base(src), s->filter, list[0] ? list : "all",
+		    persist ? "refresh and persist" : "refresh only",
+		    s->full ? "full refresh" : "resuming from the cookie");
+	}
 	rc = send_search(s, d);
 	if (rc < 0)
 		goto out;

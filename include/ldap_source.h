@@ -54,6 +54,13 @@ const char *ldap_source_base(const struct ldap_source *s);
  * until ldap_source_close; for modules that run their own operations
  * on it (syncrepl) */
 LDAP *ldap_source_ldap(struct ldap_source *s);
+/* ldap_source_attr_list - attrs (NULL-terminated, or NULL) space
+ * separated into out, cut at size, for log lines */
+void ldap_source_attr_list(const char *const *attrs, char *out,
+    size_t size);
+/* ldap_source_describe - libldap's text for rc and the server's
+ * diagnostic message on ld, "text (message)", into out */
+void ldap_source_describe(LDAP *ld, int rc, char *out, size_t size);
 /* ldap_source_entry - one search entry message of ld as a struct entry
  * (malloc throughout; caller frees with entry_free). ERR_UNAVAIL when
  * the message cannot be decoded or holds a ranged attribute (only
