@@ -252,8 +252,8 @@ file_write_set(const struct file_data *files, size_t n, mode_t mode,
 cleanup:
 	for (i = 0; tmp && i < n; i++) {
 		/* a swapped temp name holds the old file now */
-		if (tmp[i].data && *tmp[i].data && how && (how[i] == PLACED_NOT ||
-		    how[i] == PLACED_SWAPPED))
+		if (tmp[i].data && *tmp[i].data && how &&
+		    (how[i] == PLACED_NOT || how[i] == PLACED_SWAPPED))
 			(void)unlink(tmp[i].data);
 		buf_free(&tmp[i]);
 	}

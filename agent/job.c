@@ -291,6 +291,7 @@ job_render(const struct config *cfg, const struct job_options *o,
 		goto cleanup;
 	}
 	rc = build(cfg, &src, &map, &model, &d);
+	log_problems(&d, log);
 	rc = rc ? rc : render_tables(cfg->layout, model, &tables);
 	if (rc < 0)
 		goto cleanup;
@@ -318,7 +319,6 @@ job_render(const struct config *cfg, const struct job_options *o,
 		log_msg(log, LOG_LEVEL_ERROR, "job: render: %s: no table "
 		    "written; the directory is as it was", o->out_dir);
 cleanup:
-	log_problems(&d, log);
 	for (i = 0; paths && i < tables.count; i++)
 		free(paths[i]);
 	free(paths);

@@ -772,8 +772,8 @@ START_TEST(ldap_verbose_log_says_what_it_does)
 		ck_assert_int_ne(asprintf(&line, "info: ldap_source: %s: "
 		    "searching under %s (subtree), filter (|(objectClass="
 		    "splitsyncDomain)(objectClass=groupOfNames)(&(objectClass="
-		    "inetOrgPerson)(mail=*))), attributes objectClass entryUUID "
-		    "associatedDomain", sd.ldap_uri, sd.base), -1);
+		    "inetOrgPerson)(mail=*))), attributes objectClass "
+		    "entryUUID associatedDomain", sd.ldap_uri, sd.base), -1);
 		has(out, line, i > 0);
 		free(line);
 		has(out, " mail mailAlternateAddress ", i > 0);
