@@ -53,6 +53,7 @@
 #include "metrics.h"
 #include "mirror.h"
 #include "publish.h"
+#include "report.h"
 #include "source.h"
 #include "syncrepl.h"
 
@@ -88,6 +89,8 @@ struct daemon {
 	int connected;
 	struct syncrepl *sync;
 	int failures;                   /* in a row, for the backoff */
+	int64_t outage_since;           /* ms: the first failure of a row */
+	int64_t refresh_since;          /* ms: the refresh began */
 	int64_t reconnect_at;           /* ms, monotonic */
 	int64_t next_poll;
 	int full_requested;             /* SIGUSR1: reload without cookie */
@@ -102,6 +105,7 @@ struct daemon {
 	int stop;
 	struct metrics metrics;
 	int64_t metrics_at;             /* next periodic write */
+	struct report *report;          /* the data problems logged */
 };
 
 /* now_ms - monotonic clock in milliseconds */
@@ -162,6 +166,8 @@ schedule_reconnect(struct daemon *d)
 	if (delay > d->cfg->reconnect_max)
 		delay = d->cfg->reconnect_max;
 	delay *= jitter(d);
+	if (d->failures == 0)
+		d->outage_since = now_ms();
 	d->failures++;
 	d->metrics.reconnects++;
 	d->reconnect_at = now_ms() + (int64_t)(delay * 1000);
@@ -250,6 +256,7 @@ on_refresh_begin(void *ctx)
 
 	stage_clear(d);
 	d->refreshing = 1;
+	d->refresh_since = now_ms();
 	log_msg(d->log, LOG_LEVEL_INFO, "daemon: syncrepl: refresh started");
 	return mirror_new(&d->stage);
 }
@@ -414,7 +421,8 @@ on_refresh_done(void *ctx, int sweep)
 	}
 	stage_clear(d);
 	log_msg(d->log, LOG_LEVEL_INFO, "daemon: syncrepl: refresh done: %zu "
-	    "entries", mirror_count(d->cur));
+	    "entries in %.2f s", mirror_count(d->cur),
+	    (double)(now_ms() - d->refresh_since) / 1000.0);
 	d->metrics.last_sync = time(NULL);
 	mark_dirty(d);
 	return 0;
@@ -498,8 +506,12 @@ full_poll(struct daemon *d)
 	rc = rc ? rc : source_each(&d->src, mapping_filter(d->map),
 	    mapping_attributes(d->map), poll_one, &p, &diag);
 	/* Nothing new and nothing gone: no need to render again. */
-	if (rc == 0)
+	if (rc == 0) {
 		d->metrics.last_sync = time(NULL);
+		log_msg(d->log, LOG_LEVEL_INFO, "daemon: poll: %zu entries "
+		    "(%zu before), %zu new or changed", mirror_count(p.stage),
+		    mirror_count(d->cur), p.changed);
+	}
 	if (rc == 0 && (p.differs || mirror_count(p.stage) !=
 	    mirror_count(d->cur) || !d->published)) {
 		d->metrics.changes_applied += p.changed;
@@ -543,6 +555,12 @@ connect_feed(struct daemon *d)
 	}
 	diag_free(&diag);
 	if (rc == 0) {
+		if (d->failures > 0)
+			log_msg(d->log, LOG_LEVEL_NOTICE, "daemon: source: %s: "
+			    "reconnected after %.0f s (%d attempts)",
+			    d->src.ldap ? ldap_source_uri(d->src.ldap) :
+			    d->cfg->ldif, (double)(now_ms() - d->outage_since) /
+			    1000.0, d->failures + 1);
 		d->failures = 0;
 		return 0;
 	}
@@ -563,6 +581,7 @@ publish(struct daemon *d, int final)
 {
 	struct publish_request req;
 	struct publish_result res;
+	struct report_counts counts;
 	struct diag problems, diag;
 	struct buf name = BUF_INIT;
 	int rc;
@@ -607,10 +626,18 @@ publish(struct daemon *d, int final)
 		log_msg(d->log, LOG_LEVEL_NOTICE, "daemon: %s: proposed %s: "
 		    "%zu route changes", d->cfg->proposal_branch, res.oid,
 		    res.changes);
-	if (problems.nrejected || problems.nconflicts)
+	/* a problem once, when it appears; then only the totals */
+	report_log(d->report, &problems, d->log, &counts);
+	if (counts.fresh > 0)
 		log_msg(d->log, LOG_LEVEL_WARNING, "daemon: directory: %zu "
-		    "rejected values, %zu conflicts (splitsync check lists "
-		    "them)", problems.nrejected, problems.nconflicts);
+		    "rejected values, %zu conflicts, %zu of them new "
+		    "(splitsync check lists them)", problems.nrejected,
+		    problems.nconflicts, counts.fresh);
+	else if (problems.nrejected || problems.nconflicts)
+		log_msg(d->log, LOG_LEVEL_NOTICE, "daemon: directory: %zu "
+		    "rejected values, %zu conflicts, all reported before "
+		    "(splitsync check lists them)", problems.nrejected,
+		    problems.nconflicts);
 	if (rc == 0 || rc == ERR_HELD) {
 		/* Held: it stays held until confirmed or the directory
 		 * changes again. */
@@ -884,6 +911,7 @@ daemon_run(const char *config_path, const char *repo, const struct log *log)
 	d.persist = strcmp(d.cfg->feed, "persist") == 0;
 	rc = mirror_new(&d.cur);
 	rc = rc ? rc : live_new(&d.live);
+	rc = rc ? rc : report_new(&d.report);
 	if (rc == 0 && d.persist)
 		rc = publish_load_state(d.cfg, d.sink, d.cur, &d.cookie,
 		    &d.cookie_len, &diag);
@@ -928,6 +956,7 @@ cleanup:
 	free(d.unheld);
 	free(d.cookie);
 	live_free(d.live);
+	report_free(d.report);
 	mirror_free(d.cur);
 	git_sink_close(d.sink);
 	mapping_free(d.map);

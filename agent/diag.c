@@ -22,10 +22,11 @@ diag_init(struct diag *d, const struct log *log)
 	d->log = log;
 }
 
-/* diag_free - release every item */
+/* diag_free - release every item and cover */
 void
 diag_free(struct diag *d)
 {
+	int quiet = d->quiet_data;
 	size_t i;
 
 	for (i = 0; i < d->count; i++) {
@@ -33,7 +34,25 @@ diag_free(struct diag *d)
 		free(d->items[i].what);
 	}
 	free(d->items);
+	for (i = 0; i < d->ncovered; i++)
+		free(d->covered[i]);
+	free(d->covered);
 	diag_init(d, d->log);
+	d->quiet_data = quiet;
+}
+
+/* diag_cover - d's items are all there is at where */
+int
+diag_cover(struct diag *d, const char *where)
+{
+	char *c;
+
+	if (buf_vec_grow((void **)&d->covered, &d->capcovered, d->ncovered,
+	    sizeof *d->covered) < 0 || (c = strdup(where)) == NULL)
+		return ERR_NOMEM;
+	d->covered[d->ncovered++] = c;
+	d->partial = 1;
+	return 0;
 }
 
 /* escaped_copy - a copy with control characters escaped, or NULL */
@@ -52,7 +71,7 @@ escaped_copy(const char *s)
 /* store - keep one item when there is room; ownership of texts taken */
 static void
 store(struct diag *d, enum diag_level level, enum diag_kind kind,
-    char *where, char *what)
+    char *where, char *what, size_t count)
 {
 	struct diag_item *items;
 	size_t cap;
@@ -71,6 +90,7 @@ store(struct diag *d, enum diag_level level, enum diag_kind kind,
 	d->items[d->count].kind = kind;
 	d->items[d->count].where = where;
 	d->items[d->count].what = what;
+	d->items[d->count].count = count;
 	d->count++;
 	return;
 drop:
@@ -78,38 +98,73 @@ drop:
 	free(what);
 }
 
-/* diag_add - record, count and possibly log one problem */
-void
-diag_add(struct diag *d, enum diag_level level, enum diag_kind kind,
-    const char *where, const char *fmt, ...)
+/* vadd - record, count and possibly log one item standing for count */
+static void
+vadd(struct diag *d, enum diag_level level, enum diag_kind kind,
+    const char *where, size_t count, const char *fmt, va_list ap)
 {
 	static const enum log_level to_log[] = {
 		LOG_LEVEL_ERROR, LOG_LEVEL_WARNING, LOG_LEVEL_NOTICE
 	};
 	char text[2048];
-	va_list ap;
 	char *w, *t;
 
-	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
 	if (level == DIAG_ERROR)
 		d->nerrors++;
 	else if (level == DIAG_WARNING)
 		d->nwarnings++;
 	if (kind == DIAG_REJECTED)
-		d->nrejected++;
+		d->nrejected += count;
 	else if (kind == DIAG_CONFLICT)
-		d->nconflicts++;
+		d->nconflicts += count;
 	w = escaped_copy(where ? where : "");
 	t = escaped_copy(text);
-	if (d->log) {
+	if (d->log && !(d->quiet_data && (kind == DIAG_REJECTED ||
+	    kind == DIAG_CONFLICT))) {
 		if (w && *w)
 			log_msg(d->log, to_log[level], "%s: %s", w, t ? t : text);
 		else
 			log_msg(d->log, to_log[level], "%s", t ? t : text);
 	}
-	store(d, level, kind, w, t);
+	store(d, level, kind, w, t, count);
+}
+
+/* diag_add - record, count and possibly log one problem */
+void
+diag_add(struct diag *d, enum diag_level level, enum diag_kind kind,
+    const char *where, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vadd(d, level, kind, where, 1, fmt, ap);
+	va_end(ap);
+}
+
+/* diag_add_count - one item for count problems */
+void
+diag_add_count(struct diag *d, enum diag_level level, enum diag_kind kind,
+    const char *where, size_t count, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vadd(d, level, kind, where, count, fmt, ap);
+	va_end(ap);
+}
+
+/* diag_log - forward one line to the attached log */
+void
+diag_log(const struct diag *d, enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->log == NULL || level > d->log->level)
+		return;
+	va_start(ap, fmt);
+	log_vmsg(d->log, level, fmt, ap);
+	va_end(ap);
 }
 
 /* diag_last_error - text of the last error kept */

@@ -10,9 +10,15 @@
  *	against the deploy head, renders, commits (or proposes, or holds)
  *	and pushes; confirm accepts a held change.
  *
+ *	render writes the set of tables with file_write_set: all of them
+ *	or none, so Postfix never loads a transport table of this run
+ *	beside a virtual_alias table of the last.
+ *
  * DIAGNOSTICS
  *	Every failure is logged as "job: object: what: why" before the
- *	error code is returned; data problems are logged as they are found.
+ *	error code is returned. Data problems (refused values, conflicts)
+ *	are logged once each at the end of the run, a few per entry at
+ *	most (report.h); check prints every one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +42,7 @@
 #include "publish.h"
 #include "render.h"
 #include "routes.h"
+#include "report.h"
 #include "source.h"
 
 /* What one pass over the source fills. */
@@ -110,6 +117,9 @@ fetch_all(struct source *src, const struct mapping *map,
 		mirror_free(f.mirror);
 		return rc;
 	}
+	diag_log(d, LOG_LEVEL_INFO, "job: source: %zu entries read in %.2f s, "
+	    "%zu of them for the mapping", f.seen, seconds() - f.start,
+	    mirror_count(f.mirror));
 	*out = f.mirror;
 	return 0;
 }
@@ -237,6 +247,23 @@ record_confirm(const struct config *cfg, const struct log *log)
 	write_metrics(cfg, &m, log);
 }
 
+/* log_problems - the refused values and conflicts of a run, each once,
+ * a few lines per entry at most */
+static void
+log_problems(const struct diag *problems, const struct log *log)
+{
+	struct report *r = NULL;
+
+	if (report_new(&r) < 0) {
+		log_msg(log, LOG_LEVEL_ERROR, "job: %zu refused values, %zu "
+		    "conflicts not logged: out of memory",
+		    problems->nrejected, problems->nconflicts);
+		return;
+	}
+	report_log(r, problems, log, NULL);
+	report_free(r);
+}
+
 /* job_resync - read, map, render, commit */
 int
 job_resync(const struct config *cfg, const struct job_options *o,
@@ -254,6 +281,8 @@ job_resync(const struct config *cfg, const struct job_options *o,
 
 	diag_init(&d, log);
 	diag_init(&problems, log);
+	/* refused values and conflicts: once each, by the report below */
+	problems.quiet_data = 1;
 	memset(&req, 0, sizeof req);
 	memset(&res, 0, sizeof res);
 	/* A new repository appears with its first branch, not before: a
@@ -292,6 +321,7 @@ job_resync(const struct config *cfg, const struct job_options *o,
 	else if (rc == 0 && !o->dry_run)
 		fprintf(out, "no change: branch %s is up to date\n", cfg->branch);
 cleanup:
+	log_problems(&problems, log);
 	if (rc < 0 && rc != ERR_HELD)
 		log_msg(log, LOG_LEVEL_ERROR, "job: resync: %s: nothing "
 		    "committed; the branch is as it was", err_str(rc));
@@ -392,11 +422,13 @@ job_render(const struct config *cfg, const struct job_options *o,
 	struct mapping *map = NULL;
 	struct model *model = NULL;
 	struct tables tables = { NULL, 0 };
-	struct buf path = BUF_INIT;
+	struct file_data *files = NULL;
+	char **paths = NULL;
 	size_t i;
 	int rc;
 
 	diag_init(&d, log);
+	d.quiet_data = 1;
 	if (mkdir(o->out_dir, 0755) < 0 && errno != EEXIST) {
 		diag_error(&d, o->out_dir, "cannot create directory: %s",
 		    strerror(errno));
@@ -404,20 +436,38 @@ job_render(const struct config *cfg, const struct job_options *o,
 		goto cleanup;
 	}
 	rc = build(cfg, &src, &map, &model, &d);
+	log_problems(&d, log);
 	rc = rc ? rc : render_tables(cfg->layout, model, &tables);
+	if (rc < 0)
+		goto cleanup;
+	/* All or nothing: a reader never sees some tables new, some old. */
+	files = calloc(tables.count ? tables.count : 1, sizeof *files);
+	paths = calloc(tables.count ? tables.count : 1, sizeof *paths);
+	if (files == NULL || paths == NULL)
+		rc = ERR_NOMEM;
 	for (i = 0; rc == 0 && i < tables.count; i++) {
-		buf_reset(&path);
+		struct buf path = BUF_INIT;
+
 		rc = buf_printf(&path, "%s/%s", o->out_dir,
 		    tables.items[i].name);
-		rc = rc ? rc : file_write_atomic(path.data,
-		    tables.items[i].text.data, tables.items[i].text.len, 0644,
-		    &d);
+		paths[i] = buf_steal(&path);
+		files[i].path = paths[i];
+		files[i].data = tables.items[i].text.data ?
+		    tables.items[i].text.data : "";
+		files[i].len = tables.items[i].text.len;
 	}
+	rc = rc ? rc : file_write_set(files, tables.count, 0644, &d);
 	if (rc == 0)
 		fprintf(out, "wrote %zu tables to %s (%zu addresses)\n",
 		    tables.count, o->out_dir, model_address_count(model));
+	else if (rc == ERR_IO)
+		log_msg(log, LOG_LEVEL_ERROR, "job: render: %s: no table "
+		    "written; the directory is as it was", o->out_dir);
 cleanup:
-	buf_free(&path);
+	for (i = 0; paths && i < tables.count; i++)
+		free(paths[i]);
+	free(paths);
+	free(files);
 	render_tables_free(&tables);
 	model_free(model);
 	source_close(&src);

@@ -25,20 +25,8 @@
  *	Continuation references are ignored (referrals are off; Active
  *	Directory returns some for every search of a domain root).
  *
- *	Ranged attributes: Active Directory returns at most MaxValRange
- *	values of an attribute in one entry (1500 by default) and names
- *	what it sent with a range option, "member;range=0-1499", instead
- *	of the plain "member". For every such attribute of an entry the
- *	rest is read with base-scope searches of that entry asking for
- *	"member;range=1500-*", then from the end of each answer, until an
- *	answer's range ends in "*". The entry handed to the caller holds
- *	every value, in the server's order, under the plain name (options
- *	removed), so filters and mappings see one attribute. Each answer
- *	must start where it was asked and hold exactly the values its
- *	range names; at most RANGE_ROUNDS_MAX follow-up searches are made
- *	per attribute. Anything else fails the search: a partial member
- *	list must never pass for the whole one. ldap_source_entry, which
- *	has no way to ask for the rest, refuses an entry with a range.
+ *	An attribute that comes back ranged (Active Directory) is read
+ *	whole by ldap_range before the entry is handed on.
  *
  * DIAGNOSTICS
  *	Messages read "ldap_source: object: what failed: why".
@@ -48,14 +36,14 @@
  *	unreadable (file.h checks both before any connection).
  *	ERR_AUTH: the server refused the credentials; not retried on other
  *	URIs. ERR_UNAVAIL: no URI could be reached ("URI: cannot connect"
- *	for each), or a search did not complete (size, time or admin limit,
- *	server busy, unavailable or gone, a base that does not exist).
+ *	for each; "TLS: server certificate refused: why" when tls_check
+ *	finds the certificate at fault), or a search did not complete
+ *	(size, time or admin limit, server busy, unavailable or gone, a
+ *	base that does not exist or that access control hides from the
+ *	bind identity, which the message names).
  *	When a later URI works, the earlier failures are warnings.
- *	ERR_UNAVAIL too, with the entry's DN as where, for a ranged
- *	attribute that cannot be read whole ("incomplete attribute member:
- *	...: the result would be truncated"): a follow-up search failed,
- *	an answer's range is malformed, starts elsewhere than asked, holds
- *	a number of values other than its range says, or never ends.
+ *	ERR_UNAVAIL too for a ranged attribute that cannot be read whole
+ *	(see ldap_range).
  *	The password is never part of a message and is wiped after use.
  */
 #include <errno.h>
@@ -68,6 +56,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ldap.h>
@@ -76,30 +65,27 @@
 #include "entry.h"
 #include "errors.h"
 #include "file.h"
+#include "ldap_range.h"
 #include "ldap_source.h"
+#include "tls_check.h"
 
 #define DEFAULT_NETWORK_TIMEOUT 10      /* seconds */
 #define DEFAULT_TIMEOUT 60              /* seconds, per operation */
 #define DEFAULT_PAGE_SIZE 500
 #define PASSWORD_MAX 1024               /* longest first line accepted */
-#define RANGE_ROUNDS_MAX 1024           /* follow-up searches per ranged
-                                           attribute: 1.5 million values
-                                           at AD's MaxValRange of 1500 */
-#define RANGE_OPEN SIZE_MAX             /* the high end of "low-*" */
 
 struct ldap_source {
 	LDAP *ld;
 	char *uri;
 	char *base;
+	char *identity;         /* who the server says we are */
 	int timeout;
 	int page_size;
 };
 
-static const char *range_option(const char *name, size_t *len);
-
-/* describe - "error text (server's message)" for rc on ld */
-static void
-describe(LDAP *ld, int rc, char *out, size_t size)
+/* ldap_source_describe - "error text (server's message)" for rc on ld */
+void
+ldap_source_describe(LDAP *ld, int rc, char *out, size_t size)
 {
 	char *msg = NULL;
 
@@ -283,7 +269,7 @@ set_options(LDAP *ld, const struct config_ldap *cfg, int use_tls,
 	/* the options above apply only to a context made after them */
 	lrc = ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero);
 	if (lrc != LDAP_OPT_SUCCESS) {
-		describe(ld, lrc, why, sizeof why);
+		ldap_source_describe(ld, lrc, why, sizeof why);
 		diag_error(d, NULL, "ldap_source: %s: cannot set up TLS%s%s: "
 		    "%s", uri, cfg->ca_file ? " with CA file " : "",
 		    cfg->ca_file ? cfg->ca_file : "", why);
@@ -334,7 +320,7 @@ do_bind(LDAP *ld, const struct config_ldap *cfg, const char *uri,
 	}
 	if (lrc == LDAP_SUCCESS)
 		return 0;
-	describe(ld, lrc, why, size);
+	ldap_source_describe(ld, lrc, why, size);
 	if (lrc == LDAP_NO_MEMORY)
 		return ERR_NOMEM;
 	if (refused(lrc)) {
@@ -344,6 +330,36 @@ do_bind(LDAP *ld, const struct config_ldap *cfg, const char *uri,
 		return ERR_AUTH;
 	}
 	return ERR_UNAVAIL;
+}
+
+/* explain_tls - when the TLS layer failed the handshake (libldap then
+ * leaves a diagnostic; a refused or timed out connection leaves none)
+ * with verification on, ask tls_check whether the certificate was the
+ * reason and say so in why, with libldap's own words in detail */
+static void
+explain_tls(LDAP *ld, const struct config_ldap *cfg, const char *uri,
+    int starttls, const char *detail, char *why, size_t size)
+{
+	char reason[384], *msg = NULL;
+	int code = 0, tls_failed;
+
+	if (ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &code) !=
+	    LDAP_OPT_SUCCESS ||
+	    ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &msg) !=
+	    LDAP_OPT_SUCCESS)
+		msg = NULL;
+	tls_failed = msg != NULL && *msg != '\0' &&
+	    (code == LDAP_SERVER_DOWN || code == LDAP_CONNECT_ERROR);
+	if (msg != NULL)
+		ldap_memfree(msg);
+	if (!tls_failed)
+		return;
+	if (cfg->tls_verify && tls_check_refusal(uri, starttls, cfg->ca_file,
+	    cfg->network_timeout, reason, sizeof reason) == 1)
+		snprintf(why, size, "TLS: server certificate refused: %s "
+		    "(libldap: %s)", reason, detail);
+	else
+		snprintf(why, size, "TLS handshake failed: %s", detail);
 }
 
 /* connect_uri - one URI: handle, options, StartTLS, bind. ERR_UNAVAIL
@@ -374,13 +390,22 @@ connect_uri(const struct config_ldap *cfg, const char *uri,
 		if (lrc != LDAP_SUCCESS) {
 			char detail[384];
 
-			describe(ld, lrc, detail, sizeof detail);
+			ldap_source_describe(ld, lrc, detail, sizeof detail);
 			snprintf(why, size, "StartTLS failed: %s", detail);
 			rc = lrc == LDAP_NO_MEMORY ? ERR_NOMEM : ERR_UNAVAIL;
+			if (rc == ERR_UNAVAIL)
+				explain_tls(ld, cfg, uri, 1, detail, why, size);
 			goto out;
 		}
 	}
 	rc = do_bind(ld, cfg, uri, pw, why, size, d);
+	if (rc == ERR_UNAVAIL && ldaps) {
+		char detail[512];
+
+		/* the handshake of ldaps:// happens with the bind */
+		snprintf(detail, sizeof detail, "%s", why);
+		explain_tls(ld, cfg, uri, 0, detail, why, size);
+	}
 	if (rc < 0)
 		goto out;
 	*out = ld;
@@ -389,6 +414,51 @@ out:
 	if (ld != NULL)
 		ldap_unbind_ext_s(ld, NULL, NULL);
 	return rc;
+}
+
+/* bound_identity - who the server takes us for (WhoAmI, RFC 4532),
+ * else what the configuration says; malloc'd, NULL on ENOMEM */
+static char *
+bound_identity(LDAP *ld, const struct config_ldap *cfg)
+{
+	struct berval *authzid = NULL;
+	char *id = NULL;
+
+	if (ldap_whoami_s(ld, &authzid, NULL, NULL) == LDAP_SUCCESS &&
+	    authzid != NULL) {
+		if (authzid->bv_len == 0)
+			id = strdup("anonymous");
+		else if (authzid->bv_len > 3 &&
+		    strncmp(authzid->bv_val, "dn:", 3) == 0)
+			id = strndup(authzid->bv_val + 3, authzid->bv_len - 3);
+		else
+			id = strndup(authzid->bv_val, authzid->bv_len);
+	} else if (cfg->bind_dn != NULL) {
+		id = strdup(cfg->bind_dn);
+	} else {
+		id = strdup(cfg->sasl_mech ? "the SASL EXTERNAL identity" :
+		    "anonymous");
+	}
+	if (authzid != NULL)
+		ber_bvfree(authzid);
+	return id;
+}
+
+/* how_bound - the bind and the protection of a connection, for the log */
+static void
+how_bound(const struct config_ldap *cfg, const char *uri, char *out,
+    size_t size)
+{
+	const char *tls = "no TLS";
+
+	if (strncasecmp(uri, "ldaps://", 8) == 0)
+		tls = "TLS";
+	else if (strncasecmp(uri, "ldapi://", 8) == 0)
+		tls = "local socket";
+	else if (cfg->starttls)
+		tls = "StartTLS";
+	snprintf(out, size, "%s, %s", cfg->sasl_mech ? "SASL EXTERNAL" :
+	    cfg->bind_dn ? "simple bind" : "anonymous bind", tls);
 }
 
 /* ldap_source_open - connect and bind to the first URI that answers */
@@ -424,6 +494,10 @@ ldap_source_open(const struct config_ldap *cfg, struct ldap_source **out,
 	for (i = 0; i < cfg->nuris && rc == ERR_UNAVAIL; i++) {
 		char reason[512] = "";
 
+		diag_log(d, LOG_LEVEL_DEBUG, "ldap_source: %s: connecting "
+		    "(network timeout %d s)", cfg->uris[i],
+		    cfg->network_timeout ? cfg->network_timeout :
+		    DEFAULT_NETWORK_TIMEOUT);
 		rc = connect_uri(cfg, cfg->uris[i], &pw, &ld, reason,
 		    sizeof reason, d);
 		if (rc == ERR_UNAVAIL) {
@@ -449,11 +523,20 @@ ldap_source_open(const struct config_ldap *cfg, struct ldap_source **out,
 	ld = NULL;
 	s->uri = strdup(cfg->uris[tried]);
 	s->base = strdup(cfg->base);
+	s->identity = bound_identity(s->ld, cfg);
 	s->timeout = cfg->timeout ? cfg->timeout : DEFAULT_TIMEOUT;
 	s->page_size = cfg->page_size ? cfg->page_size : DEFAULT_PAGE_SIZE;
-	if (s->uri == NULL || s->base == NULL) {
+	if (s->uri == NULL || s->base == NULL || s->identity == NULL) {
 		rc = ERR_NOMEM;
 		goto out;
+	}
+	{
+		char how[128];
+
+		/* the identity as the server sees it; never the password */
+		how_bound(cfg, s->uri, how, sizeof how);
+		diag_log(d, LOG_LEVEL_INFO, "ldap_source: %s: connected, bound "
+		    "as %s (%s)", s->uri, s->identity, how);
 	}
 	*out = s;
 	s = NULL;
@@ -480,6 +563,7 @@ ldap_source_close(struct ldap_source *s)
 		ldap_unbind_ext_s(s->ld, NULL, NULL);
 	free(s->uri);
 	free(s->base);
+	free(s->identity);
 	free(s);
 }
 
@@ -546,17 +630,22 @@ out:
 int
 ldap_source_entry(LDAP *ld, LDAPMessage *msg, struct entry **out)
 {
-	size_t i, len;
 	int rc;
 
 	rc = convert(ld, msg, out);
-	for (i = 0; rc == 0 && i < (*out)->count; i++)
-		if (range_option((*out)->attrs[i].name, &len) != NULL) {
-			entry_free(*out);
-			*out = NULL;
-			rc = ERR_UNAVAIL;
-		}
+	if (rc == 0 && ldap_range_in(*out)) {
+		entry_free(*out);
+		*out = NULL;
+		rc = ERR_UNAVAIL;
+	}
 	return rc;
+}
+
+/* ldap_source_identity - who the connection is bound as */
+const char *
+ldap_source_identity(const struct ldap_source *s)
+{
+	return s->identity;
 }
 
 /* ldap_source_base - the configured search base */
@@ -612,285 +701,31 @@ release(LDAPControl ***ctrls, char **matched, char **errmsg,
 	*res = NULL;
 }
 
-/* range_option - the "low-high" text of name's range option (option
- * names compare case-insensitively) and its length; NULL when none */
-static const char *
-range_option(const char *name, size_t *len)
+/* seconds - monotonic clock */
+static double
+seconds(void)
 {
-	const char *p;
+	struct timespec ts;
 
-	for (p = strchr(name, ';'); p != NULL; p = strchr(p, ';')) {
-		p++;
-		if (strncasecmp(p, "range=", 6) == 0) {
-			p += 6;
-			*len = strcspn(p, ";");
-			return p;
-		}
-	}
-	return NULL;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* parse_index - the decimal digits p[0..len) into *out, below SIZE_MAX;
- * digits only (strtoul would take a sign or leading spaces) */
-static int
-parse_index(const char *p, size_t len, size_t *out)
+/* ldap_source_attr_list - the attributes asked, for the log */
+void
+ldap_source_attr_list(const char *const *attrs, char *out, size_t size)
 {
-	size_t v = 0, i, digit;
+	size_t i, len = 0;
+	int n;
 
-	if (len == 0)
-		return ERR_INVAL;
-	for (i = 0; i < len; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return ERR_INVAL;
-		digit = (size_t)(p[i] - '0');
-		if (v > (SIZE_MAX - 1 - digit) / 10)
-			return ERR_INVAL;
-		v = v * 10 + digit;
+	out[0] = '\0';
+	for (i = 0; attrs != NULL && attrs[i] != NULL && len < size; i++) {
+		n = snprintf(out + len, size - len, "%s%s", i ? " " : "",
+		    attrs[i]);
+		if (n < 0)
+			break;
+		len += (size_t)n;
 	}
-	*out = v;
-	return 0;
-}
-
-/* parse_range - "low-high" or "low-*" into *low and *high (RANGE_OPEN
- * for "*"); ERR_INVAL when malformed or high is below low */
-static int
-parse_range(const char *p, size_t len, size_t *low, size_t *high)
-{
-	const char *dash = memchr(p, '-', len);
-	size_t n;
-
-	if (dash == NULL)
-		return ERR_INVAL;
-	n = (size_t)(dash - p);
-	if (parse_index(p, n, low) < 0)
-		return ERR_INVAL;
-	p = dash + 1;
-	len -= n + 1;
-	if (len == 1 && *p == '*') {
-		*high = RANGE_OPEN;
-		return 0;
-	}
-	if (parse_index(p, len, high) < 0 || *high < *low)
-		return ERR_INVAL;
-	return 0;
-}
-
-/* incomplete - record why attribute name of dn cannot be read whole;
- * returns ERR_UNAVAIL */
-static int
-incomplete(struct diag *d, const char *dn, const char *name,
-    const char *fmt, ...)
-{
-	char why[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof why, fmt, ap);
-	va_end(ap);
-	diag_error(d, dn, "ldap_source: incomplete attribute %.*s: %s: the "
-	    "result would be truncated", (int)strcspn(name, ";"), name, why);
-	return ERR_UNAVAIL;
-}
-
-/* range_count_ok - a closed range names exactly the values it holds */
-static int
-range_count_ok(size_t low, size_t high, size_t count)
-{
-	return high == RANGE_OPEN || (count > 0 && high - low == count - 1);
-}
-
-/* fetch_range - one follow-up base search of e for name;range=low-*:
- * append the values of the answer to attribute i of e (already named
- * name) and set *high to where the answer ends (RANGE_OPEN: the last) */
-static int
-fetch_range(struct ldap_source *s, struct entry *e, size_t i, size_t low,
-    size_t *high, struct diag *d)
-{
-	struct timeval tv = { s->timeout, 0 };
-	const char *name = e->attrs[i].name, *opt;
-	struct berval **vals = NULL;
-	LDAPMessage *res = NULL, *msg;
-	BerElement *ber = NULL;
-	char *want = NULL, *attrs[2], *an = NULL;
-	char *matched = NULL, *errmsg = NULL;
-	char why[512];
-	size_t wlen, olen, got_low = 0, got_high = 0, n;
-	int lrc, err, found = 0, code, rc;
-
-	if (strlen(name) > SIZE_MAX - 64)
-		return ERR_NOMEM;
-	wlen = strlen(name) + 64;
-	want = malloc(wlen);
-	if (want == NULL)
-		return ERR_NOMEM;
-	snprintf(want, wlen, "%s;range=%zu-*", name, low);
-	attrs[0] = want;
-	attrs[1] = NULL;
-	lrc = ldap_search_ext_s(s->ld, e->dn, LDAP_SCOPE_BASE,
-	    "(objectClass=*)", attrs, 0, NULL, NULL, &tv, LDAP_NO_LIMIT, &res);
-	if (res == NULL) {
-		describe(s->ld, lrc, why, sizeof why);
-		rc = lrc == LDAP_NO_MEMORY ? ERR_NOMEM : incomplete(d, e->dn,
-		    name, "%s: the search for %s failed: %s", s->uri, want,
-		    why);
-		goto out;
-	}
-	lrc = ldap_parse_result(s->ld, res, &err, &matched, &errmsg, NULL,
-	    NULL, 0);
-	if (lrc != LDAP_SUCCESS)
-		err = lrc;
-	if (err != LDAP_SUCCESS) {
-		rc = err == LDAP_NO_MEMORY ? ERR_NOMEM : incomplete(d, e->dn,
-		    name, "%s: the search for %s failed: %s%s%s%s", s->uri,
-		    want, ldap_err2string(err), errmsg && *errmsg ? " (" : "",
-		    errmsg && *errmsg ? errmsg : "",
-		    errmsg && *errmsg ? ")" : "");
-		goto out;
-	}
-	if (ldap_count_entries(s->ld, res) != 1) {
-		rc = incomplete(d, e->dn, name, "the search for %s returned "
-		    "%d entries", want, ldap_count_entries(s->ld, res));
-		goto out;
-	}
-	msg = ldap_first_entry(s->ld, res);
-	for (an = ldap_first_attribute(s->ld, msg, &ber); an != NULL;
-	    an = ldap_next_attribute(s->ld, msg, ber)) {
-		opt = range_option(an, &olen);
-		if (opt == NULL || !entry_attr_name_eq(an, name)) {
-			ldap_memfree(an);
-			continue;
-		}
-		if (found++) {
-			rc = incomplete(d, e->dn, name, "the answer to %s "
-			    "holds two ranges", want);
-			goto out;
-		}
-		if (parse_range(opt, olen, &got_low, &got_high) < 0) {
-			rc = incomplete(d, e->dn, name, "the answer to %s "
-			    "has a malformed range \"%.*s\"", want, (int)olen,
-			    opt);
-			goto out;
-		}
-		if (got_low != low) {
-			rc = incomplete(d, e->dn, name, "the answer to %s "
-			    "starts at value %zu", want, got_low);
-			goto out;
-		}
-		/* no values is NULL too: tell it from a decoding error */
-		code = LDAP_SUCCESS;
-		ldap_set_option(s->ld, LDAP_OPT_RESULT_CODE, &code);
-		vals = ldap_get_values_len(s->ld, msg, an);
-		if (vals == NULL &&
-		    (ldap_get_option(s->ld, LDAP_OPT_RESULT_CODE, &code) !=
-		    LDAP_OPT_SUCCESS || code != LDAP_SUCCESS)) {
-			rc = incomplete(d, e->dn, name, "cannot decode the "
-			    "answer to %s", want);
-			goto out;
-		}
-		n = vals != NULL ? (size_t)ldap_count_values_len(vals) : 0;
-		if (!range_count_ok(got_low, got_high, n)) {
-			rc = incomplete(d, e->dn, name, "the answer to %s "
-			    "names range %.*s but holds %zu values", want,
-			    (int)olen, opt, n);
-			goto out;
-		}
-		for (n = 0; vals != NULL && vals[n] != NULL; n++) {
-			rc = entry_add_value(e, name, vals[n]->bv_val,
-			    vals[n]->bv_len);
-			if (rc < 0)
-				goto out;
-		}
-		if (vals != NULL)
-			ldap_value_free_len(vals);
-		vals = NULL;
-		ldap_memfree(an);
-	}
-	an = NULL;
-	if (!found) {
-		rc = incomplete(d, e->dn, name, "the answer to %s holds no "
-		    "range of it", want);
-		goto out;
-	}
-	*high = got_high;
-	rc = 0;
-out:
-	/* older libldap versions assert on NULL: test each */
-	if (vals != NULL)
-		ldap_value_free_len(vals);
-	if (an != NULL)
-		ldap_memfree(an);
-	if (ber != NULL)
-		ber_free(ber, 0);
-	if (matched != NULL)
-		ldap_memfree(matched);
-	if (errmsg != NULL)
-		ldap_memfree(errmsg);
-	if (res != NULL)
-		ldap_msgfree(res);
-	free(want);
-	return rc;
-}
-
-/* resolve_range - attribute i of e came with a range option: read the
- * rest and rename it to its plain name */
-static int
-resolve_range(struct ldap_source *s, struct entry *e, size_t i,
-    struct diag *d)
-{
-	struct entry_attr *a = &e->attrs[i];
-	const char *opt;
-	size_t j, olen = 0, low, high, rounds;
-	char *plain;
-
-	opt = range_option(a->name, &olen);
-	for (j = 0; j < e->count; j++)
-		if (j != i && entry_attr_name_eq(e->attrs[j].name, a->name))
-			return incomplete(d, e->dn, a->name, "the entry holds "
-			    "it twice (%s and %s)", e->attrs[j].name, a->name);
-	if (parse_range(opt, olen, &low, &high) < 0)
-		return incomplete(d, e->dn, a->name, "malformed range "
-		    "\"%.*s\"", (int)olen, opt);
-	if (low != 0)
-		return incomplete(d, e->dn, a->name, "the entry's values "
-		    "start at value %zu", low);
-	if (!range_count_ok(low, high, a->count))
-		return incomplete(d, e->dn, a->name, "the entry names range "
-		    "%.*s but holds %zu values", (int)olen, opt, a->count);
-	plain = strndup(a->name, strcspn(a->name, ";"));
-	if (plain == NULL)
-		return ERR_NOMEM;
-	free(a->name);
-	a->name = plain;
-	for (rounds = 0; high != RANGE_OPEN; rounds++) {
-		int rc;
-
-		if (rounds == RANGE_ROUNDS_MAX)
-			return incomplete(d, e->dn, plain, "no end after %d "
-			    "further searches (%zu values)", RANGE_ROUNDS_MAX,
-			    e->attrs[i].count);
-		/* fetch_range adds values to attribute i, never attributes */
-		rc = fetch_range(s, e, i, high + 1, &high, d);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
-/* resolve_ranges - every ranged attribute of e read whole */
-static int
-resolve_ranges(struct ldap_source *s, struct entry *e, struct diag *d)
-{
-	size_t i, len;
-	int rc;
-
-	for (i = 0; i < e->count; i++) {
-		if (range_option(e->attrs[i].name, &len) == NULL)
-			continue;
-		rc = resolve_range(s, e, i, d);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
 }
 
 /* ldap_source_search - paged subtree search; 0 only when complete */
@@ -908,10 +743,20 @@ ldap_source_search(struct ldap_source *s, const char *filter,
 	struct entry *e = NULL;
 	char *matched = NULL, *errmsg = NULL;
 	char why[512];
+	size_t entries = 0, pages = 0;
+	double start = seconds();
 	int lrc, err, rc, more, fd = -1;
 
 	if (attrs == NULL)
 		attrs = all;
+	if (d->log != NULL && d->log->level >= LOG_LEVEL_INFO) {
+		char list[512];
+
+		ldap_source_attr_list(attrs, list, sizeof list);
+		diag_log(d, LOG_LEVEL_INFO, "ldap_source: %s: searching under "
+		    "%s (subtree), filter %s, attributes %s, pages of %d",
+		    s->uri, s->base, filter, list, s->page_size);
+	}
 	/* After a lost connection libldap would reconnect without binding:
 	 * a search then would be anonymous, and could look complete. */
 	if (ldap_get_option(s->ld, LDAP_OPT_DESC, &fd) != LDAP_OPT_SUCCESS ||
@@ -933,7 +778,7 @@ ldap_source_search(struct ldap_source *s, const char *filter,
 		ldap_control_free(page);
 		if (res == NULL) {
 			/* nothing came back: a local or connection error */
-			describe(s->ld, lrc, why, sizeof why);
+			ldap_source_describe(s->ld, lrc, why, sizeof why);
 			if (lrc == LDAP_FILTER_ERROR) {
 				diag_error(d, NULL, "ldap_source: invalid "
 				    "filter %s", filter);
@@ -953,10 +798,14 @@ ldap_source_search(struct ldap_source *s, const char *filter,
 		if (lrc != LDAP_SUCCESS)
 			err = lrc;
 		if (err == LDAP_NO_SUCH_OBJECT) {
+			/* A server answers so for a base its access control
+			 * hides too: say who may not see it. */
 			diag_error(d, NULL, "ldap_source: %s: search base %s "
-			    "does not exist (noSuchObject%s%s)", s->uri,
-			    s->base, matched && *matched ? ", closest entry " :
-			    "", matched && *matched ? matched : "");
+			    "does not exist, or access control hides it from "
+			    "%s (noSuchObject%s%s)", s->uri, s->base,
+			    s->identity, matched && *matched ?
+			    ", closest entry " : "", matched && *matched ?
+			    matched : "");
 			rc = ERR_UNAVAIL;
 			goto out;
 		}
@@ -976,15 +825,20 @@ ldap_source_search(struct ldap_source *s, const char *filter,
 				diag_error(d, NULL, "ldap_source: %s: cannot "
 				    "decode an entry", s->uri);
 			if (rc == 0)
-				rc = resolve_ranges(s, e, d);
+				rc = ldap_range_resolve(s->ld, s->uri,
+				    s->timeout, e, d);
 			if (rc < 0)
 				goto out;
 			rc = fn(e, ctx);
 			entry_free(e);
 			e = NULL;
+			entries++;
 			if (rc < 0)
 				goto out;
 		}
+		pages++;
+		diag_log(d, LOG_LEVEL_DEBUG, "ldap_source: %s: page %zu: %d "
+		    "entries", s->uri, pages, ldap_count_entries(s->ld, res));
 		if (cookie.bv_val != NULL)
 			ber_memfree(cookie.bv_val);
 		cookie.bv_val = NULL;
@@ -1001,6 +855,9 @@ ldap_source_search(struct ldap_source *s, const char *filter,
 		if (!more)
 			break;
 	}
+	diag_log(d, LOG_LEVEL_INFO, "ldap_source: %s: search under %s done: "
+	    "%zu entries in %zu pages, %.2f s", s->uri, s->base, entries,
+	    pages, seconds() - start);
 	rc = 0;
 out:
 	entry_free(e);

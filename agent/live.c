@@ -661,11 +661,11 @@ count_problems(struct live *l, const struct diag *d, size_t from)
 		if ((p = prob_at(l, it->where)) == NULL)
 			return ERR_NOMEM;
 		if (it->kind == DIAG_REJECTED) {
-			p->rejected++;
-			l->nrejected++;
+			p->rejected += it->count;
+			l->nrejected += it->count;
 		} else {
-			p->conflicts++;
-			l->nconflicts++;
+			p->conflicts += it->count;
+			l->nconflicts += it->count;
 		}
 	}
 	return 0;
@@ -1048,6 +1048,8 @@ small_model(struct batch *b, struct model **out)
 
 	rc = model_new(&m, (const char *const *)b->cfg->transports,
 	    b->cfg->ntransports);
+	if (rc == 0)
+		model_set_max_addresses(m, (size_t)b->cfg->max_addresses);
 	for (i = 0; rc == 0 && i < mapping_domain_count(b->map); i++) {
 		rc = model_add_domain(m, mapping_domain_at(b->map, i),
 		    &b->quiet);
@@ -1473,6 +1475,9 @@ live_apply(struct live *l, const struct config *cfg,
 	rc = rc ? rc : apply_listing(&b, &next);
 	rc = rc ? rc : apply_lost(&b, m);
 	rc = rc ? rc : apply_problems(&b, from);
+	/* what problems holds is all there is at the places recomputed */
+	for (i = 0; rc == 0 && i < b.places.n; i++)
+		rc = diag_cover(problems, b.places.v[i]);
 	for (i = 0; rc == 0 && l->dns && i < l->nnotes; i++) {
 		const struct entry *e = mirror_get(mir, l->notes[i].id);
 

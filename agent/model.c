@@ -20,7 +20,9 @@
  * DIAGNOSTICS
  *	Bad values are reported in the diag with the entry's DN
  *	(DIAG_REJECTED) and skipped; conflicts are reported as
- *	DIAG_CONFLICT. Only allocation failure stops the model.
+ *	DIAG_CONFLICT. The addresses of a mailbox beyond the limit of
+ *	model_set_max_addresses are refused in one item counted once per
+ *	address. Only allocation failure stops the model.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -74,6 +76,7 @@ struct model {
 	size_t naddrs;
 	size_t nkept;                   /* mailboxes with an address */
 	size_t *dom_order;              /* after finish: doms by name */
+	size_t max_addresses;           /* per mailbox; 0: no limit */
 	int mailboxes_started;          /* no domain may be added now */
 	int finished;
 };
@@ -151,6 +154,13 @@ model_new(struct model **out, const char *const *transports,
 nomem:
 	model_free(m);
 	return ERR_NOMEM;
+}
+
+/* model_set_max_addresses - addresses one mailbox may route */
+void
+model_set_max_addresses(struct model *m, size_t max)
+{
+	m->max_addresses = max;
 }
 
 /* model_free - release everything */
@@ -404,7 +414,7 @@ model_add_mailbox(struct model *m, const struct mailbox_spec *spec,
 {
 	struct mbox *mb;
 	const char *why, *at;
-	size_t i, first_claim = m->nclaims, kept = 0;
+	size_t i, n, first_claim = m->nclaims, kept = 0;
 	enum route_kind route;
 	long dom;
 	int rc = 0, fail = 0;
@@ -430,7 +440,19 @@ model_add_mailbox(struct model *m, const struct mailbox_spec *spec,
 		rc = ERR_NOMEM;
 		goto cleanup;
 	}
-	for (i = 0; i < spec->naddresses; i++) {
+	/* An entry with thousands of addresses is a mistake or an attack:
+	 * its first ones (the default first) route, the rest are refused
+	 * in one report, not one line each. */
+	n = spec->naddresses;
+	if (m->max_addresses > 0 && n > m->max_addresses) {
+		n = m->max_addresses;
+		diag_add_count(d, DIAG_WARNING, DIAG_REJECTED, spec->dn,
+		    spec->naddresses - n, "%zu of its %zu addresses refused "
+		    "(from \"%s\" on): more than max_addresses_per_entry = "
+		    "%zu; the first %zu are routed", spec->naddresses - n,
+		    spec->naddresses, spec->addresses[n], n, n);
+	}
+	for (i = 0; i < n; i++) {
 		const char *a = spec->addresses[i];
 
 		why = NULL;

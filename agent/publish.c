@@ -183,6 +183,8 @@ build_model(const struct config *cfg, const struct mapping *map,
 	if (rc == 0)
 		rc = model_new(&b.model, (const char *const *)cfg->transports,
 		    cfg->ntransports);
+	if (rc == 0)
+		model_set_max_addresses(b.model, (size_t)cfg->max_addresses);
 	rc = rc ? rc : mirror_each(m, first_pass, &b);
 	if (rc < 0)
 		goto cleanup;
@@ -280,23 +282,33 @@ routed_rows(const struct routes *r)
 	return n;
 }
 
-/* append_conflicts - the conflicts found, for the commit message */
+/* append_conflicts - the conflicts found, for the commit message, at
+ * most as many as route changes are listed */
 static int
 append_conflicts(struct buf *msg, const struct diag *problems)
 {
-	size_t i;
-	int rc = 0, first = 1;
+	size_t i, shown = 0, kept = 0, more;
+	int rc = 0;
 
 	for (i = 0; rc == 0 && problems && i < problems->count; i++) {
 		const struct diag_item *it = &problems->items[i];
 
 		if (it->kind != DIAG_CONFLICT)
 			continue;
-		if (first)
+		kept += it->count;
+		if (shown == MESSAGE_MAX_CHANGES)
+			continue;
+		if (shown == 0)
 			rc = buf_puts(msg, "\nConflicts (existing routes kept):\n");
-		first = 0;
+		shown++;
 		rc = rc ? rc : buf_printf(msg, "! %s: %s\n", it->where, it->what);
 	}
+	/* a whole build also counts the conflicts diag could not keep */
+	more = kept - shown;
+	if (problems && !problems->partial && problems->nconflicts > kept)
+		more += problems->nconflicts - kept;
+	if (rc == 0 && shown > 0 && more > 0)
+		rc = buf_printf(msg, "... and %zu more conflicts\n", more);
 	return rc;
 }
 
@@ -567,6 +579,31 @@ count_removed(const struct route_change *ch, size_t n)
 	return removed;
 }
 
+/* count_added - routes a change list adds */
+static size_t
+count_added(const struct route_change *ch, size_t n)
+{
+	size_t i, added = 0;
+
+	for (i = 0; i < n; i++)
+		if (ch[i].op == '+' && ch[i].new->key[0] != '@')
+			added++;
+	return added;
+}
+
+/* too_many_added - the addition guard, shared by both paths: a branch
+ * that routes nothing yet takes its first load whole */
+static int
+too_many_added(const struct config *cfg, size_t routed, size_t added)
+{
+	if (routed == 0)
+		return 0;
+	if (cfg->guard_add_count > 0 && added > (size_t)cfg->guard_add_count)
+		return 1;
+	return cfg->guard_add_percent > 0 &&
+	    added * 100 > (size_t)cfg->guard_add_percent * routed;
+}
+
 /* guard - why this change must wait for a person, into why; 0 when it
  * may go */
 static int
@@ -575,6 +612,7 @@ guard(const struct config *cfg, const struct model *m,
     char *why, size_t len)
 {
 	size_t routed = routed_rows(prev), removed = count_removed(ch, n);
+	size_t added = count_added(ch, n);
 
 	if (routed > 0 && model_mailbox_count(m) == 0) {
 		snprintf(why, len, "the directory yields no mailbox but the "
@@ -593,7 +631,16 @@ guard(const struct config *cfg, const struct model *m,
 		    cfg->guard_percent);
 		return 1;
 	}
-	return 0;
+	if (!too_many_added(cfg, routed, added))
+		return 0;
+	if (cfg->guard_add_count > 0 && added > (size_t)cfg->guard_add_count)
+		snprintf(why, len, "%zu routes would be added, more than "
+		    "guard_max_add_count = %d", added, cfg->guard_add_count);
+	else
+		snprintf(why, len, "%zu routes would be added to %zu, more "
+		    "than guard_max_add_percent = %d%%", added, routed,
+		    cfg->guard_add_percent);
+	return 1;
 }
 
 /* push_all - push branches to every remote; deletions for the ones
@@ -720,8 +767,11 @@ live_guard(const struct config *cfg, const struct live_update *up)
 		return 1;
 	if (cfg->guard_count > 0 && removed > (size_t)cfg->guard_count)
 		return 1;
-	return cfg->guard_percent > 0 && routed > 0 &&
-	    removed * 100 > (size_t)cfg->guard_percent * routed;
+	if (cfg->guard_percent > 0 && routed > 0 &&
+	    removed * 100 > (size_t)cfg->guard_percent * routed)
+		return 1;
+	return too_many_added(cfg, routed,
+	    count_added(up->changes, up->nchanges));
 }
 
 /* publish_live - one attempt on the live state: only the shards the

@@ -504,6 +504,17 @@ syncrepl_start(struct ldap_source *src, const char *filter,
 		rc = ERR_UNAVAIL;
 		goto out;
 	}
+	if (d->log != NULL && d->log->level >= LOG_LEVEL_INFO) {
+		char list[512];
+
+		ldap_source_attr_list((const char *const *)s->attrs, list,
+		    sizeof list);
+		diag_log(d, LOG_LEVEL_INFO, "syncrepl: %s: sync search under "
+		    "%s (subtree), filter %s, attributes %s, %s, %s", s->uri,
+		    ldap_source_base(src), s->filter, list[0] ? list : "all",
+		    persist ? "refresh and persist" : "refresh only",
+		    s->full ? "full refresh" : "resuming from the cookie");
+	}
 	rc = send_search(s, d);
 	if (rc < 0)
 		goto out;
@@ -819,6 +830,14 @@ handle_result(struct syncrepl *s, LDAPMessage *msg, struct diag *d)
 		    "content synchronization under %s (no syncprov overlay?)",
 		    s->uri, ldap_source_base(s->src));
 		rc = fail(s, ERR_CONFIG, 1);
+		goto out;
+	}
+	if (err == LDAP_NO_SUCH_OBJECT) {
+		/* also what access control answers for a hidden base */
+		diag_error(d, NULL, "syncrepl: %s: search base %s does not "
+		    "exist, or access control hides it from %s", s->uri,
+		    ldap_source_base(s->src), ldap_source_identity(s->src));
+		rc = fail(s, ERR_UNAVAIL, 1);
 		goto out;
 	}
 	if (err != LDAP_SUCCESS) {

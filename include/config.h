@@ -57,6 +57,11 @@ struct config {
 	int guard_percent;      /* hold when more than this share of routes
 	                           would go (0: no limit) */
 	int guard_count;        /* ... or more than this many (0: no limit) */
+	int guard_add_percent;  /* hold when the routes would grow by more
+	                           than this share (0: no limit) */
+	int guard_add_count;    /* ... or by more than this many */
+	int max_addresses;      /* addresses one entry may route (0: no
+	                           limit); the rest are refused */
 	char **remotes;         /* pushed after each commit; the first one is
 	                           fetched before each commit */
 	size_t nremotes;

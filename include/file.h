@@ -68,4 +68,20 @@ int file_open_named(const char *path, const char *kind, size_t max,
 int file_read_named(const char *path, const char *kind, size_t max,
     unsigned flags, char **out, size_t *len, struct diag *d);
 
+/* One file of a set; everything borrowed. */
+struct file_data {
+	const char *path;
+	const char *data;
+	size_t len;
+};
+
+/* file_write_set - the n files hold their data afterwards, or every one
+ * is as it was: each target is checked to be absent or a regular file,
+ * every file is written to a temp name and fsynced, then all are
+ * renamed into place and their directories fsynced. On failure the
+ * renames done are undone and every temp file is removed. ERR_IO with
+ * "path: what failed: why" in d, ERR_NOMEM */
+int file_write_set(const struct file_data *files, size_t n, mode_t mode,
+    struct diag *d);
+
 #endif

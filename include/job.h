@@ -39,8 +39,9 @@ struct job_options {
  * ERR_NOMEM, each logged. */
 int job_resync(const struct config *cfg, const struct job_options *o,
     const struct log *log, FILE *out);
-/* job_render - write the tables into o->out_dir (each file written to a
- * temp name, fsynced, renamed). Errors as job_resync. */
+/* job_render - write the tables into o->out_dir: every table to a temp
+ * name and fsynced, then all renamed; on failure every table is as it
+ * was and no temp file is left. Errors as job_resync. */
 int job_render(const struct config *cfg, const struct job_options *o,
     const struct log *log, FILE *out);
 /* job_confirm - accept the change the deletion guard holds: a commit on

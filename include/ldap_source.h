@@ -47,12 +47,23 @@ int ldap_source_search(struct ldap_source *s, const char *filter,
     struct diag *d);
 /* ldap_source_uri - the URI of the current connection; borrowed */
 const char *ldap_source_uri(const struct ldap_source *s);
+/* ldap_source_identity - who the connection is bound as: the server's
+ * answer to WhoAmI (RFC 4532) without its "dn:", "anonymous", or the
+ * configured bind DN when the server does not answer; borrowed */
+const char *ldap_source_identity(const struct ldap_source *s);
 /* ldap_source_base - the configured search base; borrowed */
 const char *ldap_source_base(const struct ldap_source *s);
 /* ldap_source_ldap - the connection's libldap handle, borrowed: valid
  * until ldap_source_close; for modules that run their own operations
  * on it (syncrepl) */
 LDAP *ldap_source_ldap(struct ldap_source *s);
+/* ldap_source_attr_list - attrs (NULL-terminated, or NULL) space
+ * separated into out, cut at size, for log lines */
+void ldap_source_attr_list(const char *const *attrs, char *out,
+    size_t size);
+/* ldap_source_describe - libldap's text for rc and the server's
+ * diagnostic message on ld, "text (message)", into out */
+void ldap_source_describe(LDAP *ld, int rc, char *out, size_t size);
 /* ldap_source_entry - one search entry message of ld as a struct entry
  * (malloc throughout; caller frees with entry_free). ERR_UNAVAIL when
  * the message cannot be decoded or holds a ranged attribute (only

@@ -81,6 +81,11 @@ struct model;
 int model_new(struct model **out, const char *const *transports,
     size_t ntransports);
 void model_free(struct model *m);
+/* model_set_max_addresses - at most max addresses of each mailbox
+ * added from now on are considered (0, the default: no limit); the
+ * rest are refused, reported once per mailbox with its DN and their
+ * number (counted as that many refused values) */
+void model_set_max_addresses(struct model *m, size_t max);
 /* model_add_domain - validate and copy a domain. A name already managed,
  * an invalid name or local nexthop refuses the spec (ERR_DATA, reported
  * with the spec's origin); an invalid relay is dropped and

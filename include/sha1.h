@@ -1,8 +1,9 @@
 /*
  * sha1 - SHA-1 (FIPS 180-4) of a byte stream
  *
- * Only for the checksum that closes a git pack file, which the pack
- * format fixes as SHA-1; nothing here is used for security.
+ * For the checksum that closes a git pack file, which the pack format
+ * fixes as SHA-1, and to name the problems a report has logged
+ * (report.h); nothing here is used for security.
  */
 #ifndef SPLITSYNC_SHA1_H
 #define SPLITSYNC_SHA1_H

@@ -332,6 +332,12 @@ fake_serve(int fd, size_t nusers, enum flaw flaw)
 			return 3;
 		if (r.op == LDAP_REQ_UNBIND)
 			continue;
+		/* the client asks who it is bound as */
+		if (r.op == LDAP_REQ_EXTENDED) {
+			if (ldapwire_whoami(fd, r.id, "u:EXAMPLE\\splitsync") < 0)
+				return 10;
+			continue;
+		}
 		if (r.op != LDAP_REQ_SEARCH)
 			return 4;
 		if (r.scope == LDAP_SCOPE_SUBTREE) {

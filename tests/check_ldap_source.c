@@ -694,9 +694,10 @@ START_TEST(tls)
 	ck_assert_uint_eq(f.ngot, c->want == 0 ? NPEOPLE : 0);
 	if (c->starttls) {
 		/* the StartTLS request was sent, and nothing in clear text
-		 * when it failed */
+		 * when it failed; a refused certificate is fetched once
+		 * more, to say why */
 		ck_assert_uint_eq(count_in_log("oid=1.3.6.1.4.1.1466.20037"),
-		    before + 1);
+		    before + (c->want != 0 ? 2 : 1));
 	}
 	if (c->want != 0)
 		ck_assert(messages_have(&f.d, "cannot connect"));
@@ -717,6 +718,65 @@ START_TEST(missing_ca_file)
 	ck_assert(names(&f.d, ca));
 	free(ca);
 	fx_free(&f);
+}
+END_TEST
+
+/* other_ca - a CA of its own in dir, which signed nothing the server
+ * holds (free()) */
+static char *
+other_ca(const char *dir)
+{
+	char *out = NULL, *path;
+
+	ck_assert_int_ge(asprintf(&path, "%s/other-ca.pem", dir), 0);
+	ck_assert_msg(testlib_sh(&out, "cd '%s' && openssl req -x509 -new "
+	    "-nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -keyout "
+	    "other-ca.key -out other-ca.pem -days 30 -subj '/CN=another CA'",
+	    dir) == 0, "%s", out);
+	free(out);
+	return path;
+}
+
+/* refused_as - open over uri fails, the message naming the refusal,
+ * libldap's own words and each needle */
+static void
+refused_as(struct fixture *f, const char *what, const char *n1,
+    const char *n2)
+{
+	const char *msg;
+
+	ck_assert_int_eq(run(f, PEOPLE_FILTER, NULL), ERR_UNAVAIL);
+	ck_assert_uint_eq(f->ngot, 0);
+	msg = diag_last_error(&f->d);
+	ck_assert_msg(strstr(msg, "cannot connect: TLS: server certificate "
+	    "refused: ") != NULL, "%s: %s", what, msg);
+	ck_assert_msg(strstr(msg, "(libldap: Can't contact LDAP server") ||
+	    strstr(msg, "(libldap: Connect error"), "%s: %s", what, msg);
+	ck_assert_msg(strstr(msg, n1) != NULL, "%s: no \"%s\" in %s", what,
+	    n1, msg);
+	ck_assert_msg(n2 == NULL || strstr(msg, n2) != NULL, "%s: no \"%s\" "
+	    "in %s", what, n2, msg);
+}
+
+START_TEST(untrusted_certificate)
+{
+	struct fixture f;
+	char *ca, *trusted;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		fx_init(&f, i ? sd.ldap_uri : sd.ldaps_uri);
+		f.cfg.starttls = i;
+		ca = other_ca(f.dir);
+		f.cfg.ca_file = ca;
+		ck_assert_int_ge(asprintf(&trusted, "not trusted by CA file "
+		    "%s", ca), 0);
+		refused_as(&f, i ? "StartTLS" : "ldaps", trusted,
+		    "issuer is unknown");
+		free(trusted);
+		free(ca);
+		fx_free(&f);
+	}
 }
 END_TEST
 
@@ -892,7 +952,74 @@ START_TEST(size_limit)
 }
 END_TEST
 
-/* ldap_source_suite - three cases, each with its own server */
+START_TEST(certificate_for_another_name)
+{
+	struct fixture f;
+	int i;
+
+	/* the CA is the right one; the name is not */
+	for (i = 0; i < 2; i++) {
+		fx_init(&f, i ? sd.ldap_uri : sd.ldaps_uri);
+		f.cfg.starttls = i;
+		f.cfg.ca_file = sd.ca_file;
+		refused_as(&f, i ? "StartTLS" : "ldaps", "it is not issued for "
+		    "127.0.0.1 (it names ldap.example.com)", NULL);
+		fx_free(&f);
+	}
+	/* verification off: the same server answers */
+	fx_init(&f, sd.ldaps_uri);
+	f.cfg.tls_verify = 0;
+	ck_assert_int_eq(run(&f, PEOPLE_FILTER, NULL), 0);
+	ck_assert_uint_eq(f.ngot, NPEOPLE);
+	fx_free(&f);
+}
+END_TEST
+
+START_TEST(base_hidden_by_access_control)
+{
+	struct fixture f;
+	const char *msg;
+	char *who;
+
+	/* the reader binds, but the tree is hidden from it */
+	fx_init(&f, sd.ldap_uri);
+	fx_password(&f, sd.reader_dn, "reader-secret\n", 0600);
+	ck_assert_int_eq(run(&f, PEOPLE_FILTER, NULL), ERR_UNAVAIL);
+	ck_assert_uint_eq(f.ngot, 0);
+	msg = diag_last_error(&f.d);
+	ck_assert_msg(strstr(msg, "search base dc=example,dc=com does not "
+	    "exist, or access control hides it from "
+	    "cn=reader,dc=example,dc=com") != NULL, "%s", msg);
+	fx_free(&f);
+	/* the identity is the server's, also when the client names none */
+	fx_init(&f, sd.ldapi_uri);
+	f.cfg.sasl_mech = (char *)"EXTERNAL";
+	f.cfg.base = (char *)"ou=hidden,dc=example,dc=com";
+	ck_assert_int_eq(run(&f, PEOPLE_FILTER, NULL), ERR_UNAVAIL);
+	ck_assert_int_ge(asprintf(&who, "hides it from %s (noSuchObject, "
+	    "closest entry dc=example,dc=com)", sd.external_dn), 0);
+	ck_assert_msg(strstr(diag_last_error(&f.d), who) != NULL, "%s",
+	    diag_last_error(&f.d));
+	free(who);
+	fx_free(&f);
+	/* anonymous still sees everything */
+	fx_init(&f, sd.ldap_uri);
+	ck_assert_int_eq(run(&f, PEOPLE_FILTER, NULL), 0);
+	ck_assert_uint_eq(f.ngot, NPEOPLE);
+	fx_free(&f);
+}
+END_TEST
+
+/* setup_refusals - a server whose certificate names another host and
+ * whose tree the reader may not see */
+static void
+setup_refusals(void)
+{
+	start_server("--cert-name ldap.example.com --hide-from "
+	    "cn=reader,dc=example,dc=com");
+}
+
+/* ldap_source_suite - four cases, each with its own server */
 static Suite *
 ldap_source_suite(void)
 {
@@ -900,6 +1027,7 @@ ldap_source_suite(void)
 	TCase *tc = tcase_create("server");
 	TCase *lim = tcase_create("sizelimit");
 	TCase *gone = tcase_create("outage");
+	TCase *ref = tcase_create("refusals");
 
 	tcase_add_unchecked_fixture(tc, setup_plain, teardown);
 	tcase_set_timeout(tc, 30);
@@ -915,6 +1043,7 @@ ldap_source_suite(void)
 	tcase_add_test(tc, anonymous);
 	tcase_add_loop_test(tc, tls, 0, sizeof tlscases / sizeof tlscases[0]);
 	tcase_add_test(tc, missing_ca_file);
+	tcase_add_test(tc, untrusted_certificate);
 	tcase_add_test(tc, paging);
 	tcase_add_test(tc, wrong_base);
 	tcase_add_test(tc, callback_stops);
@@ -926,6 +1055,12 @@ ldap_source_suite(void)
 	tcase_set_timeout(lim, 30);
 	tcase_add_test(lim, size_limit);
 	suite_add_tcase(s, lim);
+
+	tcase_add_unchecked_fixture(ref, setup_refusals, teardown);
+	tcase_set_timeout(ref, 30);
+	tcase_add_test(ref, certificate_for_another_name);
+	tcase_add_test(ref, base_hidden_by_access_control);
+	suite_add_tcase(s, ref);
 
 	/* last: it stops its server */
 	tcase_add_unchecked_fixture(gone, setup_plain, teardown);

@@ -260,8 +260,9 @@ message_core(const char *repo)
 	return out;
 }
 
-/* publish - one publish into a repository, live or in full */
-static void
+/* publish - one publish into a repository, live or in full; 1 when
+ * the guard held it */
+static int
 publish(struct world *w, struct git_sink *sink, struct live *live)
 {
 	struct publish_request req;
@@ -277,13 +278,15 @@ publish(struct world *w, struct git_sink *sink, struct live *live)
 	diag_init(&d, NULL);
 	rc = publish_run(w->cfg, sink, w->map, w->mir, &req, &problems, NULL,
 	    &res, &d);
-	ck_assert_msg(rc == 0, "publish: %d: %s", rc, diag_last_error(&d));
+	ck_assert_msg(rc == 0 || rc == ERR_HELD, "publish: %d: %s", rc,
+	    diag_last_error(&d));
 	if (live && res.committed) {
 		w->commits++;
 		w->incremental += res.incremental;
 	}
 	diag_free(&problems);
 	diag_free(&d);
+	return rc == ERR_HELD;
 }
 
 /* same_repositories - A and B hold the same tree and say the same */
@@ -317,9 +320,15 @@ same_repositories(struct world *w, int step)
 	free(mb);
 }
 
-/* world_open - directory, configuration, mapping, two repositories */
+/* The guards off: the walks compare commits, not holds. */
+#define NO_GUARDS "guard_max_delete_percent = 0\nguard_max_delete_count = 0\n" \
+	"guard_max_add_percent = 0\nguard_max_add_count = 0\n"
+
+/* world_open - directory, configuration (guards: their settings),
+ * mapping, two repositories */
 static void
-world_open(struct world *w, const char *layout, int shards)
+world_open(struct world *w, const char *layout, int shards,
+    const char *guards)
 {
 	struct diag d;
 	char *path, *conf, id[64];
@@ -338,8 +347,7 @@ world_open(struct world *w, const char *layout, int shards)
 	free(path);
 	ck_assert_int_ne(asprintf(&conf, "source = ldif\nldif = none.ldif\n"
 	    "mapping = mapping.xml\nlayout = %s\nrepository = a.git\n"
-	    "table_shards = %d\nguard_max_delete_percent = 0\n"
-	    "guard_max_delete_count = 0\n", layout, shards), -1);
+	    "table_shards = %d\n%s", layout, shards, guards), -1);
 	ck_assert_int_ne(asprintf(&path, "%s/splitsync.conf", w->dir), -1);
 	ck_assert_int_eq(testlib_write(path, conf), 0);
 	ck_assert_int_eq(config_load(path, &w->cfg, &d), 0);
@@ -428,7 +436,7 @@ run(const char *layout, int shards)
 	const char *env = getenv("SPLITSYNC_LIVE_STEPS");
 	int step, nsteps = env ? atoi(env) : NSTEPS;
 
-	world_open(&w, layout, shards);
+	world_open(&w, layout, shards, NO_GUARDS);
 	publish(&w, w.a, w.live);
 	publish(&w, w.b, NULL);
 	same_repositories(&w, 0);
@@ -462,7 +470,7 @@ START_TEST(unsharded_tables_are_always_built_in_full)
 	struct world w;
 	int step;
 
-	world_open(&w, "bluemind", 0);
+	world_open(&w, "bluemind", 0, NO_GUARDS);
 	publish(&w, w.a, w.live);
 	publish(&w, w.b, NULL);
 	for (step = 1; step <= 20; step++) {
@@ -473,6 +481,73 @@ START_TEST(unsharded_tables_are_always_built_in_full)
 	}
 	ck_assert_uint_eq(w.incremental, 0);
 	ck_assert_uint_gt(w.commits, 0);
+	world_close(&w);
+}
+END_TEST
+
+/* same_held - A and B hold the same change on main-held */
+static void
+same_held(struct world *w, int step)
+{
+	char *ra, *rb, *ta, *tb;
+
+	ck_assert_int_ne(asprintf(&ra, "%s/a.git", w->dir), -1);
+	ck_assert_int_ne(asprintf(&rb, "%s/b.git", w->dir), -1);
+	ta = git_out(ra, "rev-parse main-held^{tree}");
+	tb = git_out(rb, "rev-parse main-held^{tree}");
+	ck_assert_msg(strcmp(ta, tb) == 0, "step %d: held trees differ",
+	    step);
+	free(ra);
+	free(rb);
+	free(ta);
+	free(tb);
+}
+
+/* confirm - a person accepts the held change in one repository */
+static void
+confirm(struct world *w, struct git_sink *sink)
+{
+	struct diag d;
+	char oid[41];
+
+	diag_init(&d, NULL);
+	ck_assert_msg(publish_confirm(w->cfg, sink, "tester@example.org",
+	    "2026-01-01T00:00:00Z", oid, &d) == 0, "confirm: "
+	    "%s", diag_last_error(&d));
+	diag_free(&d);
+}
+
+/* The guard of the live path and that of the full build hold the
+ * same changes: with low limits, a walk holds now and then, in both
+ * repositories alike; each hold is confirmed in both. */
+START_TEST(guard_walk_holds_what_full_builds_hold)
+{
+	struct world w;
+	int step, held_a, held_b, holds = 0;
+
+	world_open(&w, "bluemind", 16, "guard_max_delete_percent = 0\n"
+	    "guard_max_delete_count = 2\nguard_max_add_percent = 3\n"
+	    "guard_max_add_count = 2\n");
+	ck_assert_int_eq(publish(&w, w.a, w.live), 0);
+	ck_assert_int_eq(publish(&w, w.b, NULL), 0);
+	same_repositories(&w, 0);
+	for (step = 1; step <= NSTEPS; step++) {
+		change(&w);
+		held_a = publish(&w, w.a, w.live);
+		held_b = publish(&w, w.b, NULL);
+		ck_assert_msg(held_a == held_b, "step %d: live %s, full %s",
+		    step, held_a ? "held" : "committed",
+		    held_b ? "held" : "committed");
+		if (held_a) {
+			same_held(&w, step);
+			confirm(&w, w.a);
+			confirm(&w, w.b);
+			holds++;
+		}
+		same_repositories(&w, step);
+	}
+	ck_assert_msg(holds > 0 && w.incremental > 0, "%d holds, %zu "
+	    "incremental commits", holds, w.incremental);
 	world_close(&w);
 }
 END_TEST
@@ -488,6 +563,7 @@ live_suite(void)
 	tcase_add_test(tc, bluemind_walk_matches_full_builds);
 	tcase_add_test(tc, gateway_walk_matches_full_builds);
 	tcase_add_test(tc, unsharded_tables_are_always_built_in_full);
+	tcase_add_test(tc, guard_walk_holds_what_full_builds_hold);
 	suite_add_tcase(s, tc);
 	return s;
 }

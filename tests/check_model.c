@@ -1079,6 +1079,86 @@ START_TEST(test_same_address_twice)
 }
 END_TEST
 
+/* routed - whether address is in the model's view */
+static int
+routed(const struct model *m, const char *address)
+{
+	size_t i;
+
+	for (i = 0; i < model_address_count(m); i++)
+		if (strcmp(model_address_at(m, i)->address, address) == 0)
+			return 1;
+	return 0;
+}
+
+/* big_spec - a mailbox with n addresses a0@example.com.. (a0 first) */
+static void
+big_spec(struct mailbox_spec *s, const char *dn, size_t n)
+{
+	char addr[64];
+	size_t i;
+
+	memset(s, 0, sizeof *s);
+	s->id = xstrdup(dn);
+	s->dn = xstrdup(dn);
+	s->route = INT;
+	s->addresses = calloc(n, sizeof *s->addresses);
+	ck_assert_ptr_nonnull(s->addresses);
+	for (i = 0; i < n; i++) {
+		snprintf(addr, sizeof addr, "a%zu@example.com", i);
+		s->addresses[i] = xstrdup(addr);
+	}
+	s->naddresses = n;
+}
+
+START_TEST(test_address_cap)
+{
+	/* 50 000 addresses on one entry: the first 1000 route, the rest
+	 * are refused in one report that counts them all */
+	static const char *dn = "uid=many,dc=example,dc=com";
+	struct mailbox_spec s;
+	struct diag d;
+	struct model *m;
+	long at;
+
+	diag_init(&d, NULL);
+	m = base_model(&d);
+	model_set_max_addresses(m, 1000);
+	big_spec(&s, dn, 50000);
+	ck_assert_int_eq(model_add_mailbox(m, &s, &d), 0);
+	mailbox_spec_clear(&s);
+	ck_assert_int_eq(model_finish(m, NULL, NULL, &d), 0);
+	ck_assert_uint_eq(model_address_count(m), 1000);
+	ck_assert_uint_eq(model_mailbox_count(m), 1);
+	ck_assert_uint_eq(d.count, 1);
+	ck_assert_uint_eq(d.nrejected, 49000);
+	at = find_item(&d, DIAG_REJECTED, dn, "49000 of its 50000 addresses "
+	    "refused (from \"a1000@example.com\" on)",
+	    "max_addresses_per_entry = 1000");
+	ck_assert_msg(at == 0, "%s", d.count ? d.items[0].what : "");
+	ck_assert_uint_eq(d.items[0].count, 49000);
+	/* the default address and the last one kept still route */
+	ck_assert_str_eq(model_address_at(m, 0)->address, "a0@example.com");
+	ck_assert_int_eq(routed(m, "a999@example.com"), 1);
+	ck_assert_int_eq(routed(m, "a1000@example.com"), 0);
+	model_free(m);
+	diag_free(&d);
+
+	/* no limit: everything routes, nothing is reported */
+	diag_init(&d, NULL);
+	m = base_model(&d);
+	model_set_max_addresses(m, 0);
+	big_spec(&s, dn, 3000);
+	ck_assert_int_eq(model_add_mailbox(m, &s, &d), 0);
+	mailbox_spec_clear(&s);
+	ck_assert_int_eq(model_finish(m, NULL, NULL, &d), 0);
+	ck_assert_uint_eq(model_address_count(m), 3000);
+	ck_assert_uint_eq(d.count, 0);
+	model_free(m);
+	diag_free(&d);
+}
+END_TEST
+
 START_TEST(test_owner_called_for_conflicts)
 {
 	/* the owner function sees the contested address */
@@ -1382,6 +1462,7 @@ model_suite(void)
 	tcase_add_loop_test(tm, test_hostile_address, 0, (int)NHOSTILE);
 	tcase_add_test(tm, test_hostile_only);
 	tcase_add_test(tm, test_same_address_twice);
+	tcase_add_test(tm, test_address_cap);
 	tcase_add_test(tm, test_owner_called_for_conflicts);
 	suite_add_tcase(s, tm);
 

@@ -617,6 +617,220 @@ START_TEST(render_and_gateway_layout)
 }
 END_TEST
 
+/* tables_snapshot - every file of dir with its bytes, one listing (ls
+ * -a shows temp files too) */
+static char *
+tables_snapshot(const char *dir)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(testlib_sh(&out, "cd '%s' && ls -a && for f in "
+	    "master_relay_transport transport virtual_alias virtual_domains "
+	    "virtual_mailbox; do echo \"== $f\"; if [ -f $f ]; then cat $f; "
+	    "else ls -ld $f | cut -c1; fi; done", dir), 0);
+	return out;
+}
+
+/* add_users - users from..to-1, migrated, at the end of the scenario's
+ * LDIF */
+static void
+add_users(const struct scenario *s, int from, int to)
+{
+	char *out = NULL;
+
+	ck_assert_msg(testlib_sh(&out, "i=%d; while [ $i -lt %d ]; do "
+	    "printf '\\ndn: uid=u%%d,ou=people,dc=example,dc=com\\n"
+	    "objectClass: inetOrgPerson\\nobjectClass: splitsyncMailUser\\n"
+	    "uid: u%%d\\ncn: U\\nsn: U\\nmail: user.number.%%d@example.com"
+	    "\\n' $i $i $i; i=$((i+1)); done >> '%s/directory.ldif'", from,
+	    to, s->dir) == 0, "%s", out);
+	free(out);
+}
+
+/* A render that fails midway leaves every table as it was, and no
+ * temp file: never transport new and virtual_alias old. */
+START_TEST(failed_render_leaves_the_tables_as_they_were)
+{
+	struct scenario s;
+	char *out = NULL, *before, *after;
+	int rc;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", NULL);
+	rc = testlib_sh(&out, "'%s' render -c '%s' -o '%s'", testlib_bin(),
+	    s.conf, s.tables);
+	ck_assert_msg(rc == 0, "%s", out);
+	free(out);
+	add_users(&s, 0, 3);
+
+	/* A later table's name is taken by a directory: its rename would
+	 * fail after the earlier tables were replaced. */
+	ck_assert_int_eq(testlib_sh(&out, "rm '%s/virtual_alias' && mkdir "
+	    "'%s/virtual_alias'", s.tables, s.tables), 0);
+	free(out);
+	before = tables_snapshot(s.tables);
+	rc = testlib_sh(&out, "'%s' render -c '%s' -o '%s'", testlib_bin(),
+	    s.conf, s.tables);
+	ck_assert_msg(rc == 73, "expected 73, got %d: %s", rc, out);
+	ck_assert_msg(strstr(out, "virtual_alias: not a regular file") !=
+	    NULL, "%s", out);
+	free(out);
+	after = tables_snapshot(s.tables);
+	ck_assert_msg(strcmp(before, after) == 0, "tables changed:\n%s\n"
+	    "---\n%s", before, after);
+	free(before);
+	free(after);
+
+	/* The disk fills up while transport, the second table, is
+	 * written, after master_relay_transport, which changes too (a
+	 * file size limit stands in for the full disk). */
+	ck_assert_int_eq(testlib_sh(&out, "rmdir '%s/virtual_alias' && '%s' "
+	    "render -c '%s' -o '%s'", s.tables, testlib_bin(), s.conf,
+	    s.tables), 0);
+	free(out);
+	add_users(&s, 3, 403);
+	ck_assert_int_eq(testlib_sh(&out, "sed -i 's/^splitsyncRelay: .*/"
+	    "splitsyncRelay: legacy2.example.com/' '%s/directory.ldif'",
+	    s.dir), 0);
+	free(out);
+	before = tables_snapshot(s.tables);
+	ck_assert_msg(strlen(before) < 8192, "%s", before);
+	rc = testlib_sh(&out, "trap '' XFSZ; ulimit -f 16 && '%s' render -c "
+	    "'%s' -o '%s'", testlib_bin(), s.conf, s.tables);
+	ck_assert_msg(rc == 73, "expected 73, got %d: %s", rc, out);
+	ck_assert_msg(strstr(out, "transport: cannot write") != NULL, "%s",
+	    out);
+	free(out);
+	after = tables_snapshot(s.tables);
+	ck_assert_msg(strcmp(before, after) == 0, "tables changed:\n%s\n"
+	    "---\n%s", before, after);
+	free(before);
+	free(after);
+
+	/* Once the cause is gone, every table is new. */
+	rc = testlib_sh(&out, "'%s' render -c '%s' -o '%s' && grep -c "
+	    "user.number '%s/transport'", testlib_bin(), s.conf, s.tables,
+	    s.tables);
+	ck_assert_msg(rc == 0 && strstr(out, "403\n") != NULL, "%s", out);
+	free(out);
+	scenario_free(&s);
+}
+END_TEST
+
+/* big_entry - an entry uid=NAME with n addresses PREFIX0@DOMAIN... at
+ * the end of the scenario's LDIF */
+static void
+big_entry(const struct scenario *s, const char *name, int n,
+    const char *prefix, const char *domain)
+{
+	char *out = NULL;
+
+	ck_assert_msg(testlib_sh(&out, "awk -v n=%d 'BEGIN { printf \"\\ndn: "
+	    "uid=%s,ou=people,dc=example,dc=com\\nobjectClass: inetOrgPerson"
+	    "\\nobjectClass: splitsyncMailUser\\nuid: %s\\ncn: %s\\nsn: %s"
+	    "\\n\"; for (i = 0; i < n; i++) printf \"mail: %s%%d@%s\\n\", i "
+	    "}' >> '%s/directory.ldif'", n, name, name, name, name, prefix,
+	    domain, s->dir) == 0, "%s", out);
+	free(out);
+}
+
+/* count - occurrences of needle in text */
+static size_t
+count(const char *text, const char *needle)
+{
+	size_t n = 0;
+
+	for (; (text = strstr(text, needle)) != NULL; text += strlen(needle))
+		n++;
+	return n;
+}
+
+/* One entry claiming 5000 addresses someone else has, another with 3000
+ * refused values (and so no usable address): a few lines each in the
+ * log, every run, and a commit message with conflicts capped like route
+ * changes. */
+START_TEST(thousands_of_problems_make_a_few_lines)
+{
+	struct scenario s;
+	char *out = NULL, *msg = NULL;
+	int rc, run;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", "max_addresses_per_entry = 10000\n");
+	big_entry(&s, "owner", 5000, "c", "example.com");
+	big_entry(&s, "zcopycat", 5000, "c", "example.com");
+	big_entry(&s, "typos", 3000, "t", "elsewhere.test");
+	for (run = 0; run < 2; run++) {
+		rc = testlib_sh(&out, "'%s' resync -c '%s' 2>&1 >/dev/null",
+		    testlib_bin(), s.conf);
+		ck_assert_msg(rc == 0, "%s", out);
+		/* mallory's conflict, and five of zcopycat's */
+		ck_assert_msg(count(out, "is already routed for") == 6, "%s",
+		    out);
+		ck_assert_msg(strstr(out, "warning: uid=zcopycat,ou=people,"
+		    "dc=example,dc=com: 4995 more conflicts of this entry not "
+		    "logged (splitsync check lists them)") != NULL, "%s", out);
+		ck_assert_msg(count(out, "typos,ou=people,dc=example,dc=com: "
+		    "address \"t") == 5, "%s", out);
+		ck_assert_msg(strstr(out, "warning: uid=typos,ou=people,"
+		    "dc=example,dc=com: 2996 more refused values of this entry "
+		    "not logged") != NULL, "%s", out);
+		ck_assert_msg(count(out, "\n") < 30, "%s", out);
+		free(out);
+	}
+	rc = testlib_sh(&msg, "git --git-dir='%s' log -1 --format=%%B main",
+	    s.repo);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_msg(count(msg, "\n! ") == 1000, "%zu conflict lines",
+	    count(msg, "\n! "));
+	ck_assert_msg(strstr(msg, "\n... and 4001 more conflicts\n") != NULL,
+	    "%s", strstr(msg, "Conflicts") ? strstr(msg, "Conflicts") : msg);
+	ck_assert_msg(strstr(msg, "\n... and ") != NULL &&
+	    strstr(msg, " more changes\n") != NULL, "route changes not capped");
+	ck_assert_msg(strstr(msg, "Splitsync-Conflicts: 5001\n") != NULL &&
+	    strstr(msg, "Splitsync-Rejected: 3003\n") != NULL, "%s",
+	    strstr(msg, "Splitsync-Source") ? strstr(msg, "Splitsync-Source") :
+	    msg);
+	ck_assert_msg(strlen(msg) < 300000, "message of %zu bytes",
+	    strlen(msg));
+	free(msg);
+	scenario_free(&s);
+}
+END_TEST
+
+/* The default cap: an entry routes its first 1000 addresses, the rest
+ * are refused in one line. */
+START_TEST(an_entry_routes_at_most_1000_addresses)
+{
+	struct scenario s;
+	char *out = NULL;
+	int rc;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", NULL);
+	big_entry(&s, "many", 1200, "m", "example.com");
+	rc = testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc == 0, "%s", out);
+	ck_assert_msg(count(out, "uid=many,") == 1, "%s", out);
+	ck_assert_msg(strstr(out, "warning: uid=many,ou=people,dc=example,"
+	    "dc=com: 200 of its 1200 addresses refused (from "
+	    "\"m1000@example.com\" on): more than max_addresses_per_entry = "
+	    "1000; the first 1000 are routed") != NULL, "%s", out);
+	free(out);
+	rc = testlib_sh(&out, "git --git-dir='%s' log -1 --format=%%B main",
+	    s.repo);
+	ck_assert_msg(strstr(out, "Splitsync-Rejected: 202\n") != NULL, "%s",
+	    out);
+	free(out);
+	scenario_extract(&s, bluemind_tables);
+	scenario_expect(&s, "virtual_mailbox", "m0@example.com", "OK");
+	scenario_expect(&s, "virtual_alias", "m999@example.com",
+	    "m0@example.com");
+	scenario_expect(&s, "virtual_alias", "m1000@example.com", NULL);
+	scenario_free(&s);
+}
+END_TEST
+
 /* --- against a real slapd ------------------------------------------- */
 
 static struct slapd sd;
@@ -772,6 +986,64 @@ START_TEST(ldap_password_bind_and_failures)
 }
 END_TEST
 
+/* has - out holds needle; the message shows both */
+static void
+has(const char *out, const char *needle, int want)
+{
+	ck_assert_msg((strstr(out, needle) != NULL) == want, "%s \"%s\" in:\n"
+	    "%s", want ? "no" : "unexpected", needle, out);
+}
+
+/* -v and --log-level debug say where the agent connects, as whom, what
+ * it asks and what it got, never the password. */
+START_TEST(ldap_verbose_log_says_what_it_does)
+{
+	static const char *const levels[] = { "", "-v", "--log-level debug" };
+	struct scenario s;
+	char *out = NULL, *bind, *line;
+	size_t i;
+	int rc;
+
+	ck_assert_int_ne(asprintf(&bind, "ldap_bind_dn = %s\n"
+	    "ldap_bind_password_file = password\n", sd.reader_dn), -1);
+	ldap_scratch(&s, sd.ldap_uri, bind);
+	free(bind);
+	ck_assert_int_eq(testlib_sh(&out, "cd '%s' && umask 077 && "
+	    "printf '%%s\\n' '%s' > password", s.dir, sd.reader_pw), 0);
+	free(out);
+	for (i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+		rc = testlib_sh(&out, "rm -rf '%s' && '%s' %s resync -c '%s'",
+		    s.repo, testlib_bin(), levels[i], s.conf);
+		ck_assert_msg(rc == 0, "%s: %s", levels[i], out);
+		has(out, sd.reader_pw, 0);
+		ck_assert_int_ne(asprintf(&line, "info: ldap_source: %s: "
+		    "connected, bound as %s (simple bind, no TLS)",
+		    sd.ldap_uri, sd.reader_dn), -1);
+		has(out, line, i > 0);
+		free(line);
+		ck_assert_int_ne(asprintf(&line, "info: ldap_source: %s: "
+		    "searching under %s (subtree), filter (|(objectClass="
+		    "splitsyncDomain)(objectClass=groupOfNames)(&(objectClass="
+		    "inetOrgPerson)(mail=*))), attributes objectClass "
+		    "entryUUID associatedDomain", sd.ldap_uri, sd.base), -1);
+		has(out, line, i > 0);
+		free(line);
+		has(out, " mail mailAlternateAddress ", i > 0);
+		ck_assert_int_ne(asprintf(&line, "info: ldap_source: %s: "
+		    "search under %s done: 10 entries in 1 pages, ",
+		    sd.ldap_uri, sd.base), -1);
+		has(out, line, i > 0);
+		free(line);
+		has(out, "info: job: source: 10 entries read in ", i > 0);
+		/* the detail only in debug */
+		has(out, ": connecting (network timeout 2 s)", i == 2);
+		has(out, ": page 1: 10 entries", i == 2);
+		free(out);
+	}
+	scenario_free(&s);
+}
+END_TEST
+
 START_TEST(ldap_unreachable_keeps_last_commit)
 {
 	struct scenario s;
@@ -814,6 +1086,9 @@ resync_suite(void)
 	tcase_add_test(tc, locked_branch_is_try_again);
 	tcase_add_test(tc, hostile_values_never_reach_a_table);
 	tcase_add_test(tc, render_and_gateway_layout);
+	tcase_add_test(tc, failed_render_leaves_the_tables_as_they_were);
+	tcase_add_test(tc, thousands_of_problems_make_a_few_lines);
+	tcase_add_test(tc, an_entry_routes_at_most_1000_addresses);
 	tcase_add_test(tc, switching_table_shards_changes_no_route);
 	tcase_add_test(tc, dry_run_says_what_the_guard_would_do);
 	tcase_add_test(tc, dry_run_creates_no_repository);
@@ -827,6 +1102,7 @@ resync_suite(void)
 	tcase_add_test(tl, ldap_password_bind_and_failures);
 	tcase_add_test(tl, ldap_every_attribute_of_a_base_name);
 	tcase_add_test(tl, ldap_unreachable_keeps_last_commit);
+	tcase_add_test(tl, ldap_verbose_log_says_what_it_does);
 	suite_add_tcase(s, tl);
 	return s;
 }

@@ -196,6 +196,103 @@ START_TEST(guard_count_limit_and_force)
 }
 END_TEST
 
+/* With the default limits: a first load is taken whole, a change that
+ * adds more than 1000 routes, or more than doubles them, is held. */
+START_TEST(guard_holds_mass_addition_until_confirmed)
+{
+	struct scenario s;
+	char *out = NULL, *deployed, *held, *msg, *now;
+	int rc;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", NULL);
+	many_users(&s, 1200);
+	ck_assert_int_eq(resync(&s, "", &out), 0);
+	free(out);
+	many_users(&s, 100);    /* a removal, with the deletion guard off */
+	ck_assert_int_eq(resync(&s, "--force", &out), 0);
+	free(out);
+	deployed = scenario_head(&s);
+	/* 1100 new addresses at once */
+	many_users(&s, 1200);
+	rc = resync(&s, "", &out);
+	ck_assert_msg(rc == 75, "%d: %s", rc, out);
+	ck_assert_msg(strstr(out, "1100 routes would be added, more than "
+	    "guard_max_add_count = 1000") != NULL, "%s", out);
+	free(out);
+	now = scenario_head(&s);
+	ck_assert_str_eq(now, deployed);
+	free(now);
+	msg = git(s.repo, "log -1 --format=%s main-held");
+	ck_assert_msg(strstr(msg, "splitsync: held: 1100 routes would be "
+	    "added") != NULL, "%s", msg);
+	free(msg);
+	held = git(s.repo, "rev-parse main-held");
+	rc = testlib_sh(&out, "'%s' confirm -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc == 0, "%d: %s", rc, out);
+	free(out);
+	now = scenario_head(&s);
+	ck_assert_str_eq(now, held);
+	free(now);
+	ck_assert(!has_branch(s.repo, "main-held"));
+	scenario_extract(&s, (const char *const[]){ "transport", NULL });
+	scenario_expect(&s, "transport", "u1199@example.com", LOCAL);
+
+	/* Below the count, but more than doubling: held too. */
+	many_users(&s, 500);
+	ck_assert_int_eq(resync(&s, "--force", &out), 0);
+	free(out);
+	many_users(&s, 1001);
+	rc = resync(&s, "", &out);
+	ck_assert_msg(rc == 75 && strstr(out, "501 routes would be added "
+	    "to 500, more than guard_max_add_percent = 100%"), "%d: %s", rc,
+	    out);
+	free(out);
+	/* Doubling exactly is allowed. */
+	many_users(&s, 1000);
+	rc = resync(&s, "", &out);
+	ck_assert_msg(rc == 0 && strstr(out, "committed"), "%d: %s", rc, out);
+	free(out);
+	ck_assert(!has_branch(s.repo, "main-held"));
+	free(held);
+	free(deployed);
+	scenario_free(&s);
+}
+END_TEST
+
+START_TEST(guard_add_limits_can_be_set_and_turned_off)
+{
+	struct scenario s;
+	char *out = NULL;
+	int rc;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", "guard_max_add_count = 5\n"
+	    "guard_max_add_percent = 0\n");
+	many_users(&s, 100);
+	ck_assert_int_eq(resync(&s, "", &out), 0);
+	free(out);
+	many_users(&s, 105);            /* 5 added: allowed */
+	ck_assert_int_eq(resync(&s, "", &out), 0);
+	free(out);
+	many_users(&s, 111);            /* 6 added: held */
+	rc = resync(&s, "", &out);
+	ck_assert_msg(rc == 75 && strstr(out, "6 routes would be added, more "
+	    "than guard_max_add_count = 5"), "%d: %s", rc, out);
+	free(out);
+	/* 0 turns the limit off. */
+	rc = testlib_sh(&out, "sed -i 's/^guard_max_add_count = .*/"
+	    "guard_max_add_count = 0/' '%s'", s.conf);
+	ck_assert_int_eq(rc, 0);
+	free(out);
+	rc = resync(&s, "", &out);
+	ck_assert_msg(rc == 0 && strstr(out, "committed"), "%d: %s", rc, out);
+	free(out);
+	ck_assert(!has_branch(s.repo, "main-held"));
+	scenario_free(&s);
+}
+END_TEST
+
 START_TEST(hold_goes_away_when_the_directory_recovers)
 {
 	struct scenario s;
@@ -579,6 +676,8 @@ rollout_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, guard_holds_mass_delete_until_confirmed);
 	tcase_add_test(tc, guard_count_limit_and_force);
+	tcase_add_test(tc, guard_holds_mass_addition_until_confirmed);
+	tcase_add_test(tc, guard_add_limits_can_be_set_and_turned_off);
 	tcase_add_test(tc, hold_goes_away_when_the_directory_recovers);
 	tcase_add_test(tc, review_proposal_follows_the_directory);
 	tcase_add_test(tc, two_agents_one_remote);

@@ -4,8 +4,9 @@
  * and outages lose nothing, and after a storm of random changes the
  * branch holds exactly what a fresh resync of the final directory
  * renders. Every scenario runs twice: feed = persist (syncrepl) and
- * feed = poll. The deletion guard is off here (check_rollout tests it):
- * on a directory this small any deletion is more than 10 %.
+ * feed = poll. The guards are off here (check_rollout tests them): on
+ * a directory this small any deletion is more than 10 %, and a few
+ * additions double it.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -91,7 +92,8 @@ config_shards(struct scenario *s, const char *feed, int debounce_ms,
 	    "ldap_network_timeout = 2\nldap_timeout = 20\nfeed = %s\n"
 	    "poll_interval = 1\ndebounce = %d\nreconnect_min = 1\n"
 	    "reconnect_max = 2\nguard_max_delete_percent = 0\n"
-	    "guard_max_delete_count = 0\ntable_shards = %d\n", sd.ldapi_uri,
+	    "guard_max_delete_count = 0\nguard_max_add_percent = 0\n"
+	    "table_shards = %d\n", sd.ldapi_uri,
 	    sd.base, feed, debounce_ms, shards),
 	    -1);
 	scenario_new(s, QUICKSTART "/mapping.xml", NULL, extra);
@@ -341,7 +343,8 @@ survives_server_restart(const char *feed)
 {
 	struct scenario s;
 	struct agent a = { 0, NULL };
-	char *head;
+	char *head, *log, *p, *end;
+	long secs;
 	int n;
 
 	config(&s, feed, 100);
@@ -360,6 +363,19 @@ survives_server_restart(const char *feed)
 	wait_value(&s, &a, "virtual_alias", "ali@example.com",
 	    "alice@example.com");
 	wait_value(&s, &a, "transport", "bob@example.com", LEGACY);
+	/* The outage and its end are in the log, once. */
+	log = agent_log(&a);
+	ck_assert_msg(strstr(log, "retrying in ") != NULL, "%s", log);
+	p = strstr(log, "notice: daemon: source: ");
+	ck_assert_msg(p != NULL && strstr(p, ": reconnected after ") != NULL,
+	    "no reconnection line:\n%s", log);
+	p = strstr(p, ": reconnected after ") + 20;
+	secs = strtol(p, &end, 10);
+	ck_assert_msg(end > p && strncmp(end, " s (", 4) == 0 && secs >= 2 &&
+	    secs < 60, "%s", log);
+	ck_assert_msg(strstr(end, ": reconnected after ") == NULL,
+	    "reconnected twice:\n%s", log);
+	free(log);
 	free(head);
 	agent_stop(&a);
 	agent_free(&a);
@@ -684,6 +700,124 @@ START_TEST(sigusr1_reloads_in_full)
 	ck_assert_int_eq(scenario_commits(&s), n);
 	agent_stop(&a);
 	agent_free(&a);
+	scenario_free(&s);
+}
+END_TEST
+
+/* occurrences - how often needle is in the agent's log */
+static size_t
+occurrences(const struct agent *a, const char *needle)
+{
+	char *log = agent_log(a);
+	const char *p = log;
+	size_t n = 0;
+
+	for (; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	free(log);
+	return n;
+}
+
+/* wait_count - until needle is n times in the agent's log */
+static void
+wait_count(const struct agent *a, const char *needle, size_t n)
+{
+	long deadline = now_ms() + WAIT_MS;
+	char *log;
+
+	while (occurrences(a, needle) < n) {
+		if (now_ms() > deadline) {
+			log = agent_log(a);
+			ck_abort_msg("\"%s\" not %zu times in %d ms; agent log:"
+			    "\n%s", needle, n, WAIT_MS, log);
+		}
+		sleep_ms(50);
+	}
+}
+
+/* How a test changes the directory of the scenario. */
+enum edit { ADD_USER, ADD_BAD, DROP_BAD };
+typedef void edit_fn(const struct scenario *s, enum edit what);
+
+#define BAD_VALUE "mallory@nowhere.test"
+#define BAD_LINE "uid=mallory,ou=people,dc=example,dc=com: address \"" \
+	BAD_VALUE "\" refused"
+#define OLD_LINE "uid=mallory,ou=people,dc=example,dc=com: address \"" \
+	"mallory@elsewhere.test\" refused"
+#define CONFLICT_LINE "address alice@example.com is already routed for"
+
+/* problems_once - the service logs each problem of the directory once:
+ * when it appears, not while it stays (a line of totals instead), and
+ * again after the directory took it away and brought it back */
+static void
+problems_once(struct scenario *s, edit_fn *edit)
+{
+	struct agent a = { 0, NULL };
+
+	agent_start(&a, s);
+	wait_value(s, &a, "transport", "bob@example.com", LEGACY);
+	wait_count(&a, OLD_LINE, 1);
+	ck_assert_uint_eq(occurrences(&a, CONFLICT_LINE), 1);
+	/* another entry changes: mallory's problems are not logged again */
+	edit(s, ADD_USER);
+	wait_value(s, &a, "transport", "newbie@example.com", LOCAL);
+	wait_count(&a, "conflicts, all reported before", 1);
+	ck_assert_uint_eq(occurrences(&a, OLD_LINE), 1);
+	ck_assert_uint_eq(occurrences(&a, CONFLICT_LINE), 1);
+	/* a new problem: it alone is logged */
+	edit(s, ADD_BAD);
+	wait_count(&a, BAD_LINE, 1);
+	wait_count(&a, "conflicts, 1 of them new", 1);
+	ck_assert_uint_eq(occurrences(&a, OLD_LINE), 1);
+	ck_assert_uint_eq(occurrences(&a, CONFLICT_LINE), 1);
+	/* gone, then back: logged again */
+	edit(s, DROP_BAD);
+	wait_count(&a, "conflicts, all reported before", 2);
+	edit(s, ADD_BAD);
+	wait_count(&a, BAD_LINE, 2);
+	ck_assert_uint_eq(occurrences(&a, OLD_LINE), 1);
+	ck_assert_uint_eq(occurrences(&a, CONFLICT_LINE), 1);
+	agent_stop(&a);
+	agent_free(&a);
+}
+
+/* edit_ldap - the change through the server */
+static void
+edit_ldap(const struct scenario *s, enum edit what)
+{
+	(void)s;
+	if (what == ADD_USER)
+		modify("dn: uid=newbie," PEOPLE "\nchangetype: add\n"
+		    "objectClass: inetOrgPerson\nobjectClass: "
+		    "splitsyncMailUser\nuid: newbie\ncn: N\nsn: N\nmail: "
+		    "newbie@example.com\n");
+	else if (what == ADD_BAD)
+		modify("dn: uid=mallory," PEOPLE "\nchangetype: modify\nadd: "
+		    "mailAlternateAddress\nmailAlternateAddress: " BAD_VALUE
+		    "\n");
+	else
+		modify("dn: uid=mallory," PEOPLE "\nchangetype: modify\n"
+		    "delete: mailAlternateAddress\nmailAlternateAddress: "
+		    BAD_VALUE "\n");
+}
+
+START_TEST(persist_logs_each_problem_once)
+{
+	struct scenario s;
+
+	/* sharded: the changes take the live path, one entry at a time */
+	config_shards(&s, "persist", 100, 16);
+	problems_once(&s, edit_ldap);
+	scenario_free(&s);
+}
+END_TEST
+
+START_TEST(poll_logs_each_problem_once)
+{
+	struct scenario s;
+
+	config(&s, "poll", 100);
+	problems_once(&s, edit_ldap);
 	scenario_free(&s);
 }
 END_TEST
@@ -1024,6 +1158,7 @@ run_suite(void)
 	tcase_add_test(tp, persist_converges_under_random_changes);
 	tcase_add_test(tp, persist_changes_reach_sharded_tables);
 	tcase_add_test(tp, persist_sharded_converges_under_random_changes);
+	tcase_add_test(tp, persist_logs_each_problem_once);
 	suite_add_tcase(s, tp);
 
 	tcase_set_timeout(tl, 180);
@@ -1032,6 +1167,7 @@ run_suite(void)
 	tcase_add_test(tl, poll_survives_server_restart);
 	tcase_add_test(tl, poll_killed_before_commit);
 	tcase_add_test(tl, poll_converges_under_random_changes);
+	tcase_add_test(tl, poll_logs_each_problem_once);
 	suite_add_tcase(s, tl);
 
 	tcase_set_timeout(tf, 180);

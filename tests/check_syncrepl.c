@@ -1095,7 +1095,7 @@ END_TEST
 
 enum fake_script {
 	S_REQUIRED, S_PHASES, S_UNWILLING, S_NOSYNCPROV, S_NOSTATE,
-	S_FULL4096, S_SHORTUUID
+	S_FULL4096, S_SHORTUUID, S_NOBASE
 };
 
 /* read_full - exactly n bytes: 1, 0 at end of file, -1 on error */
@@ -1206,6 +1206,20 @@ fake_bind(int fd, ber_int_t id)
 
 	if (ber == NULL || ber_printf(ber, "{it{ess}}", id, LDAP_RES_BIND,
 	    (ber_int_t)0, "", "") < 0)
+		return -1;
+	return fake_send(fd, ber);
+}
+
+/* fake_whoami - the answer to WhoAmI (RFC 4532) after the bind */
+static int
+fake_whoami(int fd, ber_int_t id)
+{
+	static const char who[] = "dn:cn=splitsync" FAKE_BASE;
+	BerElement *ber = ber_alloc_t(LBER_USE_DER);
+
+	if (ber == NULL || ber_printf(ber, "{it{essto}}", id,
+	    LDAP_RES_EXTENDED, (ber_int_t)0, "", "", LDAP_TAG_EXOP_RES_VALUE,
+	    who, (ber_len_t)(sizeof who - 1)) < 0)
 		return -1;
 	return fake_send(fd, ber);
 }
@@ -1376,6 +1390,11 @@ fake_script(int fd, enum fake_script script)
 	if (n <= 0 || fake_op(buf, n, &id) != LDAP_REQ_BIND ||
 	    fake_bind(fd, id) < 0)
 		return 2;
+	/* the client asks who it is bound as */
+	n = fake_read(fd, buf, sizeof buf);
+	if (n <= 0 || fake_op(buf, n, &id) != LDAP_REQ_EXTENDED ||
+	    fake_whoami(fd, id) < 0)
+		return 6;
 	with = fake_search(fd, &id);
 	if (with < 0)
 		return 3;
@@ -1425,6 +1444,12 @@ fake_script(int fd, enum fake_script script)
 		    15, NULL, 1) < 0)
 			return 70;
 		break;
+	case S_NOBASE:
+		/* what slapd answers for a base access control hides */
+		if (fake_result(fd, id, LDAP_NO_SUCH_OBJECT, "", 0, NULL,
+		    -1) < 0)
+			return 80;
+		break;
 	}
 	/* then only an abandon and the unbind, until the connection ends */
 	while ((n = fake_read(fd, buf, sizeof buf)) > 0) {
@@ -1460,6 +1485,9 @@ static const struct fake_case {
 	  ERR_UNAVAIL, "B ", "ended the sync search" },
 	{ "short uuid", S_SHORTUUID, 1, NULL, ERR_UNAVAIL, "B ",
 	  "invalid sync state control" },
+	{ "base hidden", S_NOBASE, 1, NULL, ERR_UNAVAIL, "B ",
+	  "does not exist, or access control hides it from "
+	  "cn=splitsync" FAKE_BASE },
 };
 
 START_TEST(fake_server)

@@ -213,7 +213,22 @@ ldapwire_bind(int fd, ber_int_t id)
 	return ldapwire_send(fd, ber);
 }
 
-/* fake_result - a search result; with a paged results control when
+/* ldapwire_whoami - the answer to WhoAmI (RFC 4532) */
+int
+ldapwire_whoami(int fd, ber_int_t id, const char *who)
+{
+	BerElement *ber = ber_alloc_t(LBER_USE_DER);
+
+	if (ber == NULL || ber_printf(ber, "{it{essto}}", id,
+	    LDAP_RES_EXTENDED, (ber_int_t)0, "", "", LDAP_TAG_EXOP_RES_VALUE,
+	    who, (ber_len_t)strlen(who)) < 0) {
+		ber_free(ber, 1);
+		return -1;
+	}
+	return ldapwire_send(fd, ber);
+}
+
+/* ldapwire_result - a search result; with a paged results control when
  * cookie is not NULL ("" ends the search) */
 int
 ldapwire_result(int fd, ber_int_t id, int code, const char *cookie)

@@ -45,6 +45,8 @@ int ldapwire_decode(unsigned char *buf, ssize_t n, struct ldapwire_req *r);
 int ldapwire_send(int fd, BerElement *ber);
 /* ldapwire_bind - a successful bind response */
 int ldapwire_bind(int fd, ber_int_t id);
+/* ldapwire_whoami - the answer to WhoAmI (RFC 4532): authzid who */
+int ldapwire_whoami(int fd, ber_int_t id, const char *who);
 /* ldapwire_result - a search result; with a paged results control when
  * cookie is not NULL ("" ends the search) */
 int ldapwire_result(int fd, ber_int_t id, int code, const char *cookie);
