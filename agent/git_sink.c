@@ -31,7 +31,7 @@
  *	a work tree equal to the branch after each move is git_worktree's.
  *
  *	Besides the deploy branch the sink writes short-lived branches
- *	(a proposal for review, a change held by the deletion guard), each
+ *	(a proposal for review, a change held by the guard), each
  *	one commit on top of a given parent; the deploy branch itself only
  *	moves by compare-and-swap, never by force.
  *
@@ -1174,6 +1174,18 @@ reflog_text(struct buf *log, const char *what, const char *message)
 	return 0;
 }
 
+/* ref_locked - a ref write that met the ref's lock file: a git
+ * process at work, or one that died; ERR_BUSY (try again) */
+static int
+ref_locked(struct git_sink *s, const char *what, const char *branch,
+    const char *refname, struct diag *d)
+{
+	diag_error(d, NULL, "git_sink: %s: cannot %s branch %s: another "
+	    "process holds the lock (%s.lock; if no git process runs, it is "
+	    "stale: remove it)", s->path, what, branch, refname);
+	return ERR_BUSY;
+}
+
 /* swap_head - compare-and-swap the deploy branch from the head read to
  * id; the sink's head follows on success */
 static int
@@ -1196,14 +1208,8 @@ swap_head(struct git_sink *s, const git_oid *id, const char *log,
 		    "it moved since it was read", s->path, s->branch);
 		return ERR_MOVED;
 	}
-	if (rc == GIT_ELOCKED) {
-		/* a git process at work, or one that died: try again */
-		diag_error(d, NULL, "git_sink: %s: cannot move branch %s: "
-		    "another process holds the lock (%s.lock; if no git "
-		    "process runs, it is stale: remove it)", s->path,
-		    s->branch, s->refname);
-		return ERR_BUSY;
-	}
+	if (rc == GIT_ELOCKED)
+		return ref_locked(s, "move", s->branch, s->refname, d);
 	if (rc < 0)
 		return lib_fail(d, s->path, "cannot move branch");
 	s->head = *id;
@@ -1569,6 +1575,10 @@ git_sink_commit_on(struct git_sink *s, const char *branch,
 		rc = ERR_MOVED;
 		goto cleanup;
 	}
+	if (rc == GIT_ELOCKED) {
+		rc = ref_locked(s, "move", branch, ref.data, d);
+		goto cleanup;
+	}
 	if (rc < 0) {
 		rc = lib_fail(d, s->path, "cannot move branch");
 		goto cleanup;
@@ -1669,8 +1679,11 @@ git_sink_branch_delete(struct git_sink *s, const char *branch,
 		diag_error(d, NULL, "git_sink: %s: cannot delete branch %s: "
 		    "it moved since it was read", s->path, branch);
 		rc = ERR_MOVED;
-	} else if (rc < 0)
+	} else if (rc == GIT_ELOCKED) {
+		rc = ref_locked(s, "delete", branch, ref.data, d);
+	} else if (rc < 0) {
 		rc = lib_fail(d, s->path, "cannot delete branch");
+	}
 cleanup:
 	git_reference_free(r);
 	buf_free(&ref);

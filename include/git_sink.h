@@ -183,7 +183,8 @@ int git_sink_diff(struct git_sink *s, const struct git_sink_file *files,
  * is then left unreferenced). The commit id is stored in oid_hex. The
  * sink's head is not touched. ERR_INVAL as for git_sink_commit, also
  * for an invalid branch name, the deploy branch, or a parent that
- * names no commit; ERR_MOVED, ERR_IO, ERR_NOMEM. */
+ * names no commit; ERR_MOVED, ERR_BUSY (the branch's lock file is
+ * held by another process), ERR_IO, ERR_NOMEM. */
 int git_sink_commit_on(struct git_sink *s, const char *branch,
     const char *parent_hex, const struct git_sink_file *files,
     size_t nfiles, const char *message, const char *author_name,
@@ -207,7 +208,7 @@ int git_sink_branch_head(struct git_sink *s, const char *branch,
 /* git_sink_branch_delete - remove refs/heads/<branch> (and its reflog);
  * an absent branch is not an error. ERR_INVAL (invalid name, the deploy
  * branch), ERR_MOVED when it moved between reading and deleting,
- * ERR_IO, ERR_NOMEM. */
+ * ERR_BUSY (its lock file is held), ERR_IO, ERR_NOMEM. */
 int git_sink_branch_delete(struct git_sink *s, const char *branch,
     struct diag *d);
 /* git_sink_each_file_fn - one file: its path, its bytes (borrowed for

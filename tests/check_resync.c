@@ -362,6 +362,35 @@ START_TEST(locked_branch_is_try_again)
 }
 END_TEST
 
+/* A lock on a side branch is contention too: the hold branch's lock
+ * file makes a held change try again (75), never "cannot write". */
+START_TEST(locked_hold_branch_is_try_again)
+{
+	struct scenario s;
+	char *out = NULL;
+	int rc;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", NULL);
+	ck_assert_int_eq(testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(),
+	    s.conf), 0);
+	free(out);
+	ck_assert_int_eq(testlib_sh(&out, "cp '%s' '%s/directory.ldif' && "
+	    "touch '%s/routing.git/refs/heads/main-held.lock'",
+	    DATA "/empty.ldif", s.dir, s.dir), 0);
+	free(out);
+	rc = testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc == 75 && strstr(out, "another process holds the "
+	    "lock") != NULL && strstr(out, "main-held.lock") != NULL,
+	    "exit %d: %s", rc, out);
+	free(out);
+	ck_assert_int_ne(testlib_sh(&out, "git -C '%s/routing.git' rev-parse "
+	    "-q --verify refs/heads/main-held", s.dir), 0);
+	free(out);
+	scenario_free(&s);
+}
+END_TEST
+
 START_TEST(empty_directory_is_held)
 {
 	struct scenario s;
@@ -1084,6 +1113,7 @@ resync_suite(void)
 	tcase_add_test(tc, empty_directory_is_held);
 	tcase_add_test(tc, input_files_have_their_exit_status);
 	tcase_add_test(tc, locked_branch_is_try_again);
+	tcase_add_test(tc, locked_hold_branch_is_try_again);
 	tcase_add_test(tc, hostile_values_never_reach_a_table);
 	tcase_add_test(tc, render_and_gateway_layout);
 	tcase_add_test(tc, failed_render_leaves_the_tables_as_they_were);
