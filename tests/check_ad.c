@@ -57,6 +57,7 @@
 #define MAXPAGE 1000            /* AD's MaxPageSize */
 #define MAXVAL 3                /* MaxValRange, small to need ranges */
 #define ASKED 5000              /* the client's ldap_page_size */
+#define WHO "u:EXAMPLE\\splitsync"   /* the WhoAmI answer */
 #define NUSERS 2345             /* pages of 1000, 0, 1000, 347 */
 #define NBIG 5                  /* member;range=0-2, then 3-* */
 #define NHUGE 8                 /* 0-2, 3-5, then 6-* */
@@ -327,17 +328,7 @@ fake_serve(int fd, size_t nusers, enum flaw flaw)
 	if (n <= 0 || ldapwire_decode(buf, n, &r) < 0 ||
 	    r.op != LDAP_REQ_BIND || ldapwire_bind(fd, r.id) < 0)
 		return 2;
-	while ((n = ldapwire_read(fd, buf, sizeof buf)) > 0) {
-		if (ldapwire_decode(buf, n, &r) < 0)
-			return 3;
-		if (r.op == LDAP_REQ_UNBIND)
-			continue;
-		/* the client asks who it is bound as */
-		if (r.op == LDAP_REQ_EXTENDED) {
-			if (ldapwire_whoami(fd, r.id, "u:EXAMPLE\\splitsync") < 0)
-				return 10;
-			continue;
-		}
+	while ((n = ldapwire_next(fd, buf, sizeof buf, &r, WHO)) > 0) {
 		if (r.op != LDAP_REQ_SEARCH)
 			return 4;
 		if (r.scope == LDAP_SCOPE_SUBTREE) {
@@ -354,7 +345,7 @@ fake_serve(int fd, size_t nusers, enum flaw flaw)
 			return 8;
 		}
 	}
-	return n == 0 ? 0 : 9;
+	return n == 0 ? 0 : 3;
 }
 
 /* what the caller of the search was given */
@@ -755,11 +746,7 @@ table_serve(int fd, const struct rec *recs, size_t n)
 	if (got <= 0 || ldapwire_decode(buf, got, &r) < 0 ||
 	    r.op != LDAP_REQ_BIND || ldapwire_bind(fd, r.id) < 0)
 		return 2;
-	while ((got = ldapwire_read(fd, buf, sizeof buf)) > 0) {
-		if (ldapwire_decode(buf, got, &r) < 0)
-			return 3;
-		if (r.op == LDAP_REQ_UNBIND)
-			continue;
+	while ((got = ldapwire_next(fd, buf, sizeof buf, &r, WHO)) > 0) {
 		if (r.op != LDAP_REQ_SEARCH || r.scope != LDAP_SCOPE_SUBTREE ||
 		    !r.paged || strcasecmp(r.base, BASE) != 0)
 			return 4;
@@ -769,7 +756,7 @@ table_serve(int fd, const struct rec *recs, size_t n)
 		if (ldapwire_result(fd, r.id, LDAP_SUCCESS, "") < 0)
 			return 6;
 	}
-	return got == 0 ? 0 : 7;
+	return got == 0 ? 0 : 3;
 }
 
 /* table_resync - splitsync resync -c conf against a fake server that

@@ -257,6 +257,11 @@ message_core(const char *repo)
 	cut = strstr(cut, "\nSplitsync-Conflicts:");
 	cut += strcspn(cut + 1, "\n") + 1;
 	*cut = '\0';
+	/* a confirm names the held commit, which differs between the two
+	 * repositories (its parent does) */
+	p = strstr(out, "-held (");
+	if (p != NULL && strlen(p) > 19 && p[19] == ')')
+		memset(p + 7, 'x', 12);
 	return out;
 }
 

@@ -193,9 +193,9 @@ START_TEST(another_users_repository)
 	ck_assert_msg(rc == 73 && strstr(out, "belongs to nobody"), "%d: %s",
 	    rc, out);
 	free(out);
-	/* reading is not: status reports the deployed commit */
+	/* reading is not: status reports the branch head */
 	rc = testlib_sh(&out, "'%s' status -c '%s'", testlib_bin(), s.conf);
-	ck_assert_msg(rc == 1 && strstr(out, "deployed ") != NULL &&
+	ck_assert_msg(rc == 1 && strstr(out, "branch head ") != NULL &&
 	    strstr(out, "refused values: 2, conflicts: 1") != NULL, "%d: %s",
 	    rc, out);
 	free(out);

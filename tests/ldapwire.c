@@ -228,6 +228,28 @@ ldapwire_whoami(int fd, ber_int_t id, const char *who)
 	return ldapwire_send(fd, ber);
 }
 
+/* ldapwire_next - the next request the test answers itself */
+int
+ldapwire_next(int fd, unsigned char *buf, size_t cap,
+    struct ldapwire_req *r, const char *who)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = ldapwire_read(fd, buf, cap);
+		if (n <= 0)
+			return n == 0 ? 0 : -1;
+		if (ldapwire_decode(buf, n, r) < 0)
+			return -1;
+		if (r->op == LDAP_REQ_UNBIND)
+			continue;
+		if (r->op != LDAP_REQ_EXTENDED)
+			return 1;
+		if (ldapwire_whoami(fd, r->id, who) < 0)
+			return -1;
+	}
+}
+
 /* ldapwire_result - a search result; with a paged results control when
  * cookie is not NULL ("" ends the search) */
 int

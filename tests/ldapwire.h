@@ -47,6 +47,11 @@ int ldapwire_send(int fd, BerElement *ber);
 int ldapwire_bind(int fd, ber_int_t id);
 /* ldapwire_whoami - the answer to WhoAmI (RFC 4532): authzid who */
 int ldapwire_whoami(int fd, ber_int_t id, const char *who);
+/* ldapwire_next - the next request that is not an unbind into r,
+ * answering WhoAmI (as who) on the way: 1, 0 at the end of the
+ * connection, -1 for what is not a request */
+int ldapwire_next(int fd, unsigned char *buf, size_t cap,
+    struct ldapwire_req *r, const char *who);
 /* ldapwire_result - a search result; with a paged results control when
  * cookie is not NULL ("" ends the search) */
 int ldapwire_result(int fd, ber_int_t id, int code, const char *cookie);
