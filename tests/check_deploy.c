@@ -427,11 +427,19 @@ START_TEST(test_table_list)
 
 	dfx_init(&f);
 	dfx_stage(&f, "c1");
+	dfx_ok(&f, "rm work/virtual_alias");
 	dfx_commit(&f, "c1", c1);
 	/* a table the commit lacks: refused */
-	rc = dfx_deploy(&f, &out, "", "-t 'transport relay_recipients'");
+	rc = dfx_deploy(&f, &out, "", "-t 'transport virtual_alias'");
 	ck_assert_msg(rc == DFX_REFUSED, "exit %d: %s", rc, out ? out : "");
-	dfx_expect_has(out, (const char *const[]){ "relay_recipients", NULL });
+	dfx_expect_has(out, (const char *const[]){ "virtual_alias: refused: "
+	    "no such table", NULL });
+	free(out);
+	/* a table of another layout: a usage error */
+	rc = dfx_deploy(&f, &out, "", "-t 'transport relay_recipients'");
+	ck_assert_msg(rc == DFX_USAGE, "exit %d: %s", rc, out ? out : "");
+	dfx_expect_has(out, (const char *const[]){ "relay_recipients: not a "
+	    "table of the bluemind layout", NULL });
 	free(out);
 	ck_assert(!dfx_exists(&f, "tables/transport"));
 	dfx_expect_deployed(&f, NULL);
@@ -453,7 +461,7 @@ START_TEST(test_gateway)
 	dfx_init(&f);
 	dfx_stage(&f, "gateway");
 	dfx_commit(&f, "gateway", c1);
-	dfx_deploy_ok(&f, "");
+	dfx_deploy_ok(&f, "-l gateway");
 	dfx_expect_query(&f, "relay_domains", "example.org", "OK");
 	dfx_expect_query(&f, "relay_recipients", "alice@example.com", "OK");
 	dfx_expect_query(&f, "relay_recipients", "nobody@example.com", NULL);
