@@ -827,6 +827,14 @@ model_domain_find(const struct model *m, const char *name)
 	return i < 0 ? NULL : &m->doms[i].view;
 }
 
+/* model_transports - the allowed transports */
+const char *const *
+model_transports(const struct model *m, size_t *n)
+{
+	*n = m->ntransports;
+	return (const char *const *)m->transports;
+}
+
 /* model_address_count - routed addresses */
 size_t
 model_address_count(const struct model *m)

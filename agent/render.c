@@ -2,41 +2,37 @@
  * render - the model written as Postfix lookup tables
  *
  * DESCRIPTION
- *	Layouts are a small table looked up by name. A layout adds rows;
- *	this file sorts each table's rows (by key: the separator, a space,
- *	sorts before every byte a key may hold), removes exact duplicates
- *	and joins them into text. The layouts decide which tables exist:
- *	each table it names is emitted, even when empty, so postmap always
- *	finds every file.
+ *	Renderers are a small table looked up by name; the tables of each
+ *	layout and the shapes of their rows come from the layout
+ *	definition (layout.h, layouts/postfix.tables). A renderer adds
+ *	rows; each is checked against the shapes of its table as it comes
+ *	(layout_row_check); this file then sorts each table's rows (by
+ *	key: the separator, a space, sorts before every byte a key may
+ *	hold), removes exact duplicates and joins them into text. Every
+ *	table of the layout is emitted, even when empty, so postmap
+ *	always finds every file.
  *
  * DIAGNOSTICS
- *	ERR_INVAL for an unknown layout, ERR_NOMEM.
+ *	ERR_INVAL for an unknown layout, ERR_NOMEM; ERR_BUG when a
+ *	renderer adds a row to a table the layout does not have, or a row
+ *	of no shape the layout lists for its table: nothing is rendered.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "errors.h"
+#include "layout.h"
 #include "render.h"
 
-struct layout {
-	const char *name;
-	const char *const *tables;      /* sorted */
-	int (*render)(const struct model *, struct render_rows *);
+struct renderer {
+	const char *layout;
+	render_fn *render;
 };
 
-static const char *const bluemind_tables[] = {
-	"master_relay_transport", "transport", "virtual_alias",
-	"virtual_domains", "virtual_mailbox", NULL
-};
-
-static const char *const gateway_tables[] = {
-	"relay_domains", "relay_recipients", "transport", NULL
-};
-
-static const struct layout layouts[] = {
-	{ "bluemind", bluemind_tables, render_bluemind },
-	{ "gateway", gateway_tables, render_gateway },
+static const struct renderer renderers[] = {
+	{ "bluemind", render_bluemind },
+	{ "gateway", render_gateway },
 };
 
 struct row_list {
@@ -46,28 +42,31 @@ struct row_list {
 };
 
 struct render_rows {
-	const char *const *tables;
-	struct row_list *lists;         /* one per table */
+	const struct layout_def *layout;
+	const struct model *model;      /* what the rows must fit */
+	struct row_list *lists;         /* one per table of the layout */
 	size_t ntables;
 };
 
-/* find_layout - layout by name, or NULL */
-static const struct layout *
-find_layout(const char *name)
+/* find_renderer - the renderer of a layout the definition has, or NULL */
+static const struct renderer *
+find_renderer(const char *layout)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof layouts / sizeof layouts[0]; i++)
-		if (strcmp(layouts[i].name, name) == 0)
-			return &layouts[i];
+	if (layout_find(layout) == NULL)
+		return NULL;
+	for (i = 0; i < sizeof renderers / sizeof renderers[0]; i++)
+		if (strcmp(renderers[i].layout, layout) == 0)
+			return &renderers[i];
 	return NULL;
 }
 
-/* render_layout_known - whether name is a layout */
+/* render_layout_known - whether name is a layout with a renderer */
 int
 render_layout_known(const char *name)
 {
-	return find_layout(name) != NULL;
+	return find_renderer(name) != NULL;
 }
 
 /* render_rows_add - append "key value" to a table's list */
@@ -80,10 +79,13 @@ render_rows_add(struct render_rows *r, const char *table, const char *key,
 	char *line;
 
 	for (i = 0; i < r->ntables; i++)
-		if (strcmp(r->tables[i], table) == 0)
+		if (strcmp(r->layout->tables[i], table) == 0)
 			l = &r->lists[i];
 	if (l == NULL)
-		return ERR_INVAL;       /* a layout bug: undeclared table */
+		return ERR_BUG;         /* a table the layout does not have */
+	if (layout_row_check(r->layout, table, r->model, key, value,
+	    NULL) < 0)
+		return ERR_BUG;
 	if (l->count == l->cap) {
 		size_t ncap = l->cap ? l->cap * 2 : 256;
 		char **p;
@@ -133,12 +135,26 @@ join(struct row_list *l, struct buf *out)
 	return rc;
 }
 
-/* render_tables - run a layout */
+/* render_tables - run the renderer of a layout */
 int
 render_tables(const char *layout, const struct model *m, struct tables *out)
 {
-	const struct layout *lay = find_layout(layout);
-	struct render_rows rows = { NULL, NULL, 0 };
+	const struct renderer *r = find_renderer(layout);
+
+	out->items = NULL;
+	out->count = 0;
+	if (r == NULL)
+		return ERR_INVAL;
+	return render_tables_with(layout, r->render, m, out);
+}
+
+/* render_tables_with - run fn under the tables and shapes of layout */
+int
+render_tables_with(const char *layout, render_fn *fn, const struct model *m,
+    struct tables *out)
+{
+	const struct layout_def *lay = layout_find(layout);
+	struct render_rows rows = { NULL, NULL, NULL, 0 };
 	size_t i, j, n = 0;
 	int rc;
 
@@ -148,15 +164,16 @@ render_tables(const char *layout, const struct model *m, struct tables *out)
 		return ERR_INVAL;
 	while (lay->tables[n])
 		n++;
-	rows.tables = lay->tables;
+	rows.layout = lay;
+	rows.model = m;
 	rows.ntables = n;
-	rows.lists = calloc(n, sizeof *rows.lists);
-	out->items = calloc(n, sizeof *out->items);
+	rows.lists = calloc(n ? n : 1, sizeof *rows.lists);
+	out->items = calloc(n ? n : 1, sizeof *out->items);
 	if (rows.lists == NULL || out->items == NULL) {
 		rc = ERR_NOMEM;
 		goto cleanup;
 	}
-	rc = lay->render(m, &rows);
+	rc = fn(m, &rows);
 	for (i = 0; rc == 0 && i < n; i++) {
 		out->items[i].name = lay->tables[i];
 		buf_init(&out->items[i].text);

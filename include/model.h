@@ -117,6 +117,9 @@ const struct model_domain *model_domain_at(const struct model *m, size_t i);
  * alias domain), or NULL */
 const struct model_domain *model_domain_find(const struct model *m,
     const char *name);
+/* model_transports - the transports a nexthop may use (borrowed, as
+ * given to model_new); their number in *n */
+const char *const *model_transports(const struct model *m, size_t *n);
 size_t model_address_count(const struct model *m);
 const struct model_address *model_address_at(const struct model *m,
     size_t i);

@@ -45,6 +45,18 @@ START_TEST(install_then_check_installed_example)
 	    "'%s/usr/share/man/man8/splitsync.8'", dest, dest, dest);
 	ck_assert_msg(rc == 0, "%s", out);
 	free(out);
+	/* the deploy script finds the installed layout definition, from
+	 * the examples and from sbin */
+	rc = testlib_sh(&out, "d='%s/usr' && cp \"$d/share/splitsync/examples/"
+	    "postfix-deploy/splitsync-deploy\" \"$d/sbin/\" && "
+	    "for s in \"$d/share/splitsync/examples/postfix-deploy\" "
+	    "\"$d/sbin\"; do sh \"$s/splitsync-deploy\" -r x -l nosuch; "
+	    "done; rm \"$d/sbin/splitsync-deploy\"", dest);
+	ck_assert_msg(rc == 0 && strstr(out, "postfix-deploy/../../layouts/"
+	    "postfix.tables (bluemind, gateway)") &&
+	    strstr(out, "sbin/../share/splitsync/layouts/postfix.tables "
+	    "(bluemind, gateway)"), "%s", out);
+	free(out);
 	rc = testlib_sh(&out, "make -s uninstall DESTDIR='%s' PREFIX=/usr && "
 	    "find '%s' -type f | wc -l", dest, dest);
 	ck_assert_msg(rc == 0 && atoi(out) == 0, "left after uninstall: %s",

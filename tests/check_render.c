@@ -12,6 +12,12 @@
  * same model with hostile entries added, or with its specs in another
  * order, must give the same bytes; every table must load with postmap
  * and answer as Postfix is expected to.
+ *
+ * The tables of each layout are those of the layout definition
+ * (layouts/postfix.tables), every golden row has a shape the definition
+ * allows, and a renderer that adds a row of any other shape (a fan-out,
+ * a foreign domain, a catch-all where the layout has none, a transport
+ * not allowed) gets ERR_BUG and no table at all.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -21,6 +27,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "errors.h"
+#include "layout.h"
 #include "model.h"
 #include "render.h"
 #include "testlib.h"
@@ -133,12 +140,13 @@ static const char *const gateway_names[] = {
 	"relay_domains", "relay_recipients", "transport", NULL
 };
 
-struct layout_def {
+/* the tables each layout must have, written out by hand */
+struct golden_layout {
 	const char *name;
 	const char *const *tables;
 };
 
-static const struct layout_def layouts[] = {
+static const struct golden_layout layouts[] = {
 	{ "bluemind", bluemind_names },
 	{ "gateway", gateway_names },
 };
@@ -267,7 +275,7 @@ first_diff(const char *a, size_t alen, const char *b, size_t blen)
 
 /* check_golden - every table of layout equals its golden file */
 static void
-check_golden(const struct layout_def *lay, const struct tables *t,
+check_golden(const struct golden_layout *lay, const struct tables *t,
     const char *what)
 {
 	size_t i, n = 0, len;
@@ -296,7 +304,7 @@ check_golden(const struct layout_def *lay, const struct tables *t,
 
 START_TEST(test_golden)
 {
-	const struct layout_def *lay = &layouts[_i];
+	const struct golden_layout *lay = &layouts[_i];
 	struct tables t;
 	struct diag d;
 	struct model *m;
@@ -321,7 +329,7 @@ END_TEST
 START_TEST(test_golden_with_noise)
 {
 	/* hostile values, lost conflicts and route none change nothing */
-	const struct layout_def *lay = &layouts[_i];
+	const struct golden_layout *lay = &layouts[_i];
 	struct tables t;
 	struct diag d;
 	struct model *m;
@@ -341,7 +349,7 @@ END_TEST
 START_TEST(test_order)
 {
 	/* the same specs in other orders: the same bytes */
-	const struct layout_def *lay = &layouts[_i / 12];
+	const struct golden_layout *lay = &layouts[_i / 12];
 	unsigned long seed = (unsigned long)(_i % 12) + 1;
 	struct tables t;
 	struct diag d;
@@ -359,7 +367,7 @@ END_TEST
 
 START_TEST(test_twice)
 {
-	const struct layout_def *lay = &layouts[_i];
+	const struct golden_layout *lay = &layouts[_i];
 	struct tables a, b;
 	struct diag d;
 	struct model *m;
@@ -438,7 +446,7 @@ check_shape(const char *layout, const struct table *tb)
 
 START_TEST(test_shape)
 {
-	const struct layout_def *lay = &layouts[_i];
+	const struct golden_layout *lay = &layouts[_i];
 	struct tables t;
 	struct diag d;
 	struct model *m;
@@ -573,7 +581,7 @@ static const struct query queries[] = {
 
 START_TEST(test_postmap)
 {
-	const struct layout_def *lay = &layouts[_i];
+	const struct golden_layout *lay = &layouts[_i];
 	struct tables t;
 	struct diag d;
 	struct model *m;
@@ -618,7 +626,7 @@ END_TEST
 START_TEST(test_empty_model)
 {
 	/* no domain, no mailbox: every table, each an empty file */
-	const struct layout_def *lay = &layouts[_i];
+	const struct golden_layout *lay = &layouts[_i];
 	struct tables t;
 	struct diag d;
 	struct model *m = NULL;
@@ -652,7 +660,7 @@ END_TEST
 START_TEST(test_domains_only)
 {
 	/* domains without mailboxes: only domain-wide rows */
-	const struct layout_def *lay = &layouts[_i];
+	const struct golden_layout *lay = &layouts[_i];
 	struct tables t;
 	struct diag d;
 	struct model *m = NULL;
@@ -693,6 +701,212 @@ START_TEST(test_domains_only)
 }
 END_TEST
 
+START_TEST(test_tables_of_definition)
+{
+	/* the layouts and tables rendered are those of the definition */
+	struct tables t;
+	struct diag d;
+	struct model *m;
+	size_t i, j;
+
+	diag_init(&d, NULL);
+	m = golden_model(0, 0, &d);
+	ck_assert_uint_eq(layout_ndefs, NLAYOUTS);
+	for (i = 0; i < layout_ndefs; i++) {
+		const struct layout_def *def = &layout_defs[i];
+
+		ck_assert_ptr_eq(layout_find(def->name), def);
+		ck_assert_int_eq(render_layout_known(def->name), 1);
+		ck_assert_int_eq(render_tables(def->name, m, &t), 0);
+		for (j = 0; def->tables[j]; j++) {
+			ck_assert_uint_lt(j, t.count);
+			ck_assert_str_eq(t.items[j].name, def->tables[j]);
+			/* static: still valid once the tables are freed */
+			ck_assert_ptr_eq(t.items[j].name, def->tables[j]);
+		}
+		ck_assert_uint_eq(j, t.count);
+		render_tables_free(&t);
+	}
+	for (i = 0; i < NLAYOUTS; i++)
+		ck_assert_ptr_nonnull(layout_find(layouts[i].name));
+	ck_assert_ptr_null(layout_find("nosuch"));
+	model_free(m);
+	diag_free(&d);
+}
+END_TEST
+
+START_TEST(test_golden_rows_fit)
+{
+	/* every row of every golden table has a shape of its table */
+	const struct layout_def *lay = layout_find(layouts[_i].name);
+	struct diag d;
+	struct model *m;
+	char path[256], *text, *line, *save = NULL, *sp;
+	const char *why;
+	size_t i, n;
+
+	ck_assert_ptr_nonnull(lay);
+	diag_init(&d, NULL);
+	m = golden_model(0, 0, &d);
+	for (i = 0; lay->tables[i]; i++) {
+		snprintf(path, sizeof path, DATA "/%s/%s", lay->name,
+		    lay->tables[i]);
+		text = testlib_read(path, NULL);
+		ck_assert_msg(text != NULL, "cannot read %s", path);
+		n = 0;
+		for (line = strtok_r(text, "\n", &save); line;
+		    line = strtok_r(NULL, "\n", &save)) {
+			n++;
+			sp = strchr(line, ' ');
+			ck_assert_ptr_nonnull(sp);
+			*sp = '\0';
+			why = "";
+			ck_assert_msg(layout_row_check(lay, lay->tables[i], m,
+			    line, sp + 1, &why) == 0, "%s:%zu: %s %s: %s", path,
+			    n, line, sp + 1, why);
+			ck_assert_ptr_null(why);
+		}
+		ck_assert_uint_gt(n, 0);
+		free(text);
+	}
+	model_free(m);
+	diag_free(&d);
+}
+END_TEST
+
+/* BAD_RENDERER - a renderer that renders as base does, then adds one
+ * row (key value) to table */
+#define BAD_RENDERER(name, base, table, key, value) \
+static int \
+name(const struct model *m, struct render_rows *r) \
+{ \
+	int rc = base(m, r); \
+	return rc ? rc : render_rows_add(r, table, key, value); \
+}
+
+BAD_RENDERER(fan_out, render_bluemind, "virtual_alias", "alice@example.com",
+    "alice@example.com,spy@evil.example")
+BAD_RENDERER(catch_all_to_foreign, render_bluemind, "virtual_alias",
+    "@example.com", "spy@evil.example")
+BAD_RENDERER(catch_all_to_address, render_bluemind, "virtual_alias",
+    "@example.com", "alice@example.com")
+BAD_RENDERER(foreign_value, render_bluemind, "virtual_alias",
+    "robert@example.com", "spy@evil.example")
+BAD_RENDERER(foreign_catch_all, render_bluemind, "virtual_alias",
+    "@evil.example", "@example.com")
+BAD_RENDERER(mailbox_catch_all, render_bluemind, "virtual_mailbox",
+    "@example.com", "spy@evil.example")
+BAD_RENDERER(transport_catch_all, render_bluemind, "transport",
+    "@example.com", R1)
+BAD_RENDERER(transport_domain, render_bluemind, "transport",
+    "example.com", R1)
+BAD_RENDERER(foreign_key, render_bluemind, "transport",
+    "bob@evil.example", R1)
+BAD_RENDERER(local_transport, render_bluemind, "transport",
+    "bob@example.com", "local:bob")
+BAD_RENDERER(relay_transport, render_bluemind, "transport",
+    "bob@example.com", "relay:[relay.example.com]:25")
+BAD_RENDERER(nexthop_list, render_bluemind, "transport",
+    "bob@example.com", R1 "," L1)
+BAD_RENDERER(foreign_domain, render_bluemind, "virtual_domains",
+    "evil.example", "OK")
+BAD_RENDERER(domain_not_ok, render_bluemind, "virtual_domains",
+    "example.com", "REJECT")
+BAD_RENDERER(relay_default, render_bluemind, "master_relay_transport",
+    "split.test", ":")
+BAD_RENDERER(no_such_table, render_bluemind, "relay_recipients",
+    "alice@example.com", "OK")
+BAD_RENDERER(subdomain_key, render_bluemind, "transport",
+    ".example.com", R1)
+BAD_RENDERER(recipient_domain, render_gateway, "relay_recipients",
+    "example.com", "OK")
+BAD_RENDERER(gateway_catch_all, render_gateway, "transport",
+    "@example.com", R1)
+BAD_RENDERER(uppercase_domain, render_gateway, "relay_domains",
+    "Example.com", "OK")
+BAD_RENDERER(gateway_mailbox_table, render_gateway, "virtual_mailbox",
+    "alice@example.com", "OK")
+/* and one good row, so that the harness itself can succeed */
+BAD_RENDERER(good_row, render_bluemind, "transport",
+    "zed@example.com", R1)
+
+struct bad_case {
+	const char *layout;
+	render_fn *fn;
+	const char *what;
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "bluemind", fan_out, "fan-out alias" },
+	{ "bluemind", catch_all_to_foreign, "catch-all to a foreign address" },
+	{ "bluemind", catch_all_to_address, "catch-all to one address" },
+	{ "bluemind", foreign_value, "alias to a foreign address" },
+	{ "bluemind", foreign_catch_all, "catch-all of a foreign domain" },
+	{ "bluemind", mailbox_catch_all, "virtual_mailbox catch-all value" },
+	{ "bluemind", transport_catch_all, "catch-all in transport" },
+	{ "bluemind", transport_domain, "domain key in transport" },
+	{ "bluemind", foreign_key, "foreign address in transport" },
+	{ "bluemind", local_transport, "local(8) transport" },
+	{ "bluemind", relay_transport, "transport the model does not allow" },
+	{ "bluemind", nexthop_list, "nexthop list" },
+	{ "bluemind", foreign_domain, "foreign domain" },
+	{ "bluemind", domain_not_ok, "domain not OK" },
+	{ "bluemind", relay_default, "\":\" as a relay" },
+	{ "bluemind", no_such_table, "table of another layout" },
+	{ "bluemind", subdomain_key, ".domain key" },
+	{ "gateway", recipient_domain, "domain as a recipient" },
+	{ "gateway", gateway_catch_all, "catch-all in transport" },
+	{ "gateway", uppercase_domain, "uppercase domain" },
+	{ "gateway", gateway_mailbox_table, "table of another layout" },
+};
+#define NBAD_CASES (sizeof bad_cases / sizeof bad_cases[0])
+
+START_TEST(test_bad_row)
+{
+	/* one row of a shape the layout does not allow: nothing at all */
+	const struct bad_case *c = &bad_cases[_i];
+	struct tables t;
+	struct diag d;
+	struct model *m;
+
+	diag_init(&d, NULL);
+	m = golden_model(0, 0, &d);
+	t.items = (struct table *)&t;
+	t.count = 42;
+	ck_assert_msg(render_tables_with(c->layout, c->fn, m, &t) == ERR_BUG,
+	    "%s %s: not refused", c->layout, c->what);
+	ck_assert_uint_eq(t.count, 0);
+	ck_assert_ptr_null(t.items);
+	render_tables_free(&t);
+	model_free(m);
+	diag_free(&d);
+}
+END_TEST
+
+START_TEST(test_good_row)
+{
+	/* the same harness with a row of an allowed shape renders */
+	struct tables t;
+	struct diag d;
+	struct model *m;
+	size_t i;
+
+	diag_init(&d, NULL);
+	m = golden_model(0, 0, &d);
+	ck_assert_int_eq(render_tables_with("bluemind", good_row, m, &t), 0);
+	for (i = 0; i < t.count; i++)
+		if (strcmp(t.items[i].name, "transport") == 0)
+			ck_assert_ptr_nonnull(strstr(t.items[i].text.data,
+			    "\nzed@example.com " R1 "\n"));
+	render_tables_free(&t);
+	ck_assert_int_eq(render_tables_with("nosuch", good_row, m, &t),
+	    ERR_INVAL);
+	ck_assert_uint_eq(t.count, 0);
+	model_free(m);
+	diag_free(&d);
+}
+END_TEST
+
 /* render_suite - all of the above */
 static Suite *
 render_suite(void)
@@ -700,6 +914,7 @@ render_suite(void)
 	Suite *s = suite_create("render");
 	TCase *tg = tcase_create("golden");
 	TCase *tp = tcase_create("postmap");
+	TCase *tl = tcase_create("layout");
 
 	tcase_add_loop_test(tg, test_golden, 0, (int)NLAYOUTS);
 	tcase_add_loop_test(tg, test_golden_with_noise, 0, (int)NLAYOUTS);
@@ -709,6 +924,12 @@ render_suite(void)
 	tcase_add_test(tg, test_unknown_layout);
 	tcase_add_loop_test(tg, test_domains_only, 0, (int)NLAYOUTS);
 	suite_add_tcase(s, tg);
+
+	tcase_add_test(tl, test_tables_of_definition);
+	tcase_add_loop_test(tl, test_golden_rows_fit, 0, (int)NLAYOUTS);
+	tcase_add_loop_test(tl, test_bad_row, 0, (int)NBAD_CASES);
+	tcase_add_test(tl, test_good_row);
+	suite_add_tcase(s, tl);
 
 	tcase_set_timeout(tp, 60);
 	tcase_add_loop_test(tp, test_postmap, 0, (int)NLAYOUTS);
