@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "vec.h"
 #include "errors.h"
 
 /* buf_init - empty buffer, no storage */
@@ -44,26 +45,6 @@ buf_grow(struct buf *b, size_t extra)
 		p[0] = '\0';
 	b->data = p;
 	b->cap = cap;
-	return 0;
-}
-
-/* buf_vec_grow - one more slot in a vector */
-int
-buf_vec_grow(void **v, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	if (ncap <= *cap || ncap > SIZE_MAX / size)
-		return ERR_NOMEM;
-	p = realloc(*v, ncap * size);
-	if (p == NULL)
-		return ERR_NOMEM;
-	*v = p;
-	*cap = ncap;
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "vec.h"
 #include "diag.h"
 #include "errors.h"
 
@@ -47,7 +48,7 @@ diag_cover(struct diag *d, const char *where)
 {
 	char *c;
 
-	if (buf_vec_grow((void **)&d->covered, &d->capcovered, d->ncovered,
+	if (vec_grow((void **)&d->covered, &d->capcovered, d->ncovered,
 	    sizeof *d->covered) < 0 || (c = strdup(where)) == NULL)
 		return ERR_NOMEM;
 	d->covered[d->ncovered++] = c;

@@ -81,7 +81,7 @@
 #include "git_sink.h"
 #include "git_tidy.h"
 #include "git_worktree.h"
-#include "sha1.h"
+#include "hash.h"
 
 #define REF_PREFIX "refs/heads/"
 #define TRACK_PREFIX "refs/splitsync/remotes/"
@@ -795,8 +795,8 @@ pack_make(struct git_sink *s, struct buf *pack, struct diag *d)
 {
 	struct stage *st = s->stage;
 	unsigned char head[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2 };
-	unsigned char sum[SHA1_LEN];
-	struct sha1 c;
+	unsigned char sum[HASH_SHA1_LEN];
+	hash_sha1_ctx c;
 	git_object_t type;
 	void *data;
 	size_t i, len;
@@ -814,9 +814,9 @@ pack_make(struct git_sink *s, struct buf *pack, struct diag *d)
 	}
 	if (rc < 0)
 		return nomem(d, s->path);
-	sha1_init(&c);
-	sha1_update(&c, pack->data, pack->len);
-	sha1_final(&c, sum);
+	hash_sha1_init(&c);
+	hash_sha1_update(&c, pack->data, pack->len);
+	hash_sha1_final(&c, sum);
 	return buf_append(pack, sum, sizeof sum) < 0 ? nomem(d, s->path) : 0;
 }
 

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "vec.h"
 #include "errors.h"
 #include "groups.h"
 #include "live.h"
@@ -146,7 +147,7 @@ keyed_at(void **v, size_t *n, size_t *cap, size_t size, const char *key,
 		else
 			hi = mid;
 	}
-	if (buf_vec_grow(v, cap, *n, size) < 0 || (copy = strdup(key)) == NULL)
+	if (vec_grow(v, cap, *n, size) < 0 || (copy = strdup(key)) == NULL)
 		return NULL;
 	base = *v;
 	item = base + lo * size;
@@ -369,7 +370,7 @@ live_note(struct live *l, const char *id, const struct entry *old)
 		l->overflow = 1;
 		return 0;
 	}
-	if (buf_vec_grow((void **)&l->notes, &l->capnotes, l->nnotes,
+	if (vec_grow((void **)&l->notes, &l->capnotes, l->nnotes,
 	    sizeof *l->notes) < 0)
 		return ERR_NOMEM;
 	n = &l->notes[l->nnotes];
@@ -612,7 +613,7 @@ lost_push(struct lost **v, size_t *n, size_t *cap, const char *address,
 {
 	struct lost *p;
 
-	if (buf_vec_grow((void **)v, cap, *n, sizeof **v) < 0)
+	if (vec_grow((void **)v, cap, *n, sizeof **v) < 0)
 		return ERR_NOMEM;
 	p = &(*v)[*n];
 	p->address = strdup(address);
@@ -695,7 +696,7 @@ capture_tables(struct live *l, const struct tables *t)
 				nl = end;
 			s = &l->rows[i * l->nshards + shard_of(p,
 			    strcspn(p, " \n"), l->nshards)];
-			if (buf_vec_grow((void **)&s->v, &s->cap, s->n,
+			if (vec_grow((void **)&s->v, &s->cap, s->n,
 			    sizeof *s->v) < 0 ||
 			    (s->v[s->n] = strndup(p, (size_t)(nl - p))) == NULL)
 				return ERR_NOMEM;
@@ -720,7 +721,7 @@ capture_listing(struct live *l, const struct routes *next)
 		const struct route_row *r = &next->rows[i];
 
 		s = &l->listing[shard_of(r->key, strlen(r->key), l->nshards)];
-		if (buf_vec_grow((void **)&s->v, &s->cap, s->n,
+		if (vec_grow((void **)&s->v, &s->cap, s->n,
 		    sizeof *s->v) < 0 || (s->v[s->n] = row_copy(r)) == NULL)
 			return ERR_NOMEM;
 		s->n++;
@@ -837,7 +838,7 @@ add_key(struct batch *b, const char *key)
 
 	if (rc < 0 || added == NULL)
 		return rc;
-	if (buf_vec_grow((void **)&b->keys_todo, &b->capkeys_todo,
+	if (vec_grow((void **)&b->keys_todo, &b->capkeys_todo,
 	    b->nkeys_todo, sizeof *b->keys_todo) < 0)
 		return ERR_NOMEM;
 	b->keys_todo[b->nkeys_todo++] = added;
@@ -855,7 +856,7 @@ add_id(struct batch *b, const char *id)
 		return rc;
 	if (b->ids.n > LIVE_MAX_ENTRIES)
 		return LIVE_FULL;
-	if (buf_vec_grow((void **)&b->ids_todo, &b->capids_todo, b->nids_todo,
+	if (vec_grow((void **)&b->ids_todo, &b->capids_todo, b->nids_todo,
 	    sizeof *b->ids_todo) < 0)
 		return ERR_NOMEM;
 	b->ids_todo[b->nids_todo++] = added;
@@ -932,7 +933,7 @@ map_entry(struct batch *b, const char *id)
 	rc = add_place(b, e->dn);
 	if (rc < 0 || !(mapping_classify(b->map, e) & MAPPING_MAILBOX))
 		return rc;
-	if (buf_vec_grow((void **)&b->specs, &b->capspecs, b->nspecs,
+	if (vec_grow((void **)&b->specs, &b->capspecs, b->nspecs,
 	    sizeof *b->specs) < 0)
 		return ERR_NOMEM;
 	spec = &b->specs[b->nspecs];
@@ -1105,7 +1106,7 @@ affected_lines(const struct batch *b, const struct buf *text,
 			nl = end;
 		if (!in_keys(b, p, strcspn(p, " \n")))
 			continue;
-		if (buf_vec_grow((void **)&out->v, &out->cap, out->n,
+		if (vec_grow((void **)&out->v, &out->cap, out->n,
 		    sizeof *out->v) < 0 ||
 		    (out->v[out->n] = strndup(p, (size_t)(nl - p))) == NULL)
 			return ERR_NOMEM;
@@ -1133,7 +1134,7 @@ replace_lines(struct lines *s, const char *key, char **nv, size_t nlo,
 		return ERR_INVAL;       /* no address has that many rows */
 	if (nnew > nold) {
 		while (s->cap < s->n + nnew - nold)
-			if (buf_vec_grow((void **)&s->v, &s->cap, s->cap,
+			if (vec_grow((void **)&s->v, &s->cap, s->cap,
 			    sizeof *s->v) < 0)
 				return ERR_NOMEM;
 	}
@@ -1252,7 +1253,7 @@ apply_listing(struct batch *b, const struct routes *next)
 			rc = retire(l, key, old);
 			continue;
 		}
-		if (buf_vec_grow((void **)&s->v, &s->cap, s->n,
+		if (vec_grow((void **)&s->v, &s->cap, s->n,
 		    sizeof *s->v) < 0) {
 			row_free(copy);
 			return ERR_NOMEM;
@@ -1310,7 +1311,7 @@ pending_changes(struct live *l, struct live_update *up)
 		if (p->committed && now && routes_row_same(p->committed, now))
 			continue;
 		c.op = p->committed == NULL ? '+' : now == NULL ? '-' : '~';
-		if (buf_vec_grow((void **)&up->changes, &cap, up->nchanges,
+		if (vec_grow((void **)&up->changes, &cap, up->nchanges,
 		    sizeof *up->changes) < 0)
 			return ERR_NOMEM;
 		up->changes[up->nchanges++] = c;
@@ -1371,7 +1372,7 @@ apply_lost(struct batch *b, const struct model *m)
 	if (rc == 0)
 		l->nlost = n;
 	for (i = 0; rc == 0 && i < c.n; i++) {
-		if (buf_vec_grow((void **)&l->lost, &l->caplost, l->nlost,
+		if (vec_grow((void **)&l->lost, &l->caplost, l->nlost,
 		    sizeof *l->lost) < 0) {
 			rc = ERR_NOMEM;
 			break;

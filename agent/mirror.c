@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "vec.h"
 #include "errors.h"
 #include "ldif.h"
 #include "mirror.h"
@@ -351,7 +352,7 @@ cleanup:
 static int
 push_slot(struct slot ***v, size_t *n, size_t *cap, struct slot *s)
 {
-	if (buf_vec_grow((void **)v, cap, *n, sizeof **v) < 0)
+	if (vec_grow((void **)v, cap, *n, sizeof **v) < 0)
 		return ERR_NOMEM;
 	(*v)[(*n)++] = s;
 	return 0;

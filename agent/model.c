@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "vec.h"
 #include "errors.h"
 #include "model.h"
 #include "validate.h"
@@ -270,7 +271,7 @@ add_name(struct model *m, const char *name, size_t dom, const char *where,
 		    "ignored", name);
 		return ERR_DATA;
 	}
-	if (buf_vec_grow((void **)&m->names, &m->capnames, m->nnames,
+	if (vec_grow((void **)&m->names, &m->capnames, m->nnames,
 	    sizeof *m->names) < 0)
 		return ERR_NOMEM;
 	m->names[m->nnames].name = name;
@@ -360,7 +361,7 @@ model_add_domain(struct model *m, const struct domain_spec *spec,
 		    "relay; unknown recipients will be rejected", copy.name);
 		copy.forward_unknown = 0;
 	}
-	if (buf_vec_grow((void **)&m->doms, &m->capdoms, m->ndoms,
+	if (vec_grow((void **)&m->doms, &m->capdoms, m->ndoms,
 	    sizeof *m->doms) < 0) {
 		rc = ERR_NOMEM;
 		goto cleanup;
@@ -391,7 +392,7 @@ add_claim(struct model *m, const char *address, size_t mbox, size_t order,
 {
 	struct claim *c;
 
-	if (buf_vec_grow((void **)&m->claims, &m->capclaims, m->nclaims,
+	if (vec_grow((void **)&m->claims, &m->capclaims, m->nclaims,
 	    sizeof *m->claims) < 0)
 		return ERR_NOMEM;
 	c = &m->claims[m->nclaims];
@@ -425,7 +426,7 @@ model_add_mailbox(struct model *m, const struct mailbox_spec *spec,
 	if (spec->route == ROUTE_NONE)
 		return 0;
 	sort_names(m);
-	if (buf_vec_grow((void **)&m->mboxes, &m->capmboxes, m->nmboxes,
+	if (vec_grow((void **)&m->mboxes, &m->capmboxes, m->nmboxes,
 	    sizeof *m->mboxes) < 0)
 		return ERR_NOMEM;
 	mb = &m->mboxes[m->nmboxes];

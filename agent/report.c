@@ -24,7 +24,7 @@
 #include "buf.h"
 #include "errors.h"
 #include "report.h"
-#include "sha1.h"
+#include "hash.h"
 
 struct pair {
 	uint64_t place;
@@ -62,22 +62,22 @@ report_free(struct report *r)
 	free(r);
 }
 
-/* hash64 - 64 bits of the SHA-1 of up to three strings, each ended */
+/* key64 - 64 bits of the SHA-1 of up to three strings, each ended */
 static uint64_t
-hash64(const char *a, const char *b, const char *c)
+key64(const char *a, const char *b, const char *c)
 {
-	unsigned char out[SHA1_LEN];
-	struct sha1 h;
+	unsigned char out[HASH_SHA1_LEN];
+	hash_sha1_ctx h;
 	uint64_t v = 0;
 	int i;
 
-	sha1_init(&h);
-	sha1_update(&h, a, strlen(a) + 1);
+	hash_sha1_init(&h);
+	hash_sha1_update(&h, a, strlen(a) + 1);
 	if (b)
-		sha1_update(&h, b, strlen(b) + 1);
+		hash_sha1_update(&h, b, strlen(b) + 1);
 	if (c)
-		sha1_update(&h, c, strlen(c) + 1);
-	sha1_final(&h, out);
+		hash_sha1_update(&h, c, strlen(c) + 1);
+	hash_sha1_final(&h, out);
 	for (i = 0; i < 8; i++)
 		v = v << 8 | out[i];
 	return v;
@@ -96,8 +96,8 @@ pair_of(const struct diag_item *it)
 {
 	struct pair p;
 
-	p.place = hash64(it->where, NULL, NULL);
-	p.key = hash64(it->kind == DIAG_REJECTED ? "r" : "c", it->where,
+	p.place = key64(it->where, NULL, NULL);
+	p.key = key64(it->kind == DIAG_REJECTED ? "r" : "c", it->where,
 	    it->what);
 	return p;
 }
@@ -206,7 +206,7 @@ remember(struct report *r, const struct diag *d, const struct pair *pairs,
 			return;
 		}
 		for (i = 0; i < d->ncovered; i++)
-			cov[ncov++] = hash64(d->covered[i], NULL, NULL);
+			cov[ncov++] = key64(d->covered[i], NULL, NULL);
 		qsort(cov, ncov, sizeof *cov, u64_cmp);
 		for (i = 0; i < r->n; i++)
 			if (ncov == 0 || bsearch(&r->v[i].place, cov, ncov,

@@ -16,6 +16,7 @@
 
 #include "errors.h"
 #include "shard.h"
+#include "vec.h"
 
 /* shard_hash - FNV-1a 32-bit */
 uint32_t
@@ -116,7 +117,7 @@ shard_join_sorted(const struct buf *parts, size_t n, struct buf *out)
 			nl = memchr(p, '\n', (size_t)(end - p));
 			if (nl == NULL)
 				nl = end - 1;
-			if (buf_vec_grow((void **)&v, &cap, count,
+			if (vec_grow((void **)&v, &cap, count,
 			    sizeof *v) < 0) {
 				rc = ERR_NOMEM;
 				goto cleanup;

@@ -32,10 +32,6 @@ void buf_reset(struct buf *b);
 void buf_free(struct buf *b);
 /* buf_hexval - the value of one hex digit (either case), or -1 */
 int buf_hexval(int c);
-/* buf_vec_grow - room for one more item of size bytes in the vector *v
- * holding n of its *cap (the capacity doubles, from 16); ERR_NOMEM
- * leaves *v and *cap as they were. For arrays of any type, not bytes. */
-int buf_vec_grow(void **v, size_t *cap, size_t n, size_t size);
 /* buf_steal - hand the NUL-terminated data to the caller (free()), or
  * NULL on allocation failure; the buffer is left empty */
 char *buf_steal(struct buf *b);
