@@ -9,6 +9,9 @@
 #ifndef SPLITSYNC_GROUPS_H
 #define SPLITSYNC_GROUPS_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "entry.h"
 
 /* How membership is found, as BlueMind's import does: memberOf on the
@@ -23,6 +26,30 @@ enum {
 	GROUPS_VIA_UNIQUEMEMBER = 4,
 	GROUPS_VIA_MEMBERUID = 8,
 	GROUPS_VIA_ANY = 15
+};
+
+/* What membership needs from one group entry, as hash64 values of
+ * normalised DNs (dn.h) and of memberUid values as they are; borrowed
+ * by the calls that take it. */
+struct groups_entry {
+	uint64_t dn;                    /* the group's own DN */
+	const uint64_t *member;         /* member */
+	size_t nmember;
+	const uint64_t *unique;         /* uniqueMember, "#'...'B" stripped */
+	size_t nunique;
+	const uint64_t *uids;           /* memberUid */
+	size_t nuids;
+	const uint64_t *memberof;       /* the group's own memberOf */
+	size_t nmemberof;
+};
+
+/* Who asks: a user's member keys, the same hashes. */
+struct groups_keys {
+	uint64_t dn;                    /* its normalised DN */
+	const uint64_t *memberof;       /* its memberOf DNs */
+	size_t nmemberof;
+	const uint64_t *uids;           /* its uid values */
+	size_t nuids;
 };
 
 struct groups;
