@@ -317,10 +317,10 @@ rcheck(struct groups *g, const struct rworld *w, const int *target,
 
 START_TEST(test_random)
 {
-	static struct rworld w;
-	static struct rstate prev[RTARGETS][16];
-	static size_t handle[RTARGETS][16];
-	static struct groupkeys_crossings c;
+	struct rworld w;
+	struct rstate prev[RTARGETS][16];
+	size_t handle[RTARGETS][16];
+	struct groupkeys_crossings c;
 	/* cn=g2 is watched late, from the state reached by then */
 	static const int target[RTARGETS] = { 0, 1, RDN - 1, 2 };
 	struct groups *g = NULL;
@@ -330,6 +330,8 @@ START_TEST(test_random)
 	int i, j, t, v, x, nwatched = 3, l;
 	size_t step;
 
+	memset(&w, 0, sizeof w);
+	memset(&c, 0, sizeof c);
 	for (i = 0; i < RDN; i++) {
 		if (i < RG)
 			snprintf(text, sizeof text, "cn=g%d,ou=groups,dc=ex",
