@@ -36,9 +36,9 @@
 #include "vec.h"
 #include "errors.h"
 #include "groups.h"
+#include "layout.h"
 #include "live.h"
 #include "log.h"
-#include "publish.h"
 #include "shard.h"
 
 #define LIVE_MAX_NOTES 4096     /* a larger batch is rebuilt in full */
@@ -757,35 +757,41 @@ capture_families(struct live *l, const struct model *m)
 	return 0;
 }
 
+/* live_serves - the one case the live path is made for: one change,
+ * one small commit of the shards it touches, state included */
+int
+live_serves(const struct config *cfg, int state)
+{
+	return state && cfg->table_shards > 0 &&
+	    cfg->rollout == CONFIG_ROLLOUT_DIRECT;
+}
+
 /* live_capture - the state of a full build */
 int
 live_capture(struct live *l, const struct config *cfg,
-    struct publish_scan *scan, const struct model *m, const struct tables *t,
-    const struct routes *next, const struct diag *problems,
-    const char *head, int committed, const struct route_change *ch,
-    size_t n)
+    const struct live_build *b, const char *head, int committed)
 {
 	int rc;
 
 	reset(l);
 	notes_clear(l);
-	if (cfg->table_shards <= 0)
+	if (!live_serves(cfg, 1))
 		return 0;
 	l->nshards = (size_t)cfg->table_shards;
-	l->nstate = mirror_state_shards(cfg->table_shards);
-	l->groups = scan->groups;
-	l->domains = scan->domains;
-	l->ndomains = scan->ndomains;
-	memset(scan, 0, sizeof *scan);
+	l->nstate = layout_state_shards(cfg->table_shards);
+	l->groups = b->scan->groups;
+	l->domains = b->scan->domains;
+	l->ndomains = b->scan->ndomains;
+	memset(b->scan, 0, sizeof *b->scan);
 	l->state_dirty = calloc(l->nstate, 1);
 	rc = l->state_dirty ? 0 : ERR_NOMEM;
-	rc = rc ? rc : capture_tables(l, t);
-	rc = rc ? rc : capture_listing(l, next);
-	rc = rc ? rc : capture_families(l, m);
-	rc = rc ? rc : model_each_lost(m, add_lost, l);
+	rc = rc ? rc : capture_tables(l, b->tables);
+	rc = rc ? rc : capture_listing(l, b->listing);
+	rc = rc ? rc : capture_families(l, b->model);
+	rc = rc ? rc : model_each_lost(b->model, add_lost, l);
 	if (rc == 0 && l->nlost)
 		qsort(l->lost, l->nlost, sizeof *l->lost, lost_cmp);
-	rc = rc ? rc : count_problems(l, problems, 0);
+	rc = rc ? rc : count_problems(l, b->problems, 0);
 	if (rc < 0) {
 		reset(l);
 		return rc;
@@ -796,15 +802,15 @@ live_capture(struct live *l, const struct config *cfg,
 		memset(l->listing_dirty, 1, l->nshards);
 		memset(l->state_dirty, 1, l->nstate);
 		l->nstate_dirty = l->nstate;
-		rc = pending_from(l, ch, n);
+		rc = pending_from(l, b->changes, b->nchanges);
 		if (rc < 0) {
 			reset(l);
 			return rc;
 		}
 	}
 	/* What diag counted itself is the truth for the totals. */
-	l->nrejected = problems->nrejected;
-	l->nconflicts = problems->nconflicts;
+	l->nrejected = b->problems->nrejected;
+	l->nconflicts = b->problems->nconflicts;
 	snprintf(l->head, sizeof l->head, "%s", head);
 	l->ready = 1;
 	return 0;
@@ -1467,7 +1473,7 @@ live_apply(struct live *l, const struct config *cfg,
 	if (rc != 0)
 		goto cleanup;   /* nothing changed yet */
 	rc = small_model(&b, &m);
-	rc = rc ? rc : render_tables(cfg->layout, m, &t);
+	rc = rc ? rc : render_tables(config_layout_name(cfg->layout), m, &t);
 	rc = rc ? rc : routes_from_model(m, &next);
 	if (rc < 0)
 		goto cleanup;
@@ -1523,40 +1529,6 @@ cleanup:
 
 /* --- committing ---------------------------------------------------- */
 
-/* files_add - one file; path copied, text taken over; an empty one is
- * removed unless keep is set */
-static int
-files_add(struct live_files *f, size_t *cap, const char *path,
-    struct buf *text, int keep)
-{
-	if (f->count == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		void *a = realloc(f->files, ncap * sizeof *f->files);
-
-		if (a == NULL)
-			return ERR_NOMEM;
-		f->files = a;
-		if ((a = realloc(f->paths, ncap * sizeof *f->paths)) == NULL)
-			return ERR_NOMEM;
-		f->paths = a;
-		if ((a = realloc(f->texts, ncap * sizeof *f->texts)) == NULL)
-			return ERR_NOMEM;
-		f->texts = a;
-		*cap = ncap;
-	}
-	if ((f->paths[f->count] = strdup(path)) == NULL)
-		return ERR_NOMEM;
-	f->texts[f->count] = *text;
-	buf_init(text);
-	memset(&f->files[f->count], 0, sizeof *f->files);
-	f->files[f->count].path = f->paths[f->count];
-	f->files[f->count].data = f->texts[f->count].data;
-	f->files[f->count].len = f->texts[f->count].len;
-	f->files[f->count].remove = !keep && f->texts[f->count].len == 0;
-	f->count++;
-	return 0;
-}
-
 /* listing_text - one listing shard as routes_format writes it */
 static int
 listing_text(const struct rows *s, struct buf *out)
@@ -1578,11 +1550,10 @@ listing_text(const struct rows *s, struct buf *out)
 
 /* state_files - the changed mirror shards; many at once in one pass */
 static int
-state_files(struct live *l, const struct mirror *mir, struct live_files *f,
-    size_t *cap)
+state_files(struct live *l, const struct mirror *mir,
+    struct layout_files *f)
 {
 	struct buf *all = NULL, text = BUF_INIT;
-	char path[SHARD_PATH_MAX];
 	size_t i;
 	int rc = 0;
 
@@ -1592,14 +1563,14 @@ state_files(struct live *l, const struct mirror *mir, struct live_files *f,
 	for (i = 0; rc == 0 && i < l->nstate; i++) {
 		if (!l->state_dirty[i])
 			continue;
-		mirror_shard_name(i, l->nstate, path, sizeof path);
 		if (all) {
 			text = all[i];
 			buf_init(&all[i]);
 		} else {
 			rc = mirror_shard_text(mir, i, l->nstate, &text);
 		}
-		rc = rc ? rc : files_add(f, cap, path, &text, 0);
+		rc = rc ? rc : layout_files_take(f, LAYOUT_PART_STATE, NULL, i,
+		    l->nstate, &text);
 		buf_free(&text);
 	}
 	for (i = 0; all && i < l->nstate; i++)
@@ -1610,17 +1581,14 @@ state_files(struct live *l, const struct mirror *mir, struct live_files *f,
 
 /* live_files - every shard changed since the last commit */
 int
-live_files(struct live *l, const struct mirror *mir, struct live_files *f)
+live_files(struct live *l, const struct mirror *mir,
+    struct layout_files *f)
 {
 	struct buf text = BUF_INIT;
-	char dir[SHARD_PATH_MAX], path[SHARD_PATH_MAX];
-	size_t ti, s, i, cap = 0;
+	size_t ti, s, i;
 	int rc = 0;
 
-	memset(f, 0, sizeof *f);
 	for (ti = 0; rc == 0 && ti < l->ntables; ti++) {
-		snprintf(dir, sizeof dir, "%s%s", l->tables[ti],
-		    SHARD_DIR_SUFFIX);
 		for (s = 0; rc == 0 && s < l->nshards; s++) {
 			const struct lines *sh = &l->rows[ti * l->nshards + s];
 
@@ -1630,10 +1598,8 @@ live_files(struct live *l, const struct mirror *mir, struct live_files *f)
 				rc = buf_puts(&text, sh->v[i]);
 				rc = rc ? rc : buf_putc(&text, '\n');
 			}
-			rc = rc ? rc : shard_path(path, sizeof path, dir, s,
-			    l->nshards);
-			/* Shard 0 stays, even empty (see fileset_shards). */
-			rc = rc ? rc : files_add(f, &cap, path, &text, s == 0);
+			rc = rc ? rc : layout_files_take(f, LAYOUT_PART_TABLE,
+			    l->tables[ti], s, l->nshards, &text);
 			buf_free(&text);
 		}
 	}
@@ -1641,31 +1607,11 @@ live_files(struct live *l, const struct mirror *mir, struct live_files *f)
 		if (!l->listing_dirty[s])
 			continue;
 		rc = listing_text(&l->listing[s], &text);
-		rc = rc ? rc : shard_path(path, sizeof path,
-		    ROUTES_PATH SHARD_DIR_SUFFIX, s, l->nshards);
-		rc = rc ? rc : files_add(f, &cap, path, &text, s == 0);
+		rc = rc ? rc : layout_files_take(f, LAYOUT_PART_LISTING, NULL,
+		    s, l->nshards, &text);
 		buf_free(&text);
 	}
-	rc = rc ? rc : state_files(l, mir, f, &cap);
-	if (rc < 0)
-		live_files_clear(f);
-	return rc;
-}
-
-/* live_files_clear - release the files */
-void
-live_files_clear(struct live_files *f)
-{
-	size_t i;
-
-	for (i = 0; i < f->count; i++) {
-		free(f->paths[i]);
-		buf_free(&f->texts[i]);
-	}
-	free(f->paths);
-	free(f->texts);
-	free(f->files);
-	memset(f, 0, sizeof *f);
+	return rc ? rc : state_files(l, mir, f);
 }
 
 /* live_committed - the files are in head now */
