@@ -53,7 +53,7 @@ enum type {
 	T_INT,		/* int in [min, max], decimal */
 	T_BOOL,		/* int, "yes" (1) or "no" (0) */
 	T_CHOICE,	/* char *, one of choices */
-	T_SOURCE,	/* enum config_source, index into choices */
+	T_ENUM,		/* an enum, the index of one of choices */
 	T_LIST		/* char ** plus size_t count, white space separated */
 };
 
@@ -72,7 +72,7 @@ struct setting {
 	size_t count_off;		/* T_LIST: its size_t count */
 	const char *def;		/* default as text, NULL: none */
 	long min, max;			/* T_INT range */
-	const char *const *choices;	/* T_CHOICE, T_SOURCE */
+	const char *const *choices;	/* T_CHOICE, T_ENUM */
 	check_fn *check;		/* T_STRING, each T_LIST item */
 	unsigned required;		/* REQ_* */
 };
@@ -80,16 +80,22 @@ struct setting {
 static check_fn check_dn, check_uri, check_branch, check_author_name,
     check_author_email, check_transport, check_remote;
 
-/* in enum config_source order */
+/* in the order of their enums */
 static const char *const sources[] = { "ldif", "ldap", NULL };
 static const char *const layouts[] = { "bluemind", "gateway", NULL };
-static const char *const sasl_mechs[] = { "EXTERNAL", NULL };
 static const char *const feeds[] = { "poll", "persist", NULL };
 static const char *const rollouts[] = { "direct", "review", NULL };
+static const char *const sasl_mechs[] = { "EXTERNAL", NULL };
+
+/* T_ENUM stores an int: every enum of the settings must be one. */
+_Static_assert(sizeof(enum config_source) == sizeof(int) &&
+    sizeof(enum config_layout) == sizeof(int) &&
+    sizeof(enum config_rollout) == sizeof(int) &&
+    sizeof(enum config_feed) == sizeof(int), "enums are ints");
 
 #define F(field) offsetof(struct config, field)
-#define S_SOURCE(n, f, ch, req) \
-	{ n, T_SOURCE, F(f), 0, NULL, 0, 0, ch, NULL, req }
+#define S_ENUM(n, f, def, ch, req) \
+	{ n, T_ENUM, F(f), 0, def, 0, 0, ch, NULL, req }
 #define S_STRING(n, f, def, chk, req) \
 	{ n, T_STRING, F(f), 0, def, 0, 0, NULL, chk, req }
 #define S_PATH(n, f, req) \
@@ -105,7 +111,7 @@ static const char *const rollouts[] = { "direct", "review", NULL };
 
 /* Keep in step with docs/configuration.md. */
 static const struct setting settings[] = {
-	S_SOURCE("source", source, sources, REQ_ALWAYS),
+	S_ENUM("source", source, NULL, sources, REQ_ALWAYS),
 	S_PATH("ldif", ldif, REQ_LDIF),
 	S_LIST("ldap_uri", ldap.uris, ldap.nuris, NULL, check_uri, REQ_LDAP),
 	S_STRING("ldap_base", ldap.base, NULL, check_dn, REQ_LDAP),
@@ -119,7 +125,7 @@ static const struct setting settings[] = {
 	S_INT("ldap_timeout", ldap.timeout, "60", 1, 86400),
 	S_INT("ldap_page_size", ldap.page_size, "500", 1, 100000),
 	S_PATH("mapping", mapping, REQ_ALWAYS),
-	S_CHOICE("layout", layout, "bluemind", layouts),
+	S_ENUM("layout", layout, "bluemind", layouts, 0),
 	S_INT("table_shards", table_shards, "0", 0, 65536),
 	S_PATH("repository", repository, REQ_ALWAYS),
 	S_STRING("branch", branch, "main", check_branch, 0),
@@ -130,7 +136,7 @@ static const struct setting settings[] = {
 	    check_author_email, 0),
 	S_LIST("transports", transports, ntransports, "smtp lmtp relay",
 	    check_transport, 0),
-	S_CHOICE("rollout", rollout, "direct", rollouts),
+	S_ENUM("rollout", rollout, "direct", rollouts, 0),
 	S_STRING("proposal_branch", proposal_branch, NULL, check_branch, 0),
 	S_STRING("hold_branch", hold_branch, NULL, check_branch, 0),
 	S_INT("guard_max_delete_percent", guard_percent, "10", 0, 100),
@@ -139,7 +145,7 @@ static const struct setting settings[] = {
 	S_INT("guard_max_add_count", guard_add_count, "1000", 0, 100000000),
 	S_INT("max_addresses_per_entry", max_addresses, "1000", 0, 100000000),
 	S_LIST("remotes", remotes, nremotes, NULL, check_remote, 0),
-	S_CHOICE("feed", feed, "poll", feeds),
+	S_ENUM("feed", feed, "poll", feeds, 0),
 	S_INT("poll_interval", poll_interval, "300", 1, 86400),
 	S_INT("debounce", debounce, "1000", 0, 600000),
 	S_INT("reconnect_min", reconnect_min, "1", 1, 3600),
@@ -658,13 +664,12 @@ apply(struct load *st, const struct setting *s, char *value, unsigned line)
 		}
 		*(int *)field(st->c, s->off) = strcmp(value, "yes") == 0;
 		return 0;
-	case T_SOURCE:
+	case T_ENUM:
 		if ((idx = choice_index(s->choices, value)) < 0) {
 			report_choices(st, line, s, value);
 			return ERR_INVAL;
 		}
-		*(enum config_source *)field(st->c, s->off) =
-		    idx == 0 ? CONFIG_SOURCE_LDIF : CONFIG_SOURCE_LDAP;
+		*(int *)field(st->c, s->off) = idx;
 		return 0;
 	case T_LIST:
 		return set_list(st, s, value, line);
@@ -802,8 +807,8 @@ cross_check(struct load *st)
 	if (sasl && bind)
 		report(st, sasl, "ldap_sasl_mech cannot be combined with "
 		    "ldap_bind_dn (line %u)", bind);
-	if (setting_ok(st, "feed") && setting_ok(st, "source") && c->feed &&
-	    strcmp(c->feed, "persist") == 0 && c->source != CONFIG_SOURCE_LDAP)
+	if (setting_ok(st, "feed") && setting_ok(st, "source") &&
+	    c->feed == CONFIG_FEED_PERSIST && c->source != CONFIG_SOURCE_LDAP)
 		report(st, line_of(st, "feed"), "feed = persist needs "
 		    "source = ldap (syncrepl)");
 	if (setting_ok(st, "table_shards") && !shards_valid(c->table_shards))
@@ -1020,12 +1025,33 @@ config_free(struct config *c)
 			break;
 		case T_INT:
 		case T_BOOL:
-		case T_SOURCE:
+		case T_ENUM:
 			break;
 		}
 	}
 	free(c->path);
 	free(c);
+}
+
+/* config_layout_name - the name the configuration gives it */
+const char *
+config_layout_name(enum config_layout l)
+{
+	return layouts[l];
+}
+
+/* config_rollout_name - the name the configuration gives it */
+const char *
+config_rollout_name(enum config_rollout r)
+{
+	return rollouts[r];
+}
+
+/* config_feed_name - the name the configuration gives it */
+const char *
+config_feed_name(enum config_feed f)
+{
+	return feeds[f];
 }
 
 /* config_set_repository - replace the repository, value as given */

@@ -716,7 +716,7 @@ reload(struct daemon *d)
 	d->cfg = cfg;
 	d->map = map;
 	d->sink = sink;
-	d->persist = strcmp(cfg->feed, "persist") == 0;
+	d->persist = cfg->feed == CONFIG_FEED_PERSIST;
 	/* The filter or the attributes may differ: reload in full. */
 	d->full_requested = 1;
 	d->reconnect_at = 0;
@@ -908,7 +908,7 @@ daemon_run(const char *config_path, const char *repo, const struct log *log)
 	rc = load(&d, &d.cfg, &d.map, &d.sink);
 	if (rc < 0)
 		goto cleanup;
-	d.persist = strcmp(d.cfg->feed, "persist") == 0;
+	d.persist = d.cfg->feed == CONFIG_FEED_PERSIST;
 	rc = mirror_new(&d.cur);
 	rc = rc ? rc : live_new(&d.live);
 	rc = rc ? rc : report_new(&d.report);
@@ -929,8 +929,8 @@ daemon_run(const char *config_path, const char *repo, const struct log *log)
 	if (rc < 0)
 		goto cleanup;
 	log_msg(log, LOG_LEVEL_NOTICE, "daemon: started: feed %s, branch %s, "
-	    "%s", d.cfg->feed, d.cfg->branch, d.cookie ? "resuming from the "
-	    "committed cookie" : "full load");
+	    "%s", config_feed_name(d.cfg->feed), d.cfg->branch, d.cookie ?
+	    "resuming from the committed cookie" : "full load");
 	while (!d.stop && rc == 0)
 		rc = step(&d);
 	if (rc == 0 && d.dirty && !d.refreshing) {

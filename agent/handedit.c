@@ -18,11 +18,9 @@
 #include "buf.h"
 #include "errors.h"
 #include "handedit.h"
+#include "layout.h"
 #include "log.h"
-#include "routes.h"
-#include "shard.h"
-
-#define OWN_TRAILER "Splitsync-Layout: "
+#include "message.h"
 
 /* One line of a text: borrowed bytes. */
 struct span {
@@ -71,19 +69,21 @@ handedit_clear(struct handedit *h)
 	handedit_init(h);
 }
 
-/* handedit_is_own - the trailer, and one signature for both roles */
+/* handedit_is_own - the trailer, and one signature for both roles; a
+ * message that cannot be read for lack of memory is not ours */
 int
 handedit_is_own(const struct git_sink_info *info)
 {
-	const char *m = info->message;
+	struct message_trailers t;
+	int own;
 
-	if (m == NULL || info->author_email == NULL ||
+	if (info->message == NULL || info->author_email == NULL ||
 	    info->committer_email == NULL ||
 	    strcmp(info->author_email, info->committer_email) != 0)
 		return 0;
-	if (strncmp(m, OWN_TRAILER, sizeof OWN_TRAILER - 1) == 0)
-		return 1;
-	return strstr(m, "\n" OWN_TRAILER) != NULL;
+	own = message_parse(info->message, &t) == 0 && t.layout != NULL;
+	message_trailers_clear(&t);
+	return own;
 }
 
 /* span_cmp - bytewise, a prefix first */
@@ -138,20 +138,6 @@ lineset_has(const struct lineset *s, const struct span *line)
 {
 	return s->n && bsearch(line, s->v, s->n, sizeof *s->v, span_cmp) !=
 	    NULL;
-}
-
-/* table_of - the table a path belongs to into out: the first component
- * without its shard suffix for a shard, else the path */
-static int
-table_of(const char *path, struct buf *out)
-{
-	size_t n = strcspn(path, "/"), sl = sizeof SHARD_DIR_SUFFIX - 1;
-
-	buf_reset(out);
-	if (path[n] == '/' && n > sl &&
-	    memcmp(path + n - sl, SHARD_DIR_SUFFIX, sl) == 0)
-		return buf_append(out, path, n - sl);
-	return buf_puts(out, path);
 }
 
 /* table_entry - the handedit's entry for name, added when new */
@@ -269,7 +255,7 @@ one_file(const char *path, const char *own, size_t olen, const char *head,
 	struct buf name = BUF_INIT;
 	int rc;
 
-	rc = table_of(path, &name);
+	rc = layout_table_of(path, &name);
 	rc = rc ? rc : lineset_make(own ? own : "", olen, &so);
 	rc = rc ? rc : lineset_make(head ? head : "", hlen, &sh);
 	rc = rc ? rc : next_lines(w, name.data, &next);
@@ -343,7 +329,7 @@ handedit_find(struct git_sink *sink, const struct tables *next,
 		rc = ERR_NOMEM;
 		goto cleanup;
 	}
-	rc = git_sink_each_difference(sink, h->own, head, ROUTES_STATE_DIR,
+	rc = git_sink_each_difference(sink, h->own, head, LAYOUT_STATE_DIR,
 	    one_file, &w, d);
 	if (rc == 0 && h->ntables)
 		memcpy(h->head, head, sizeof head);

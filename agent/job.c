@@ -4,11 +4,11 @@
  * DESCRIPTION
  *	Every job reads the whole source once into a mirror (only the
  *	entries the mapping uses) and builds the model from it with
- *	publish_model, the same path the service takes.
+ *	build_model, the same path the service takes.
  *
  *	resync hands the mirror to publish_run, which builds the model
  *	against the deploy head, renders, commits (or proposes, or holds)
- *	and pushes; confirm accepts a held change.
+ *	and pushes; confirm accepts a held change (rollout_confirm).
  *
  *	render writes the set of tables with file_write_set: all of them
  *	or none, so Postfix never loads a transport table of this run
@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "build.h"
 #include "diag.h"
 #include "errors.h"
 #include "file.h"
@@ -41,8 +42,9 @@
 #include "model.h"
 #include "publish.h"
 #include "render.h"
-#include "routes.h"
 #include "report.h"
+#include "rollout.h"
+#include "routes.h"
 #include "source.h"
 
 /* What one pass over the source fills. */
@@ -133,8 +135,9 @@ prepare(const struct config *cfg, struct mapping **map, struct source *src,
 
 	*map = NULL;
 	src->ldap = NULL;
-	if (!render_layout_known(cfg->layout)) {
-		diag_error(d, cfg->path, "unknown layout \"%s\"", cfg->layout);
+	if (!render_layout_known(config_layout_name(cfg->layout))) {
+		diag_error(d, cfg->path, "unknown layout \"%s\"",
+		    config_layout_name(cfg->layout));
 		return ERR_CONFIG;
 	}
 	rc = mapping_load(cfg->mapping, map, d);
@@ -171,7 +174,8 @@ build(const struct config *cfg, struct source *src, struct mapping **map,
 
 	*model = NULL;
 	rc = read_all(cfg, src, map, &mirror, d);
-	rc = rc ? rc : publish_model(cfg, *map, mirror, NULL, NULL, model, d);
+	rc = rc ? rc : build_model(cfg, *map, mirror, NULL, NULL, model, NULL,
+	    d);
 	mirror_free(mirror);
 	return rc;
 }
@@ -401,7 +405,7 @@ job_confirm(const struct config *cfg, const struct log *log, FILE *out)
 	 * left behind */
 	rc = rc ? rc : git_sink_open_ext(cfg->repository, cfg->bare,
 	    cfg->branch, GIT_SINK_STAGE, &sink, &d);
-	rc = rc ? rc : publish_confirm(cfg, sink, by.data, at, oid, &d);
+	rc = rc ? rc : rollout_confirm(cfg, sink, by.data, at, oid, &d);
 	if (rc == 0)
 		fprintf(out, "confirmed: %s is now at %s\n", cfg->branch, oid);
 	if (rc == 0)
@@ -437,7 +441,8 @@ job_render(const struct config *cfg, const struct job_options *o,
 	}
 	rc = build(cfg, &src, &map, &model, &d);
 	log_problems(&d, log);
-	rc = rc ? rc : render_tables(cfg->layout, model, &tables);
+	rc = rc ? rc : render_tables(config_layout_name(cfg->layout), model,
+	    &tables);
 	if (rc < 0)
 		goto cleanup;
 	/* All or nothing: a reader never sees some tables new, some old. */

@@ -255,24 +255,6 @@ mirror_each(const struct mirror *m, entry_source_fn fn, void *ctx)
 	return mirror_each_id(m, each_entry, &c);
 }
 
-/* mirror_shard_name - path of shard i; 256 shards keep their flat
- * names, so repositories written before sharding load as they are */
-void
-mirror_shard_name(size_t i, size_t n, char *name, size_t len)
-{
-	if (n == MIRROR_SHARDS || shard_path(name, len, MIRROR_DIR, i, n) < 0)
-		snprintf(name, len, "%s/%02zx", MIRROR_DIR, i);
-}
-
-/* mirror_state_shards - shards for a table sharding */
-size_t
-mirror_state_shards(int table_shards)
-{
-	if (table_shards <= 0)
-		return MIRROR_SHARDS;
-	return table_shards >= 4096 ? 65536 : (size_t)table_shards * 16;
-}
-
 /* mirror_shard_of - the shard of id */
 size_t
 mirror_shard_of(const char *id, size_t n)

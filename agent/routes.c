@@ -4,7 +4,7 @@
  * DESCRIPTION
  *	The listing is the model reduced to one row per routing key, with
  *	the entry each row came from. It is committed with the tables
- *	(ROUTES_PATH), read back on the next run, and compared row by row
+ *	(where: layout.h), read back on the next run, and compared row by row
  *	to describe a commit address by address.
  *
  * DIAGNOSTICS

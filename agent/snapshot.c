@@ -1,5 +1,6 @@
 /*
- * snapshot - the tables and the route listing a commit holds, read back
+ * snapshot - the tables, the route listing and the service's state a
+ * commit holds, read back
  *
  * DESCRIPTION
  *	A table is one file (table_shards 0) or the shard files under its
@@ -18,6 +19,7 @@
 
 #include "buf.h"
 #include "errors.h"
+#include "layout.h"
 #include "shard.h"
 #include "snapshot.h"
 
@@ -112,12 +114,14 @@ snapshot_table_text(struct git_sink *sink, const char *commit,
     int *other, struct diag *d)
 {
 	char dir[SHARD_PATH_MAX];
+	int rc;
 
 	*found = 0;
 	*other = 0;
 	if (table_shards == 0)
 		return snapshot_read_file(sink, commit, name, out, found, d);
-	snprintf(dir, sizeof dir, "%s%s", name, SHARD_DIR_SUFFIX);
+	if ((rc = layout_dir(dir, sizeof dir, LAYOUT_PART_TABLE, name)) < 0)
+		return rc;
 	return snapshot_read_sharded(sink, commit, dir, (size_t)table_shards,
 	    out, found, other, d);
 }
@@ -156,4 +160,62 @@ snapshot_tables_differ(struct git_sink *sink, const char *commit,
 	buf_free(&text);
 	diag_free(&quiet);
 	return changed;
+}
+
+/* snapshot_read_routes - the head's listing; empty when there is none */
+int
+snapshot_read_routes(struct git_sink *sink, int table_shards,
+    struct routes *out, struct diag *d)
+{
+	struct buf text = BUF_INIT;
+	char dir[SHARD_PATH_MAX];
+	int rc, found = 0, i;
+
+	out->rows = NULL;
+	out->count = 0;
+	rc = layout_dir(dir, sizeof dir, LAYOUT_PART_LISTING, NULL);
+	/* The configured form first; the other one when table_shards has
+	 * changed since the last commit. */
+	for (i = 0; rc == 0 && !found && i < 2; i++) {
+		if ((i == 0) == (table_shards != 0))
+			rc = snapshot_read_sharded(sink, NULL, dir, 0, &text,
+			    &found, NULL, d);
+		else
+			rc = snapshot_read_file(sink, NULL, LAYOUT_LISTING_PATH,
+			    &text, &found, d);
+	}
+	if (rc == 0 && found)
+		rc = routes_parse(LAYOUT_LISTING_PATH, text.data ? text.data :
+		    "", text.len, out, d);
+	buf_free(&text);
+	return rc;
+}
+
+struct load_state {
+	struct mirror *m;
+	struct diag *d;
+};
+
+/* load_one_shard - one committed shard of the state */
+static int
+load_one_shard(const char *path, const char *data, size_t len, void *ctx)
+{
+	struct load_state *ls = ctx;
+
+	return mirror_load(ls->m, path, data, len, ls->d);
+}
+
+/* snapshot_read_state - every shard under the state's directory: the
+ * state loads whatever table_shards wrote it, so changing the setting
+ * keeps the state that goes with the cookie */
+int
+snapshot_read_state(struct git_sink *sink, const char *commit,
+    struct mirror *m, struct diag *d)
+{
+	struct load_state ls = { m, d };
+	char dir[SHARD_PATH_MAX];
+	int rc = layout_dir(dir, sizeof dir, LAYOUT_PART_STATE, NULL);
+
+	return rc ? rc : git_sink_each_file(sink, commit, dir, load_one_shard,
+	    &ls, d);
 }

@@ -28,25 +28,11 @@
 #include "errors.h"
 #include "git_sink.h"
 #include "handedit.h"
+#include "message.h"
 #include "metrics.h"
-#include "publish.h"
 #include "routes.h"
+#include "snapshot.h"
 #include "status.h"
-
-/* trailer - the numeric value of "Name: N" in a commit message */
-static unsigned long
-trailer(const char *msg, const char *name)
-{
-	const char *p = msg;
-	size_t n = strlen(name);
-
-	while ((p = strstr(p, name)) != NULL) {
-		if ((p == msg || p[-1] == '\n') && p[n] == ':')
-			return strtoul(p + n + 1, NULL, 10);
-		p += n;
-	}
-	return 0;
-}
 
 /* first_line - print the first line of a message */
 static void
@@ -82,11 +68,12 @@ status_report(const struct config *cfg, const struct log *log, FILE *out,
 	struct git_sink *sink = NULL;
 	struct routes routes = { NULL, 0 };
 	struct handedit hand;
+	struct message_trailers trailers;
 	struct metrics met;
 	struct diag d, quiet;
 	char head[41], side[41], *msg = NULL;
 	const char *why_not = NULL;
-	unsigned long rejected = 0, conflicts = 0;
+	size_t rejected = 0, conflicts = 0;
 	time_t now = time(NULL);
 	int rc, held = 0, proposed = 0;
 
@@ -120,15 +107,18 @@ status_report(const struct config *cfg, const struct log *log, FILE *out,
 			msg = NULL;
 			(void)git_sink_message_at(sink, hand.own, &msg, &quiet);
 		}
-		rejected = msg ? trailer(msg, "Splitsync-Rejected") : 0;
-		conflicts = msg ? trailer(msg, "Splitsync-Conflicts") : 0;
+		if (msg && message_parse(msg, &trailers) == 0) {
+			rejected = trailers.rejected;
+			conflicts = trailers.conflicts;
+			message_trailers_clear(&trailers);
+		}
 		free(msg);
 		msg = NULL;
-		if (publish_read_routes(sink, cfg->table_shards, &routes,
+		if (snapshot_read_routes(sink, cfg->table_shards, &routes,
 		    &quiet) == 0)
 			(void)routes_print_domains(out, &routes);
 	}
-	fprintf(out, "refused values: %lu, conflicts: %lu (at the last "
+	fprintf(out, "refused values: %zu, conflicts: %zu (at the last "
 	    "commit; splitsync check lists them)\n", rejected, conflicts);
 	if (rejected || conflicts)
 		*verdict = STATUS_WARNING;

@@ -18,6 +18,11 @@
 #include "diag.h"
 
 enum config_source { CONFIG_SOURCE_LDIF, CONFIG_SOURCE_LDAP };
+/* Each choice is parsed once, at load; config_*_name gives its name
+ * back (static) for messages and trailers. */
+enum config_layout { CONFIG_LAYOUT_BLUEMIND, CONFIG_LAYOUT_GATEWAY };
+enum config_rollout { CONFIG_ROLLOUT_DIRECT, CONFIG_ROLLOUT_REVIEW };
+enum config_feed { CONFIG_FEED_POLL, CONFIG_FEED_PERSIST };
 
 struct config_ldap {
 	char **uris;            /* tried in turn */
@@ -40,7 +45,7 @@ struct config {
 	char *ldif;             /* LDIF file (source = ldif) */
 	struct config_ldap ldap;
 	char *mapping;          /* mapping file */
-	char *layout;           /* "bluemind" or "gateway" */
+	enum config_layout layout;
 	int table_shards;       /* 0: one file per table; else tables and
 	                           listing split into this many files */
 	char *repository;       /* git repository directory */
@@ -51,7 +56,7 @@ struct config {
 	char **transports;      /* nexthop transports allowed in tables */
 	size_t ntransports;
 	/* rollout */
-	char *rollout;          /* "direct" or "review" */
+	enum config_rollout rollout;
 	char *proposal_branch;  /* review: deploy head + the proposed change */
 	char *hold_branch;      /* a change the guard holds */
 	int guard_percent;      /* hold when more than this share of routes
@@ -66,7 +71,7 @@ struct config {
 	                           fetched before each commit */
 	size_t nremotes;
 	/* the service (splitsync run) */
-	char *feed;             /* "persist" (syncrepl) or "poll" */
+	enum config_feed feed;  /* persist: syncrepl */
 	int poll_interval;      /* seconds between full polls */
 	int debounce;           /* milliseconds: changes within make one commit */
 	int reconnect_min;      /* seconds: first retry after a failure */
@@ -84,6 +89,12 @@ struct config {
  * recorded in d as file:line), ERR_NOMEM. */
 int config_load(const char *path, struct config **out, struct diag *d);
 void config_free(struct config *c);
+/* config_layout_name - "bluemind", "gateway" */
+const char *config_layout_name(enum config_layout l);
+/* config_rollout_name - "direct", "review" */
+const char *config_rollout_name(enum config_rollout r);
+/* config_feed_name - "poll", "persist" */
+const char *config_feed_name(enum config_feed f);
 /* config_set_repository - replace the repository (--repo); the value is
  * taken as given (relative to the working directory); ERR_NOMEM */
 int config_set_repository(struct config *c, const char *dir);

@@ -8,7 +8,7 @@
  * shown by status until then.
  *
  * A commit is splitsync's own when its message carries the
- * Splitsync-Layout trailer and its author is also its committer (an
+ * Splitsync-Layout trailer (message.h) and its author is also its committer (an
  * amended, rebased or cherry-picked commit has another committer). The
  * hand edit is what differs between the head and the last own commit
  * below it (following first parents, at most HANDEDIT_DEPTH commits),
@@ -27,7 +27,6 @@
 #define HANDEDIT_DEPTH 1000     /* commits looked through for an own one */
 #define HANDEDIT_KEEP 100       /* lines kept to be shown */
 #define HANDEDIT_LOG_LINES 5    /* lines a log line shows */
-#define HANDEDIT_TRAILER "Splitsync-Hand-Edit"
 
 struct handedit_line {
 	const char *table;      /* borrowed from the handedit's tables */
@@ -76,7 +75,8 @@ int handedit_find(struct git_sink *sink, const struct tables *next,
 /* handedit_describe - the paragraph for a commit message (appended to
  * out): what was edited by hand on branch and is restored, line by line
  * (at most HANDEDIT_KEEP). Nothing when no line counts; the caller adds
- * the HANDEDIT_TRAILER trailer naming h->head. ERR_NOMEM */
+ * the Splitsync-Hand-Edit trailer naming h->head (message.h).
+ * ERR_NOMEM */
 int handedit_describe(const struct handedit *h, const char *branch,
     struct buf *out);
 

@@ -1,5 +1,6 @@
 /*
- * layout - the tables of each layout and the shapes of their rows
+ * layout - the tables of each layout, the shapes of their rows, and
+ * where each file of a commit lives
  *
  * The definition is layouts/postfix.tables, compiled in by the build
  * (layouts/definition.awk writes it as layout_defs below) and read as it
@@ -8,14 +9,42 @@
  * them (domain_table) lists the managed domains; each table has the
  * shapes (key, value) its rows may take.
  *
- * Everything here is constant and static: pointers returned are
- * borrowed for the life of the program.
+ * Everything in the definition is constant and static: pointers
+ * returned are borrowed for the life of the program.
+ *
+ * A commit holds three parts: the tables, the route listing, and the
+ * service's state (its copy of the directory). This module alone names
+ * their paths and says which files a commit holds (layout_files), for
+ * the full build and the service's live state alike:
+ *
+ *	table_shards 0          "transport", ".splitsync/routes"
+ *	table_shards N          "transport.d/3/f/a",
+ *	                        ".splitsync/routes.d/3/f/a" (shard.h:
+ *	                        one level per hex digit of the shard)
+ *	the state, always       ".splitsync/mirror/3f" (256 shards, the
+ *	in shards               count with table_shards 0), else one level
+ *	                        per hex digit: ".splitsync/mirror/3/f/a/c"
+ *
+ * Empty shards are not committed (fewer objects), except shard 0 of a
+ * table or the listing: the directory of an empty table still exists,
+ * and an empty table is still a table to deploy.
  */
 #ifndef SPLITSYNC_LAYOUT_H
 #define SPLITSYNC_LAYOUT_H
 
 #include <stddef.h>
+#include "buf.h"
+#include "git_sink.h"
 #include "model.h"
+#include "shard.h"
+
+#define LAYOUT_STATE_DIR ".splitsync"   /* what is not a table */
+#define LAYOUT_LISTING_PATH LAYOUT_STATE_DIR "/routes"
+#define LAYOUT_MIRROR_DIR LAYOUT_STATE_DIR "/mirror"
+#define LAYOUT_MIRROR_SHARDS 256        /* the state's, with tables in one
+	                                   file each */
+
+struct tables;
 
 /* What a key or a value may be; the definition file names them
  * domain, address, @domain (keys and values), OK, nexthop, ":". */
@@ -57,5 +86,76 @@ const struct layout_def *layout_find(const char *name);
 int layout_row_check(const struct layout_def *lay, const char *table,
     const struct model *m, const char *key, const char *value,
     const char **why);
+
+/* The parts of a commit. */
+enum layout_part {
+	LAYOUT_PART_TABLE,      /* a table, named */
+	LAYOUT_PART_LISTING,    /* the route listing */
+	LAYOUT_PART_STATE       /* the service's state */
+};
+
+/* layout_path - the path of shard i of n of part (table: the table's
+ * name, for LAYOUT_PART_TABLE only) into out, len at least
+ * SHARD_PATH_MAX: n 0 is the part in one file (the state always has
+ * shards). ERR_INVAL when it does not fit */
+int layout_path(char *out, size_t len, enum layout_part part,
+    const char *table, size_t i, size_t n);
+/* layout_dir - the directory that holds the shards of part into out
+ * ("transport.d", ".splitsync/routes.d", ".splitsync/mirror").
+ * ERR_INVAL when it does not fit */
+int layout_dir(char *out, size_t len, enum layout_part part,
+    const char *table);
+/* layout_keeps_empty - 1 when shard i of part is committed even empty
+ * (see above) */
+int layout_keeps_empty(enum layout_part part, size_t i);
+/* layout_state_shards - the state's shard count with table_shards:
+ * LAYOUT_MIRROR_SHARDS for tables in one file each, else 16 per table
+ * shard, at most 65536, so that one entry's change rewrites a few KiB */
+size_t layout_state_shards(int table_shards);
+/* layout_table_of - the table (or other file) a committed path stands
+ * for, into out (replaced): "transport" for "transport.d/3/f" and for
+ * "transport". ERR_NOMEM */
+int layout_table_of(const char *path, struct buf *out);
+
+/* The files of one commit, as the git sink takes them. A whole set
+ * (git_sink_commit) leaves an empty shard out; an update
+ * (git_sink_update) removes it instead. Either way shard 0 of a table
+ * or of the listing stays. Paths are the set's; data is borrowed or
+ * the set's, as the call that added it says. Release with
+ * layout_files_clear. */
+struct layout_files {
+	struct git_sink_file *files;
+	size_t count;
+	/* private */
+	int update;
+	size_t cap, cappaths;
+	char **paths;
+	struct buf *texts;      /* what the set owns */
+	size_t ntexts, captexts;
+};
+
+/* layout_files_init - an empty set; update: for git_sink_update */
+void layout_files_init(struct layout_files *f, int update);
+/* layout_files_clear - release everything; f is empty again, of the
+ * same kind */
+void layout_files_clear(struct layout_files *f);
+/* layout_files_put - shard i of n of part (see layout_path), its len
+ * bytes of data borrowed until f is cleared. ERR_NOMEM, ERR_INVAL */
+int layout_files_put(struct layout_files *f, enum layout_part part,
+    const char *table, size_t i, size_t n, const char *data, size_t len);
+/* layout_files_take - the same with text taken over (text is left
+ * empty, on failure too). ERR_NOMEM, ERR_INVAL */
+int layout_files_take(struct layout_files *f, enum layout_part part,
+    const char *table, size_t i, size_t n, struct buf *text);
+/* layout_files_tables - every table of t and the listing (its text),
+ * in one file each (table_shards 0, data borrowed) or cut into
+ * table_shards shards by key (owned). ERR_NOMEM, ERR_INVAL */
+int layout_files_tables(struct layout_files *f, int table_shards,
+    const struct tables *t, const struct buf *listing);
+/* layout_files_state - the n shards of the state (n buffers, taken
+ * over: each is left empty, on failure too; the array stays the
+ * caller's). ERR_NOMEM, ERR_INVAL */
+int layout_files_state(struct layout_files *f, struct buf *shards,
+    size_t n);
 
 #endif

@@ -25,10 +25,11 @@
 #define SPLITSYNC_LIVE_H
 
 #include <stddef.h>
+#include "build.h"
 #include "config.h"
 #include "diag.h"
 #include "entry.h"
-#include "git_sink.h"
+#include "layout.h"
 #include "mapping.h"
 #include "mirror.h"
 #include "model.h"
@@ -38,7 +39,6 @@
 #define LIVE_FULL 1     /* not handled here: build everything */
 
 struct live;
-struct publish_scan;
 
 /* Where the state stands after live_apply, against the last commit
  * (batches that changed no table are not committed, so their route
@@ -67,18 +67,32 @@ int live_ready(const struct live *l, const char *head);
  * now (NULL: absent; copied). Ignored while not ready. ERR_NOMEM */
 int live_note(struct live *l, const char *id, const struct entry *old);
 
-/* live_capture - take the state of a full build: its first pass scan
- * (taken over: *scan is left empty), the finished model m, its tables t
- * and listing next, for configuration cfg, as committed at head. committed: the listing and the state are
- * those of head; else they are written with the next commit, and ch
- * (n changes) are the route changes from head's listing to next.
- * problems: the diagnostics of the build. The live is not ready on
- * failure. ERR_NOMEM. */
+/* What a full build hands the live state. Borrowed for the call,
+ * except scan. */
+struct live_build {
+	struct build_scan *scan;        /* its first pass, taken over (left
+	                                   empty) */
+	const struct model *model;      /* finished */
+	const struct tables *tables;
+	const struct routes *listing;
+	const struct diag *problems;    /* the diagnostics of the build */
+	const struct route_change *changes;     /* from the head's listing
+	                                           to listing */
+	size_t nchanges;
+};
+
+/* live_serves - 1 when the live state can make cfg's commits: sharded
+ * tables, rollout direct, the state committed with them (state: the
+ * caller commits it) */
+int live_serves(const struct config *cfg, int state);
+
+/* live_capture - take the state of build b for cfg, as it stands at
+ * commit head: committed says the listing and the state are head's
+ * too; else they are written with the next commit, b->changes being
+ * what is pending. Nothing is kept unless live_serves. The live is not
+ * ready on failure. ERR_NOMEM. */
 int live_capture(struct live *l, const struct config *cfg,
-    struct publish_scan *scan, const struct model *m, const struct tables *t,
-    const struct routes *next, const struct diag *problems,
-    const char *head, int committed, const struct route_change *ch,
-    size_t n);
+    const struct live_build *b, const char *head, int committed);
 
 /* live_apply - apply the noted changes of mir to the state, into *up
  * (clear with live_update_clear). problems receives the diagnostics of
@@ -90,20 +104,11 @@ int live_apply(struct live *l, const struct config *cfg,
     struct live_update *up, struct diag *problems);
 void live_update_clear(struct live_update *up);
 
-/* The shards changed since the last commit, as files for
- * git_sink_update (an empty shard is a removal). */
-struct live_files {
-	struct git_sink_file *files;
-	size_t count;
-	char **paths;                   /* owned, one per file */
-	struct buf *texts;              /* owned, one per file */
-};
-
-/* live_files - what the next commit writes; mir for the state shards.
- * Release with live_files_clear. ERR_NOMEM */
+/* live_files - the shards changed since the last commit, mir's for the
+ * state, into *out, an update set (layout.h) the caller initializes
+ * and clears. ERR_NOMEM */
 int live_files(struct live *l, const struct mirror *mir,
-    struct live_files *out);
-void live_files_clear(struct live_files *f);
+    struct layout_files *out);
 /* live_committed - the files of live_files are in commit head now */
 void live_committed(struct live *l, const char *head);
 

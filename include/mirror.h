@@ -5,9 +5,9 @@
  * stable id (entryUUID where the server has it, else the DN), so a
  * group change or a domain change can re-route mailboxes without asking
  * the server again, and the model is rebuilt from exactly what resync
- * would read. The mirror is committed with the tables, in shards
- * (MIRROR_DIR/00 .. ff, LDIF sorted by id), together with the cookie
- * that it matches, so a restart resumes from the branch head.
+ * would read. The mirror is committed with the tables, in shards (LDIF
+ * sorted by id; where they live is layout.h's), together with the
+ * cookie that it matches, so a restart resumes from the branch head.
  *
  * A mirror owns copies of its entries. Borrowed pointers returned by
  * mirror_get stay valid until that id is put or removed.
@@ -19,9 +19,6 @@
 #include "buf.h"
 #include "diag.h"
 #include "entry.h"
-
-#define MIRROR_DIR ".splitsync/mirror"
-#define MIRROR_SHARDS 256       /* with tables in one file each */
 
 struct mirror;
 
@@ -50,20 +47,12 @@ int mirror_each_id(const struct mirror *m,
  * of the id, see shard.h), sorted by id; *out is an array of n buffers
  * (caller frees each and the array). Same mirror, same bytes. ERR_NOMEM */
 int mirror_shards(const struct mirror *m, size_t n, struct buf **out);
-/* mirror_state_shards - how many shards go with table_shards (see
- * config.h): MIRROR_SHARDS for unsharded tables, else 16 per table
- * shard, at most 65536, so one entry's change rewrites a few KiB */
-size_t mirror_state_shards(int table_shards);
 /* mirror_shard_of - the shard of id among n */
 size_t mirror_shard_of(const char *id, size_t n);
 /* mirror_shard_text - the committed form of shard i of n alone, into
  * out (appended); costs a pass over the whole mirror. ERR_NOMEM */
 int mirror_shard_text(const struct mirror *m, size_t i, size_t n,
     struct buf *out);
-/* mirror_shard_name - the path of shard i of n into name (at least
- * SHARD_PATH_MAX bytes): "MIRROR_DIR/xx" for 256 shards, one directory
- * level per hex digit otherwise ("MIRROR_DIR/3/f/a/c") */
-void mirror_shard_name(size_t i, size_t n, char *name, size_t len);
 /* mirror_load - add the entries of one committed shard; ERR_DATA (with
  * name:line in d) when it is damaged, ERR_NOMEM */
 int mirror_load(struct mirror *m, const char *name, const char *data,

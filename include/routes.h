@@ -3,9 +3,10 @@
  *
  * A commit carries, besides the tables, a listing of every route with
  * the entry it came from ("key TAB kind TAB nexthop TAB id TAB dn",
- * sorted by key; bytes below 0x20, 0x7f and '%' percent-encoded). It
- * tells the next run who owned an address (so conflicts keep existing
- * routes) and what changed, address by address, for the commit message.
+ * sorted by key; bytes below 0x20, 0x7f and '%' percent-encoded; its
+ * path is layout.h's). It tells the next run who owned an address (so
+ * conflicts keep existing routes) and what changed, address by
+ * address, for the commit message.
  *
  * Kinds: "internal", "external" for addresses; "unknown-relay",
  * "unknown-reject" for a domain's unknown recipients (key "@domain");
@@ -19,9 +20,6 @@
 #include "buf.h"
 #include "diag.h"
 #include "model.h"
-
-#define ROUTES_STATE_DIR ".splitsync"
-#define ROUTES_PATH ROUTES_STATE_DIR "/routes"
 
 struct route_row {
 	char *key;

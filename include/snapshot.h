@@ -1,5 +1,6 @@
 /*
- * snapshot - the tables and the route listing a commit holds, read back
+ * snapshot - the tables, the route listing and the service's state a
+ * commit holds, read back
  *
  * Every function reads at commit, a commit id (hex), or at the sink's
  * branch head when commit is NULL. Texts are appended to a buffer the
@@ -13,7 +14,9 @@
 #include "buf.h"
 #include "diag.h"
 #include "git_sink.h"
+#include "mirror.h"
 #include "render.h"
+#include "routes.h"
 
 /* snapshot_read_file - the file path appended to out; *found set when
  * it exists (left as it was otherwise). ERR_INVAL, ERR_IO, ERR_NOMEM */
@@ -41,5 +44,18 @@ int snapshot_table_text(struct git_sink *sink, const char *commit,
  * in d with the table's name) */
 int snapshot_tables_differ(struct git_sink *sink, const char *commit,
     const struct tables *t, int table_shards, struct diag *d);
+
+/* snapshot_read_routes - the head's route listing into *out (empty when
+ * the branch or the listing does not exist), in shards when
+ * table_shards says so (a listing in the other form is read too: the
+ * setting may have changed since the last commit). ERR_DATA (a damaged
+ * listing, named in d), ERR_IO, ERR_NOMEM */
+int snapshot_read_routes(struct git_sink *sink, int table_shards,
+    struct routes *out, struct diag *d);
+/* snapshot_read_state - every shard of the service's state at commit
+ * into m, whatever shard count wrote it (nothing when there is none).
+ * ERR_DATA (a damaged shard, named in d), ERR_IO, ERR_NOMEM */
+int snapshot_read_state(struct git_sink *sink, const char *commit,
+    struct mirror *m, struct diag *d);
 
 #endif

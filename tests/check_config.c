@@ -106,7 +106,8 @@ START_TEST(test_full)
 	ck_assert_int_eq(c->ldap.timeout, 120);
 	ck_assert_int_eq(c->ldap.page_size, 1000);
 	ck_assert_str_eq(c->mapping, DATA "maps/bluemind.xml");
-	ck_assert_str_eq(c->layout, "gateway");
+	ck_assert_int_eq(c->layout, CONFIG_LAYOUT_GATEWAY);
+	ck_assert_str_eq(config_layout_name(c->layout), "gateway");
 	ck_assert_str_eq(c->repository, "/var/lib/splitsync/routes.git");
 	ck_assert_str_eq(c->branch, "deploy/prod");
 	ck_assert_int_eq(c->bare, 0);
@@ -173,7 +174,12 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c->ldap.network_timeout, 10);
 	ck_assert_int_eq(c->ldap.timeout, 60);
 	ck_assert_int_eq(c->ldap.page_size, 500);
-	ck_assert_str_eq(c->layout, "bluemind");
+	ck_assert_int_eq(c->layout, CONFIG_LAYOUT_BLUEMIND);
+	ck_assert_str_eq(config_layout_name(c->layout), "bluemind");
+	ck_assert_int_eq(c->rollout, CONFIG_ROLLOUT_DIRECT);
+	ck_assert_str_eq(config_rollout_name(c->rollout), "direct");
+	ck_assert_int_eq(c->feed, CONFIG_FEED_POLL);
+	ck_assert_str_eq(config_feed_name(c->feed), "poll");
 	ck_assert_str_eq(c->branch, "main");
 	ck_assert_int_eq(c->bare, 1);
 	ck_assert_str_eq(c->author_name, "splitsync");
@@ -191,6 +197,52 @@ START_TEST(test_defaults)
 	config_free(c);
 	config_free(NULL);
 	diag_free(&d);
+}
+END_TEST
+
+/* Layout, rollout and feed are parsed once into their enums; each
+ * has its name back for messages. */
+START_TEST(test_choices)
+{
+	static const struct {
+		const char *text;
+		enum config_layout layout;
+		enum config_rollout rollout;
+		enum config_feed feed;
+		const char *names;
+	} v[] = {
+		{ BASE "layout = gateway\nrollout = review\n",
+		    CONFIG_LAYOUT_GATEWAY, CONFIG_ROLLOUT_REVIEW,
+		    CONFIG_FEED_POLL, "gateway review poll" },
+		{ "source = ldap\nldap_uri = ldap://l\nldap_base = dc=x\n"
+		    "mapping = m.xml\nrepository = r\nfeed = persist\n"
+		    "rollout = direct\nlayout = bluemind\n",
+		    CONFIG_LAYOUT_BLUEMIND, CONFIG_ROLLOUT_DIRECT,
+		    CONFIG_FEED_PERSIST, "bluemind direct persist" },
+	};
+	struct config *c;
+	struct diag d;
+	char *dir = testlib_tmpdir(), path[4096], names[64];
+	size_t i;
+
+	for (i = 0; i < sizeof v / sizeof *v; i++) {
+		snprintf(path, sizeof path, "%s/c%zu.cf", dir, i);
+		ck_assert_int_eq(testlib_write(path, v[i].text), 0);
+		c = NULL;
+		diag_init(&d, NULL);
+		ck_assert_msg(config_load(path, &c, &d) == 0, "%s", dump(&d));
+		ck_assert_int_eq(c->layout, v[i].layout);
+		ck_assert_int_eq(c->rollout, v[i].rollout);
+		ck_assert_int_eq(c->feed, v[i].feed);
+		snprintf(names, sizeof names, "%s %s %s",
+		    config_layout_name(c->layout),
+		    config_rollout_name(c->rollout), config_feed_name(c->feed));
+		ck_assert_str_eq(names, v[i].names);
+		config_free(c);
+		diag_free(&d);
+	}
+	testlib_rmrf(dir);
+	free(dir);
 }
 END_TEST
 
@@ -662,6 +714,7 @@ config_suite(void)
 	tcase_add_test(tc, test_full);
 	tcase_add_test(tc, test_sasl);
 	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_choices);
 	tcase_add_loop_test(tc, test_bad, 0,
 	    (int)(sizeof bad_files / sizeof bad_files[0]));
 	tcase_add_test(tc, test_several_errors);

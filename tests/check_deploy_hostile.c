@@ -557,16 +557,16 @@ START_TEST(test_defaults_match_splitsync)
 	dfx_stage(&f, "gateway");
 	dfx_commit(&f, "gateway", c);
 	rc = dfx_deploy(&f, &out, "", "");
-	ck_assert_msg(rc == (strcmp(cfg->layout, "gateway") == 0 ? 0 :
-	    DFX_REFUSED), "layout %s: exit %d: %s", cfg->layout, rc,
-	    out ? out : "");
+	ck_assert_msg(rc == (cfg->layout == CONFIG_LAYOUT_GATEWAY ? 0 :
+	    DFX_REFUSED), "layout %s: exit %d: %s",
+	    config_layout_name(cfg->layout), rc, out ? out : "");
 	free(out);
 	dfx_stage(&f, "c1");
 	dfx_commit(&f, "c1", c);
 	rc = dfx_deploy(&f, &out, "", "");
-	ck_assert_msg(rc == (strcmp(cfg->layout, "bluemind") == 0 ? 0 :
-	    DFX_REFUSED), "layout %s: exit %d: %s", cfg->layout, rc,
-	    out ? out : "");
+	ck_assert_msg(rc == (cfg->layout == CONFIG_LAYOUT_BLUEMIND ? 0 :
+	    DFX_REFUSED), "layout %s: exit %d: %s",
+	    config_layout_name(cfg->layout), rc, out ? out : "");
 	free(out);
 	ck_assert_uint_gt(cfg->ntransports, 0);
 	for (i = 0; i <= cfg->ntransports; i++) {

@@ -15,7 +15,9 @@
  *	- every layout of the definition is a layout splitsync.conf(5)
  *	  accepts;
  *	- splitsync(8) and the deploy README list exactly the rows of
- *	  the definition.
+ *	  the definition;
+ *	- the paths of a commit's files, and which files a commit holds
+ *	  (layout_files), whole or as an update.
  *
  * DIAGNOSTICS
  *	Check's summary; failures name the row, the file and line, or
@@ -32,6 +34,8 @@
 #include "errors.h"
 #include "layout.h"
 #include "model.h"
+#include "render.h"
+#include "shard.h"
 #include "testlib.h"
 
 #define DEFINITION "layouts/postfix.tables"
@@ -287,7 +291,8 @@ START_TEST(test_layouts_are_configurable)
 		ck_assert_int_eq(testlib_write(path, text), 0);
 		ck_assert_msg(config_load(path, &cfg, &d) == 0, "layout %s: %s",
 		    layout_defs[i].name, diag_last_error(&d));
-		ck_assert_str_eq(cfg->layout, layout_defs[i].name);
+		ck_assert_str_eq(config_layout_name(cfg->layout),
+		    layout_defs[i].name);
 		config_free(cfg);
 		cfg = NULL;
 		free(text);
@@ -392,6 +397,199 @@ START_TEST(test_docs_list_the_rows)
 }
 END_TEST
 
+/* --- the files of a commit ---------------------------------------- */
+
+START_TEST(test_paths)
+{
+	static const struct {
+		enum layout_part part;
+		const char *table;
+		size_t i, n;
+		const char *path;
+	} v[] = {
+		{ LAYOUT_PART_TABLE, "transport", 0, 0, "transport" },
+		{ LAYOUT_PART_TABLE, "transport", 0x3, 16, "transport.d/3" },
+		{ LAYOUT_PART_TABLE, "virtual_alias", 0x3fa, 4096,
+		    "virtual_alias.d/3/f/a" },
+		{ LAYOUT_PART_LISTING, NULL, 0, 0, ".splitsync/routes" },
+		{ LAYOUT_PART_LISTING, NULL, 0xf0, 256,
+		    ".splitsync/routes.d/f/0" },
+		{ LAYOUT_PART_LISTING, NULL, 0x3fa1, 65536,
+		    ".splitsync/routes.d/3/f/a/1" },
+		/* 256 state shards keep the flat names of repositories
+		 * written before sharding */
+		{ LAYOUT_PART_STATE, NULL, 0xab, LAYOUT_MIRROR_SHARDS,
+		    ".splitsync/mirror/ab" },
+		{ LAYOUT_PART_STATE, NULL, 0x3fa, 4096,
+		    ".splitsync/mirror/3/f/a" },
+		{ LAYOUT_PART_STATE, NULL, 0x3fa1, 65536,
+		    ".splitsync/mirror/3/f/a/1" },
+	};
+	char out[SHARD_PATH_MAX], name[300];
+	size_t i;
+
+	for (i = 0; i < sizeof v / sizeof *v; i++) {
+		ck_assert_int_eq(layout_path(out, sizeof out, v[i].part,
+		    v[i].table, v[i].i, v[i].n), 0);
+		ck_assert_str_eq(out, v[i].path);
+	}
+	ck_assert_int_eq(layout_dir(out, sizeof out, LAYOUT_PART_TABLE,
+	    "transport"), 0);
+	ck_assert_str_eq(out, "transport.d");
+	ck_assert_int_eq(layout_dir(out, sizeof out, LAYOUT_PART_LISTING,
+	    NULL), 0);
+	ck_assert_str_eq(out, ".splitsync/routes.d");
+	ck_assert_int_eq(layout_dir(out, sizeof out, LAYOUT_PART_STATE, NULL),
+	    0);
+	ck_assert_str_eq(out, ".splitsync/mirror");
+	/* Too long for a path: refused, never cut short. */
+	memset(name, 'x', sizeof name - 1);
+	name[sizeof name - 1] = '\0';
+	ck_assert_int_eq(layout_path(out, sizeof out, LAYOUT_PART_TABLE,
+	    name, 0, 0), ERR_INVAL);
+	ck_assert_int_eq(layout_path(out, sizeof out, LAYOUT_PART_TABLE,
+	    name, 1, 16), ERR_INVAL);
+	ck_assert_int_eq(layout_path(out, 14, LAYOUT_PART_TABLE, "transport",
+	    1, 4096), ERR_INVAL);
+	ck_assert_uint_eq(layout_state_shards(0), LAYOUT_MIRROR_SHARDS);
+	ck_assert_uint_eq(layout_state_shards(16), 256);
+	ck_assert_uint_eq(layout_state_shards(4096), 65536);
+	ck_assert_uint_eq(layout_state_shards(65536), 65536);
+}
+END_TEST
+
+START_TEST(test_table_of)
+{
+	static const char *const v[][2] = {
+		{ "transport", "transport" },
+		{ "transport.d/3", "transport" },
+		{ "virtual_alias.d/3/f/a", "virtual_alias" },
+		{ "main.cf", "main.cf" },
+		{ "x.d", "x.d" },
+		{ ".d/3", ".d/3" },
+	};
+	struct buf out = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < sizeof v / sizeof *v; i++) {
+		ck_assert_int_eq(layout_table_of(v[i][0], &out), 0);
+		ck_assert_str_eq(out.data, v[i][1]);
+	}
+	buf_free(&out);
+}
+END_TEST
+
+/* file_at - the file of f at path, or NULL */
+static const struct git_sink_file *
+file_at(const struct layout_files *f, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < f->count; i++)
+		if (strcmp(f->files[i].path, path) == 0)
+			return &f->files[i];
+	return NULL;
+}
+
+/* Two tables (one of them empty) and a listing of one route. */
+START_TEST(test_whole_commit)
+{
+	char name1[] = "transport", name2[] = "virtual_alias";
+	struct table items[2];
+	struct tables t = { items, 2 };
+	struct buf listing = BUF_INIT, state[16];
+	struct layout_files f;
+	const struct git_sink_file *g;
+	char path[SHARD_PATH_MAX];
+	size_t i, s, n;
+
+	memset(items, 0, sizeof items);
+	items[0].name = name1;
+	items[1].name = name2;
+	ck_assert_int_eq(buf_puts(&items[0].text, "a@example.com smtp:[r]:25\n"
+	    "b@example.com smtp:[r]:25\n"), 0);
+	ck_assert_int_eq(buf_puts(&listing, "a@example.com\texternal\t\t"
+	    "\tuid=a\n"), 0);
+	/* In one file each: borrowed, an empty table still a file. */
+	layout_files_init(&f, 0);
+	ck_assert_int_eq(layout_files_tables(&f, 0, &t, &listing), 0);
+	ck_assert_uint_eq(f.count, 3);
+	ck_assert_ptr_eq(file_at(&f, "transport")->data, items[0].text.data);
+	ck_assert_uint_eq(file_at(&f, "virtual_alias")->len, 0);
+	ck_assert_ptr_nonnull(file_at(&f, ".splitsync/routes"));
+	layout_files_clear(&f);
+	/* In 16 shards: each line in its key's shard, shard 0 always. */
+	layout_files_init(&f, 0);
+	ck_assert_int_eq(layout_files_tables(&f, 16, &t, &listing), 0);
+	for (i = 0; i < f.count; i++)
+		ck_assert_msg(f.files[i].len > 0 ||
+		    strcmp(strrchr(f.files[i].path, '/'), "/0") == 0,
+		    "%s: empty", f.files[i].path);
+	s = shard_of("a@example.com", 13, 16);
+	ck_assert_int_eq(layout_path(path, sizeof path, LAYOUT_PART_TABLE,
+	    "transport", s, 16), 0);
+	g = file_at(&f, path);
+	ck_assert_ptr_nonnull(g);
+	ck_assert_int_eq(strncmp(g->data, "a@example.com ", 14), 0);
+	ck_assert_ptr_nonnull(file_at(&f, "virtual_alias.d/0"));
+	ck_assert_ptr_nonnull(file_at(&f, ".splitsync/routes.d/0"));
+	ck_assert_int_eq(layout_path(path, sizeof path, LAYOUT_PART_LISTING,
+	    NULL, s, 16), 0);
+	ck_assert_ptr_nonnull(file_at(&f, path));
+	n = f.count;
+	/* The state: never an empty shard. */
+	for (i = 0; i < 16; i++)
+		buf_init(&state[i]);
+	ck_assert_int_eq(buf_puts(&state[5], "dn: uid=a\n\n"), 0);
+	ck_assert_int_eq(layout_files_state(&f, state, 16), 0);
+	ck_assert_uint_eq(f.count, n + 1);
+	ck_assert_ptr_nonnull(file_at(&f, ".splitsync/mirror/5"));
+	ck_assert_ptr_null(state[5].data);
+	layout_files_clear(&f);
+	buf_free(&listing);
+	buf_free(&items[0].text);
+}
+END_TEST
+
+/* An update removes an empty shard, except shard 0 of a table or the
+ * listing. */
+START_TEST(test_update)
+{
+	struct layout_files f;
+	struct buf text = BUF_INIT;
+	const struct git_sink_file *g;
+
+	layout_files_init(&f, 1);
+	ck_assert_int_eq(layout_files_take(&f, LAYOUT_PART_TABLE, "transport",
+	    0, 16, &text), 0);
+	ck_assert_int_eq(layout_files_take(&f, LAYOUT_PART_TABLE, "transport",
+	    3, 16, &text), 0);
+	ck_assert_int_eq(layout_files_take(&f, LAYOUT_PART_LISTING, NULL, 0,
+	    16, &text), 0);
+	ck_assert_int_eq(layout_files_take(&f, LAYOUT_PART_STATE, NULL, 0,
+	    256, &text), 0);
+	ck_assert_int_eq(buf_puts(&text, "a@example.com OK\n"), 0);
+	ck_assert_int_eq(layout_files_take(&f, LAYOUT_PART_TABLE,
+	    "virtual_mailbox", 7, 16, &text), 0);
+	ck_assert_ptr_null(text.data);
+	ck_assert_uint_eq(f.count, 5);
+	ck_assert_int_eq(file_at(&f, "transport.d/0")->remove, 0);
+	ck_assert_int_eq(file_at(&f, "transport.d/3")->remove, 1);
+	ck_assert_int_eq(file_at(&f, ".splitsync/routes.d/0")->remove, 0);
+	ck_assert_int_eq(file_at(&f, ".splitsync/mirror/00")->remove, 1);
+	g = file_at(&f, "virtual_mailbox.d/7");
+	ck_assert_int_eq(g->remove, 0);
+	ck_assert_uint_eq(g->len, 17);
+	ck_assert_int_eq(memcmp(g->data, "a@example.com OK\n", 17), 0);
+	layout_files_clear(&f);
+	ck_assert_uint_eq(f.count, 0);
+	ck_assert_int_eq(layout_keeps_empty(LAYOUT_PART_TABLE, 0), 1);
+	ck_assert_int_eq(layout_keeps_empty(LAYOUT_PART_TABLE, 1), 0);
+	ck_assert_int_eq(layout_keeps_empty(LAYOUT_PART_LISTING, 0), 1);
+	ck_assert_int_eq(layout_keeps_empty(LAYOUT_PART_STATE, 0), 0);
+}
+END_TEST
+
 /* layout_suite - all of the above */
 static Suite *
 layout_suite(void)
@@ -399,6 +597,7 @@ layout_suite(void)
 	Suite *s = suite_create("layout");
 	TCase *tr = tcase_create("rows");
 	TCase *td = tcase_create("definition");
+	TCase *tf = tcase_create("files");
 
 	tcase_add_loop_test(tr, test_row_check, 0, (int)NROW_CASES);
 	suite_add_tcase(s, tr);
@@ -411,6 +610,12 @@ layout_suite(void)
 	tcase_add_loop_test(td, test_docs_list_the_rows, 0,
 	    (int)(sizeof documents / sizeof documents[0]));
 	suite_add_tcase(s, td);
+
+	tcase_add_test(tf, test_paths);
+	tcase_add_test(tf, test_table_of);
+	tcase_add_test(tf, test_whole_commit);
+	tcase_add_test(tf, test_update);
+	suite_add_tcase(s, tf);
 	return s;
 }
 

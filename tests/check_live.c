@@ -25,6 +25,7 @@
 #include "mapping.h"
 #include "mirror.h"
 #include "publish.h"
+#include "rollout.h"
 #include "testlib.h"
 
 #define NUSERS 48
@@ -516,7 +517,7 @@ confirm(struct world *w, struct git_sink *sink)
 	char oid[41];
 
 	diag_init(&d, NULL);
-	ck_assert_msg(publish_confirm(w->cfg, sink, "tester@example.org",
+	ck_assert_msg(rollout_confirm(w->cfg, sink, "tester@example.org",
 	    "2026-01-01T00:00:00Z", oid, &d) == 0, "confirm: "
 	    "%s", diag_last_error(&d));
 	diag_free(&d);

@@ -8,6 +8,7 @@
 
 #include "diag.h"
 #include "errors.h"
+#include "layout.h"
 #include "mirror.h"
 #include "shard.h"
 #include "testlib.h"
@@ -89,7 +90,7 @@ join(struct buf *shards)
 	struct buf all = BUF_INIT;
 	size_t i;
 
-	for (i = 0; i < MIRROR_SHARDS; i++) {
+	for (i = 0; i < LAYOUT_MIRROR_SHARDS; i++) {
 		ck_assert_int_eq(buf_printf(&all, "#%zu\n", i), 0);
 		ck_assert_int_eq(buf_append(&all, shards[i].data, shards[i].len),
 		    0);
@@ -118,7 +119,7 @@ START_TEST(shards_round_trip_and_stable)
 	struct mirror *fwd, *rev, *back;
 	struct buf *shards;
 	struct diag d;
-	char id[32], name[32], *one, *two, *three;
+	char id[32], name[SHARD_PATH_MAX], *one, *two, *three;
 
 	diag_init(&d, NULL);
 	ck_assert_int_eq(mirror_new(&fwd), 0);
@@ -140,17 +141,18 @@ START_TEST(shards_round_trip_and_stable)
 		ck_assert_int_eq(mirror_put(rev, id, e), 1);
 		entry_free(e);
 	}
-	ck_assert_int_eq(mirror_shards(fwd, MIRROR_SHARDS, &shards), 0);
+	ck_assert_int_eq(mirror_shards(fwd, LAYOUT_MIRROR_SHARDS, &shards), 0);
 	/* Load every shard back into a third mirror. */
-	for (i = 0; i < MIRROR_SHARDS; i++) {
-		mirror_shard_name(i, MIRROR_SHARDS, name, sizeof name);
+	for (i = 0; i < LAYOUT_MIRROR_SHARDS; i++) {
+		ck_assert_int_eq(layout_path(name, sizeof name,
+		    LAYOUT_PART_STATE, NULL, i, LAYOUT_MIRROR_SHARDS), 0);
 		ck_assert_int_eq(mirror_load(back, name, shards[i].data,
 		    shards[i].len, &d), 0);
 	}
 	one = join(shards);
-	ck_assert_int_eq(mirror_shards(rev, MIRROR_SHARDS, &shards), 0);
+	ck_assert_int_eq(mirror_shards(rev, LAYOUT_MIRROR_SHARDS, &shards), 0);
 	two = join(shards);
-	ck_assert_int_eq(mirror_shards(back, MIRROR_SHARDS, &shards), 0);
+	ck_assert_int_eq(mirror_shards(back, LAYOUT_MIRROR_SHARDS, &shards), 0);
 	three = join(shards);
 	ck_assert_str_eq(one, two);     /* insertion order does not matter */
 	ck_assert_str_eq(one, three);   /* nothing lost on the way */
@@ -245,20 +247,8 @@ START_TEST(one_shard_alone_is_the_same_text)
 }
 END_TEST
 
-START_TEST(shard_names_nest_one_level_per_digit)
+START_TEST(shard_of_an_id_is_its_hash)
 {
-	char name[SHARD_PATH_MAX];
-
-	mirror_shard_name(0xab, MIRROR_SHARDS, name, sizeof name);
-	ck_assert_str_eq(name, MIRROR_DIR "/ab");
-	mirror_shard_name(0x3fa, 4096, name, sizeof name);
-	ck_assert_str_eq(name, MIRROR_DIR "/3/f/a");
-	mirror_shard_name(0x3fa1, 65536, name, sizeof name);
-	ck_assert_str_eq(name, MIRROR_DIR "/3/f/a/1");
-	ck_assert_uint_eq(mirror_state_shards(0), MIRROR_SHARDS);
-	ck_assert_uint_eq(mirror_state_shards(16), 256);
-	ck_assert_uint_eq(mirror_state_shards(4096), 65536);
-	ck_assert_uint_eq(mirror_state_shards(65536), 65536);
 	ck_assert_uint_eq(mirror_shard_of("id-1", 256),
 	    shard_hash("id-1", 4) & 255);
 }
@@ -276,7 +266,7 @@ mirror_suite(void)
 	tcase_add_test(tc, shards_round_trip_and_stable);
 	tcase_add_test(tc, damaged_shard_refused);
 	tcase_add_test(tc, one_shard_alone_is_the_same_text);
-	tcase_add_test(tc, shard_names_nest_one_level_per_digit);
+	tcase_add_test(tc, shard_of_an_id_is_its_hash);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -388,13 +388,17 @@ START_TEST(review_proposal_follows_the_directory)
 END_TEST
 
 /* hand_commit - a commit made with git alone on main: the line added
- * to the table */
+ * to the table, with message msg */
 static void
-hand_commit(const struct scenario *s, const char *table, const char *line)
+hand_commit(const struct scenario *s, const char *table, const char *line,
+    const char *msg)
 {
-	char *out = NULL;
+	char *out = NULL, *path;
 	int rc;
 
+	ck_assert_int_ne(asprintf(&path, "%s/hand.msg", s->dir), -1);
+	ck_assert_int_eq(testlib_write(path, msg), 0);
+	free(path);
 	rc = testlib_sh(&out, "cd '%s' && R='%s' && git --git-dir=\"$R\" show "
 	    "'main:%s' > hand && echo '%s' >> hand && GIT_INDEX_FILE=hand.idx "
 	    "&& export GIT_INDEX_FILE && git --git-dir=\"$R\" read-tree main "
@@ -403,7 +407,7 @@ hand_commit(const struct scenario *s, const char *table, const char *line)
 	    "git --git-dir=\"$R\" update-index --cacheinfo 100644,$b,'%s' && "
 	    "t=$(git --git-dir=\"$R\" write-tree) && c=$(git -c "
 	    "user.name=Admin -c user.email=admin@example.com --git-dir=\"$R\" "
-	    "commit-tree $t -p main -m 'quick fix') && git --git-dir=\"$R\" "
+	    "commit-tree $t -p main -F hand.msg) && git --git-dir=\"$R\" "
 	    "update-ref refs/heads/main $c", s->dir, s->repo, table, line,
 	    table);
 	ck_assert_msg(rc == 0, "%s", out);
@@ -423,7 +427,7 @@ START_TEST(hand_edit_is_reported_and_restored)
 	ck_assert_int_eq(resync(&s, "", &out), 0);
 	free(out);
 	hand_commit(&s, "transport",
-	    "extra@example.com smtp:[mx.example.com]:25");
+	    "extra@example.com smtp:[mx.example.com]:25", "quick fix\n");
 	hand = scenario_head(&s);
 	rc = testlib_sh(&out, "'%s' status -c '%s'", testlib_bin(), s.conf);
 	ck_assert_msg(rc >= 1 && strstr(out, "HAND EDIT") != NULL &&
@@ -459,6 +463,46 @@ START_TEST(hand_edit_is_reported_and_restored)
 	ck_assert_msg(rc == 0 && strstr(out, "no change"), "%d: %s", rc, out);
 	free(out);
 	free(hand);
+	scenario_free(&s);
+}
+END_TEST
+
+/* A person who pastes splitsync's message, trailers and all, into the
+ * body of a commit of theirs has still edited by hand: only the last
+ * paragraph of a message holds its trailers. */
+START_TEST(hand_edit_quoting_splitsync_is_a_hand_edit)
+{
+	struct scenario s;
+	char *out = NULL, *quoted, *msg, *hand;
+	int rc;
+
+	scenario_new(&s, QUICKSTART "/mapping.xml", QUICKSTART
+	    "/directory.ldif", NULL);
+	ck_assert_int_eq(resync(&s, "", &out), 0);
+	free(out);
+	ck_assert_int_eq(testlib_sh(&quoted, "git --git-dir='%s' log -1 "
+	    "--format=%%B main", s.repo), 0);
+	ck_assert_ptr_nonnull(strstr(quoted, "\nSplitsync-Layout: "));
+	ck_assert_int_ne(asprintf(&msg, "keep extra@ on mx\n\nOn top of:\n\n"
+	    "%s\nSigned-off-by: Admin <admin@example.com>\n", quoted), -1);
+	hand_commit(&s, "transport",
+	    "extra@example.com smtp:[mx.example.com]:25", msg);
+	hand = scenario_head(&s);
+	rc = testlib_sh(&out, "'%s' status -c '%s'", testlib_bin(), s.conf);
+	ck_assert_msg(rc >= 1 && strstr(out, "HAND EDIT") != NULL, "%d: %s",
+	    rc, out);
+	free(out);
+	rc = resync(&s, "", &out);
+	ck_assert_msg(rc == 0 && strstr(out, "hand edit detected on main"),
+	    "%d: %s", rc, out);
+	free(out);
+	out = git(s.repo, "log -1 '--format=%(trailers:key=Splitsync-Hand-Edit,"
+	    "valueonly)' main");
+	ck_assert_str_eq(out, hand);
+	free(out);
+	free(hand);
+	free(msg);
+	free(quoted);
 	scenario_free(&s);
 }
 END_TEST
@@ -686,6 +730,7 @@ rollout_suite(void)
 	tcase_add_loop_test(tc, clashing_branches_are_refused, 0,
 	    sizeof clashing_branches / sizeof *clashing_branches);
 	tcase_add_test(tc, hand_edit_is_reported_and_restored);
+	tcase_add_test(tc, hand_edit_quoting_splitsync_is_a_hand_edit);
 	suite_add_tcase(s, tc);
 	return s;
 }
