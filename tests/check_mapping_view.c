@@ -273,9 +273,9 @@ find_files(const char *dir)
 	qsort(found_xml.v, found_xml.n, sizeof *found_xml.v, path_cmp);
 	qsort(found_ldif.v, found_ldif.n, sizeof *found_ldif.v, path_cmp);
 	ck_assert_int_ge(asprintf(&bench, "%s/bench.ldif", dir), 0);
-	ck_assert_msg(testlib_sh(&out, "awk -v n=%d -f tests/bench/directory.awk"
-	    " -f tests/bench/gen-directory.awk > '%s'", BENCH_USERS, bench)
-	    == 0, "%s", out ? out : "");
+	ck_assert_msg(testlib_sh(&out, "awk -v n=%d -f tests/bench/directory.awk "
+	    "-f tests/bench/gen-directory.awk > '%s'", BENCH_USERS, bench) == 0,
+	    "%s", out ? out : "");
 	free(out);
 	found_ldif.v = realloc(found_ldif.v,
 	    (found_ldif.n + 1) * sizeof *found_ldif.v);
@@ -314,8 +314,8 @@ run_all(entry_source_fn fn, const char *dir, struct buf *out)
 			continue;
 		}
 		for (j = 0; j < found_ldif.n; j++)
-			run_pair(m, found_ldif.v[j], label(found_ldif.v[j], dir),
-			    fn, out);
+			run_pair(m, found_ldif.v[j],
+			    label(found_ldif.v[j], dir), fn, out);
 		mapping_free(m);
 	}
 }
