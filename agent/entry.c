@@ -10,8 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <ldap.h>
-
+#include "buf.h"
+#include "dn.h"
 #include "entry.h"
 #include "errors.h"
 
@@ -251,24 +251,17 @@ entry_has_value(const struct entry *e, const char *name, const char *data,
 	return 0;
 }
 
-/* entry_dn_normalize - parse and re-serialize, lowercased */
+/* entry_dn_normalize - the normal form of dn.h, as a C string */
 int
 entry_dn_normalize(const char *dn, char **out)
 {
-	char *norm = NULL, *p;
+	struct buf b = BUF_INIT;
 	int rc;
 
 	*out = NULL;
-	rc = ldap_dn_normalize(dn, LDAP_DN_FORMAT_LDAPV3, &norm,
-	    LDAP_DN_FORMAT_LDAPV3);
-	if (rc != LDAP_SUCCESS)
-		return rc == LDAP_NO_MEMORY ? ERR_NOMEM : ERR_INVAL;
-	/* Copy out of libldap's allocator into ours. */
-	*out = strdup(norm ? norm : "");
-	ldap_memfree(norm);
-	if (*out == NULL)
-		return ERR_NOMEM;
-	for (p = *out; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return 0;
+	rc = dn_normalize(dn, strlen(dn), &b);
+	if (rc == 0 && (*out = buf_steal(&b)) == NULL)
+		rc = ERR_NOMEM;
+	buf_free(&b);
+	return rc;
 }

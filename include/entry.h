@@ -85,9 +85,9 @@ int entry_attr_name_eq(const char *attr, const char *name);
  * compared ASCII-case-insensitively, else 0 */
 int entry_has_value(const struct entry *e, const char *name,
     const char *data, size_t len);
-/* entry_dn_normalize - canonical form of a DN for comparison (RFC 4514
- * syntax, attribute types and values lowercased) into *out (free());
- * ERR_INVAL when dn is not a valid DN, ERR_NOMEM */
+/* entry_dn_normalize - the normal form of a DN for comparison (dn.h:
+ * RFC 4514 syntax, attribute types and values lowercased) into *out
+ * (free()); ERR_INVAL when dn is not a valid DN, ERR_NOMEM */
 int entry_dn_normalize(const char *dn, char **out);
 
 #endif
