@@ -6,9 +6,13 @@
  *
  * DESCRIPTION
  *	mapping_compile() turns a document valid against the schema into
- *	an immutable struct mapping: filters parsed, regular expressions
- *	compiled, group DNs normalized, static domains turned into
- *	domain_spec records, the attributes to request gathered.
+ *	an immutable struct mapping: every attribute read numbered in one
+ *	attrset, filters compiled against it, static domains turned into
+ *	domain_spec records, the attributes to request gathered. The
+ *	routing conditions become a flat list of leaves (attribute tests,
+ *	at most MAPPING_MAX_LEAVES different ones, and member-of tests,
+ *	group DNs normalized and hashed) under a tree of not, any and all
+ *	nodes; a leaf written twice is stored once.
  *	mapping_free() releases it; the accessors below read it.
  *
  * DIAGNOSTICS
@@ -27,11 +31,14 @@
 
 #include <libxml/tree.h>
 
+#include "attrset.h"
 #include "buf.h"
+#include "dn.h"
 #include "errors.h"
 #include "filter.h"
 #include "mapping.h"
 #include "mapping_int.h"
+#include "vec.h"
 
 #define DEFAULT_TRUE    "true yes 1"
 
@@ -39,27 +46,33 @@
 struct cc {
 	const char *path;
 	struct diag *d;
+	struct mapping *m;
 	size_t nerrors;
 	int nomem;
 	int has_groups;
 	int needs_memberof;
+	int too_many;           /* the leaf limit was reported */
 	struct strv attrs;
 };
 
-/* free_cond - release one condition's contents */
+/* free_routing - release a mailboxes rule's routing */
 static void
-free_cond(struct cond *c)
+free_routing(struct mailboxes_rule *r)
 {
 	size_t i;
 
-	free(c->attr);
-	free(c->value);
-	free(c->group);
-	if (c->has_re)
-		regfree(&c->re);
-	for (i = 0; i < c->nkids; i++)
-		free_cond(&c->kids[i]);
-	free(c->kids);
+	for (i = 0; i < r->nleaves; i++) {
+		free(r->leaves[i].text);
+		if (r->leaves[i].has_re)
+			regfree(&r->leaves[i].re);
+	}
+	free(r->leaves);
+	for (i = 0; i < r->nmleaves; i++)
+		free(r->mleaves[i].group);
+	free(r->mleaves);
+	free(r->nodes);
+	free(r->kids);
+	free(r->routes);
 }
 
 /* free_host - release a hostrule's strings */
@@ -86,7 +99,7 @@ void
 mapping_free(struct mapping *m)
 {
 	struct domains_rule *r;
-	size_t i, j;
+	size_t i;
 
 	if (m == NULL)
 		return;
@@ -99,6 +112,7 @@ mapping_free(struct mapping *m)
 		filter_free(r->filter);
 		free(r->name_attr);
 		free_words(r->alias_attrs, r->nalias_attrs);
+		free(r->alias_slots);
 		free_host(&r->relay);
 		free(r->relay_default);
 		free(r->fwd_attr);
@@ -118,16 +132,12 @@ mapping_free(struct mapping *m)
 		free(m->mbox.addrs[i].primary);
 	}
 	free(m->mbox.addrs);
-	for (i = 0; i < m->mbox.nroutes; i++) {
-		for (j = 0; j < m->mbox.routes[i].nconds; j++)
-			free_cond(&m->mbox.routes[i].conds[j]);
-		free(m->mbox.routes[i].conds);
-	}
-	free(m->mbox.routes);
+	free_routing(&m->mbox);
 	free_host(&m->mbox.nexthop);
 	free(m->mbox.ext_attr);
 	free(m->filter);
 	free_words(m->attrs, m->nattrs);
+	attrset_free(m->set);
 	free(m);
 }
 
@@ -214,20 +224,34 @@ content(struct cc *c, const xmlNode *n)
 	return copy;
 }
 
-/* add_attr - remember an attribute the mapping reads (once, any case) */
-static void
+/* add_attr - remember an attribute the mapping reads (requested once
+ * as first written, any case; numbered by its base name); its index,
+ * or ATTRSET_NONE for no name */
+static size_t
 add_attr(struct cc *c, const char *name, size_t len)
 {
-	size_t i;
+	size_t i, slot = ATTRSET_NONE;
+	int rc;
 
 	if (name == NULL || len == 0)
-		return;
+		return ATTRSET_NONE;
+	rc = attrset_add(c->m->set, name, len, &slot);
+	if (rc == ERR_NOMEM)
+		c->nomem = 1;
 	for (i = 0; i < c->attrs.n; i++)
 		if (strlen(c->attrs.v[i]) == len &&
 		    strncasecmp(c->attrs.v[i], name, len) == 0)
-			return;
+			return slot;
 	if (mapping_strv_push(&c->attrs, strndup(name, len)) < 0)
 		c->nomem = 1;
+	return slot;
+}
+
+/* add_attr_str - add_attr of a C string, or of nothing */
+static size_t
+add_attr_str(struct cc *c, const char *name)
+{
+	return name ? add_attr(c, name, strlen(name)) : ATTRSET_NONE;
 }
 
 /* add_filter_attrs - the attribute types a (valid) filter tests */
@@ -272,7 +296,7 @@ compile_filter(struct cc *c, const xmlNode *n, const char *what,
 	if (*text == NULL)
 		return;
 	err[0] = '\0';
-	rc = filter_parse(*text, out, err, sizeof err);
+	rc = filter_compile(*text, c->m->set, out, err, sizeof err);
 	if (rc == ERR_NOMEM) {
 		c->nomem = 1;
 		return;
@@ -309,7 +333,7 @@ compile_host(struct cc *c, const xmlNode *n, const char *transport,
 	char *port, *mx;
 
 	h->attr = prop(c, n, "attribute", 0);
-	add_attr(c, h->attr, h->attr ? strlen(h->attr) : 0);
+	h->slot = add_attr_str(c, h->attr);
 	h->transport = prop(c, n, "transport", 1);
 	if (h->transport == NULL && !c->nomem &&
 	    (h->transport = strdup(transport)) == NULL)
@@ -350,9 +374,9 @@ count_elements(const xmlNode *n)
 	return k;
 }
 
-/* compile_conds - the element children of n into a new array */
-static void compile_conds(struct cc *c, const xmlNode *n,
-    struct cond **out, size_t *nout);
+/* compile_node - one condition element into a node of r */
+static size_t compile_node(struct cc *c, const xmlNode *n,
+    struct mailboxes_rule *r);
 
 /* via_of - member-of via= to GROUPS_VIA_* */
 static unsigned
@@ -369,100 +393,205 @@ via_of(const char *s)
 	return GROUPS_VIA_MEMBERUID;
 }
 
-/* compile_member_of - <member-of group= via=> */
-static void
-compile_member_of(struct cc *c, const xmlNode *n, struct cond *k)
+/* new_node - a node of r without kids; its index, or SIZE_MAX when
+ * memory ran out */
+static size_t
+new_node(struct cc *c, struct mailboxes_rule *r, enum node_kind kind,
+    size_t leaf)
 {
-	char *group = prop(c, n, "group", 0), *via = prop(c, n, "via", 0);
-	int rc;
+	struct node *x;
 
-	k->via = via_of(via);
-	if (group != NULL) {
-		rc = entry_dn_normalize(group, &k->group);
-		if (rc == ERR_NOMEM)
-			c->nomem = 1;
-		else if (rc < 0 || k->group == NULL || *k->group == '\0')
-			cc_error(c, n, "member-of group \"%s\": not a valid "
-			    "DN", group);
+	if (vec_grow((void **)&r->nodes, &r->capnodes, r->nnodes,
+	    sizeof *r->nodes) < 0) {
+		c->nomem = 1;
+		return SIZE_MAX;
 	}
-	if (k->via != GROUPS_VIA_MEMBEROF && !c->has_groups)
-		cc_error(c, n, "member-of via=\"%s\" needs a <groups> "
-		    "element: member, uniqueMember and memberUid are read "
-		    "from group entries", via ? via : "any");
-	if (k->via & GROUPS_VIA_MEMBEROF)
-		c->needs_memberof = 1;
-	free(group);
-	free(via);
+	x = &r->nodes[r->nnodes];
+	x->kind = kind;
+	x->leaf = leaf;
+	x->first = 0;
+	x->n = 0;
+	return r->nnodes++;
 }
 
-/* compile_cond - one condition element */
+/* compile_kids - the element children of n as the kids of node at,
+ * side by side in r->kids */
 static void
-compile_cond(struct cc *c, const xmlNode *n, struct cond *k)
+compile_kids(struct cc *c, const xmlNode *n, struct mailboxes_rule *r,
+    size_t at)
 {
-	char *regex;
-	char err[256];
-	int rc;
+	size_t k = count_elements(n), i = 0, *kids;
+	const xmlNode *x;
 
-	if (is_el(n, "member-of")) {
-		k->kind = COND_MEMBER_OF;
-		compile_member_of(c, n, k);
+	if (k == 0 || at == SIZE_MAX)
 		return;
-	}
-	if (is_el(n, "not") || is_el(n, "any") || is_el(n, "all")) {
-		k->kind = is_el(n, "not") ? COND_NOT :
-		    is_el(n, "any") ? COND_ANY : COND_ALL;
-		compile_conds(c, n, &k->kids, &k->nkids);
-		return;
-	}
-	k->attr = prop(c, n, "attribute", 0);
-	add_attr(c, k->attr, k->attr ? strlen(k->attr) : 0);
-	if (is_el(n, "equals")) {
-		k->kind = COND_EQUALS;
-		k->value = prop(c, n, "value", 0);
-	} else if (is_el(n, "present")) {
-		k->kind = COND_PRESENT;
-	} else {
-		k->kind = COND_MATCHES;
-		regex = prop(c, n, "regex", 0);
-		if (regex == NULL)
-			return;
-		rc = regcomp(&k->re, regex,
-		    REG_EXTENDED | REG_ICASE | REG_NOSUB);
-		if (rc == 0) {
-			k->has_re = 1;
-		} else if (rc == REG_ESPACE) {
-			c->nomem = 1;
-		} else {
-			regerror(rc, &k->re, err, sizeof err);
-			cc_error(c, n, "matches regex \"%s\": %s", regex, err);
-		}
-		free(regex);
-	}
-}
-
-/* compile_conds - the element children of n into a new array */
-static void
-compile_conds(struct cc *c, const xmlNode *n, struct cond **out,
-    size_t *nout)
-{
-	size_t k = count_elements(n), i = 0;
-
-	*out = NULL;
-	*nout = 0;
-	if (k == 0)
-		return;
-	*out = calloc(k, sizeof **out);
-	if (*out == NULL) {
+	if ((kids = calloc(k, sizeof *kids)) == NULL) {
 		c->nomem = 1;
 		return;
 	}
-	*nout = k;
-	for (n = n->children; n != NULL; n = n->next)
-		if (n->type == XML_ELEMENT_NODE)
-			compile_cond(c, n, &(*out)[i++]);
+	for (x = n->children; x != NULL; x = x->next)
+		if (x->type == XML_ELEMENT_NODE)
+			kids[i++] = compile_node(c, x, r);
+	if (vec_reserve((void **)&r->kids, &r->capkids, r->nkids + k,
+	    sizeof *r->kids) < 0) {
+		c->nomem = 1;
+	} else {
+		memcpy(r->kids + r->nkids, kids, k * sizeof *kids);
+		r->nodes[at].first = r->nkids;
+		r->nodes[at].n = k;
+		r->nkids += k;
+	}
+	free(kids);
 }
 
-/* compile_routing - <routing default=> and its routes */
+/* compile_member_of - <member-of group= via=>: a member-of leaf, one
+ * per group and ways */
+static size_t
+compile_member_of(struct cc *c, const xmlNode *n, struct mailboxes_rule *r)
+{
+	char *group = prop(c, n, "group", 0), *via = prop(c, n, "via", 0);
+	struct mleaf k;
+	size_t i = SIZE_MAX;
+	int rc;
+
+	memset(&k, 0, sizeof k);
+	k.via = via_of(via);
+	if (group != NULL) {
+		/* Normalized once more when asked (groups.h), as the
+		 * groups store keys it. */
+		rc = entry_dn_normalize(group, &k.group);
+		if (rc == 0 && *k.group != '\0')
+			rc = dn_hash(k.group, strlen(k.group), &k.hash);
+		if (rc == ERR_NOMEM)
+			c->nomem = 1;
+		else if (rc < 0 || k.group == NULL || *k.group == '\0')
+			cc_error(c, n, "member-of group \"%s\": not a valid "
+			    "DN", group);
+	}
+	if (k.via != GROUPS_VIA_MEMBEROF && !c->has_groups)
+		cc_error(c, n, "member-of via=\"%s\" needs a <groups> "
+		    "element: member, uniqueMember and memberUid are read "
+		    "from group entries", via ? via : "any");
+	if (k.via & GROUPS_VIA_MEMBEROF)
+		c->needs_memberof = 1;
+	free(group);
+	free(via);
+	if (k.group == NULL || *k.group == '\0') {
+		free(k.group);
+		return SIZE_MAX;
+	}
+	r->member_via |= k.via;
+	for (i = 0; i < r->nmleaves; i++)
+		if (r->mleaves[i].via == k.via &&
+		    strcmp(r->mleaves[i].group, k.group) == 0)
+			break;
+	if (i < r->nmleaves) {
+		free(k.group);
+	} else if (vec_grow((void **)&r->mleaves, &r->capmleaves,
+	    r->nmleaves, sizeof *r->mleaves) < 0) {
+		free(k.group);
+		c->nomem = 1;
+		return SIZE_MAX;
+	} else {
+		r->mleaves[r->nmleaves++] = k;
+	}
+	return new_node(c, r, NODE_MEMBER, i);
+}
+
+/* same_leaf - whether a and b test the same thing */
+static int
+same_leaf(const struct leaf *a, const struct leaf *b)
+{
+	if (a->kind != b->kind || a->slot != b->slot)
+		return 0;
+	if (a->text == NULL || b->text == NULL)
+		return a->text == b->text;
+	return a->len == b->len && memcmp(a->text, b->text, a->len) == 0;
+}
+
+/* compile_leaf - <equals>, <present> or <matches>: an attribute leaf,
+ * one per different test */
+static size_t
+compile_leaf(struct cc *c, const xmlNode *n, struct mailboxes_rule *r)
+{
+	struct leaf k;
+	char *attr, err[256];
+	size_t i;
+	int rc;
+
+	memset(&k, 0, sizeof k);
+	attr = prop(c, n, "attribute", 0);
+	k.slot = add_attr_str(c, attr);
+	free(attr);
+	if (is_el(n, "equals")) {
+		k.kind = LEAF_EQUALS;
+		k.text = prop(c, n, "value", 0);
+	} else if (is_el(n, "present")) {
+		k.kind = LEAF_PRESENT;
+	} else {
+		k.kind = LEAF_MATCHES;
+		k.text = prop(c, n, "regex", 0);
+	}
+	k.len = k.text ? strlen(k.text) : 0;
+	for (i = 0; i < r->nleaves; i++)
+		if (same_leaf(&r->leaves[i], &k)) {
+			free(k.text);
+			return new_node(c, r, NODE_ATTR, i);
+		}
+	if (r->nleaves == MAPPING_MAX_LEAVES) {
+		/* An entry's attribute conditions are one 64-bit word. */
+		if (!c->too_many)
+			cc_error(c, n, "more than %d different attribute "
+			    "conditions (equals, present, matches) in "
+			    "<routing>", MAPPING_MAX_LEAVES);
+		c->too_many = 1;
+		free(k.text);
+		return SIZE_MAX;
+	}
+	if (k.kind == LEAF_MATCHES && k.text != NULL) {
+		rc = regcomp(&k.re, k.text,
+		    REG_EXTENDED | REG_ICASE | REG_NOSUB);
+		if (rc == 0) {
+			k.has_re = 1;
+		} else if (rc == REG_ESPACE) {
+			c->nomem = 1;
+		} else {
+			regerror(rc, &k.re, err, sizeof err);
+			cc_error(c, n, "matches regex \"%s\": %s", k.text,
+			    err);
+		}
+	}
+	if (vec_grow((void **)&r->leaves, &r->capleaves, r->nleaves,
+	    sizeof *r->leaves) < 0) {
+		c->nomem = 1;
+		if (k.has_re)
+			regfree(&k.re);
+		free(k.text);
+		return SIZE_MAX;
+	}
+	r->leaves[r->nleaves] = k;
+	return new_node(c, r, NODE_ATTR, r->nleaves++);
+}
+
+/* compile_node - one condition element */
+static size_t
+compile_node(struct cc *c, const xmlNode *n, struct mailboxes_rule *r)
+{
+	size_t at;
+
+	if (is_el(n, "member-of"))
+		return compile_member_of(c, n, r);
+	if (is_el(n, "not") || is_el(n, "any") || is_el(n, "all")) {
+		at = new_node(c, r, is_el(n, "not") ? NODE_NOT :
+		    is_el(n, "any") ? NODE_ANY : NODE_ALL, 0);
+		compile_kids(c, n, r, at);
+		return at;
+	}
+	return compile_leaf(c, n, r);
+}
+
+/* compile_routing - <routing default=> and its routes, each an <all>
+ * of its conditions */
 static void
 compile_routing(struct cc *c, const xmlNode *n, struct mailboxes_rule *r)
 {
@@ -485,7 +614,8 @@ compile_routing(struct cc *c, const xmlNode *n, struct mailboxes_rule *r)
 		s = prop(c, n, "to", 1);
 		r->routes[i].to = route_kind_of(s);
 		free(s);
-		compile_conds(c, n, &r->routes[i].conds, &r->routes[i].nconds);
+		r->routes[i].node = new_node(c, r, NODE_ALL, 0);
+		compile_kids(c, n, r, r->routes[i].node);
 		i++;
 	}
 }
@@ -515,12 +645,13 @@ compile_mailboxes(struct cc *c, const xmlNode *n, struct mailboxes_rule *r)
 	const xmlNode *k;
 	char *s;
 
+	r->id_slot = r->ext_slot = r->nexthop.slot = ATTRSET_NONE;
 	compile_filter(c, n, "mailboxes", &r->filter_text, &r->filter);
 	r->id_attr = prop(c, n, "id", 0);
 	if (r->id_attr == NULL && !c->nomem &&
 	    (r->id_attr = strdup("entryUUID")) == NULL)
 		c->nomem = 1;
-	add_attr(c, r->id_attr, r->id_attr ? strlen(r->id_attr) : 0);
+	r->id_slot = add_attr_str(c, r->id_attr);
 	/* the schema allows "hex" and "text" only */
 	s = prop(c, n, "id-encoding", 1);
 	r->id_hex = s ? strcmp(s, "hex") == 0 :
@@ -538,7 +669,7 @@ compile_mailboxes(struct cc *c, const xmlNode *n, struct mailboxes_rule *r)
 			a->attr = prop(c, k, "attribute", 0);
 			a->prefix = prop(c, k, "prefix", 0);
 			a->primary = prop(c, k, "primary-prefix", 0);
-			add_attr(c, a->attr, a->attr ? strlen(a->attr) : 0);
+			a->slot = add_attr_str(c, a->attr);
 		} else if (is_el(k, "routing")) {
 			compile_routing(c, k, r);
 		} else if (is_el(k, "nexthop")) {
@@ -551,8 +682,7 @@ compile_mailboxes(struct cc *c, const xmlNode *n, struct mailboxes_rule *r)
 			free(s);
 		} else if (is_el(k, "external-addresses")) {
 			r->ext_attr = prop(c, k, "attribute", 0);
-			add_attr(c, r->ext_attr,
-			    r->ext_attr ? strlen(r->ext_attr) : 0);
+			r->ext_slot = add_attr_str(c, r->ext_attr);
 		}
 	}
 }
@@ -587,7 +717,10 @@ compile_domains(struct cc *c, const xmlNode *n, struct domains_rule *r)
 	const xmlNode *k;
 	char *s, *words;
 	char **v;
+	size_t *slots;
 
+	r->name_slot = r->fwd_slot = ATTRSET_NONE;
+	r->relay.slot = r->local.slot = ATTRSET_NONE;
 	compile_filter(c, n, "domains", &r->filter_text, &r->filter);
 	r->relay_default = prop(c, n, "relay", 1);
 	r->local_default = prop(c, n, "local", 1);
@@ -597,21 +730,25 @@ compile_domains(struct cc *c, const xmlNode *n, struct domains_rule *r)
 	for (k = n->children; k != NULL; k = k->next) {
 		if (is_el(k, "name")) {
 			r->name_attr = prop(c, k, "attribute", 0);
-			add_attr(c, r->name_attr,
-			    r->name_attr ? strlen(r->name_attr) : 0);
+			r->name_slot = add_attr_str(c, r->name_attr);
 		} else if (is_el(k, "alias")) {
 			s = prop(c, k, "attribute", 0);
 			if (s == NULL)
 				continue;
-			add_attr(c, s, strlen(s));
 			v = realloc(r->alias_attrs,
 			    (r->nalias_attrs + 1) * sizeof *v);
-			if (v == NULL) {
+			if (v != NULL)
+				r->alias_attrs = v;
+			slots = realloc(r->alias_slots,
+			    (r->nalias_attrs + 1) * sizeof *slots);
+			if (slots != NULL)
+				r->alias_slots = slots;
+			if (v == NULL || slots == NULL) {
 				free(s);
 				c->nomem = 1;
 				continue;
 			}
-			r->alias_attrs = v;
+			slots[r->nalias_attrs] = add_attr(c, s, strlen(s));
 			v[r->nalias_attrs++] = s;
 		} else if (is_el(k, "relay")) {
 			compile_host(c, k, "smtp", &r->relay);
@@ -619,8 +756,7 @@ compile_domains(struct cc *c, const xmlNode *n, struct domains_rule *r)
 			compile_host(c, k, "lmtp", &r->local);
 		} else if (is_el(k, "forward-unknown")) {
 			r->fwd_attr = prop(c, k, "attribute", 0);
-			add_attr(c, r->fwd_attr,
-			    r->fwd_attr ? strlen(r->fwd_attr) : 0);
+			r->fwd_slot = add_attr_str(c, r->fwd_attr);
 			words = prop(c, k, "true", 0);
 			split_words(c, words ? words : DEFAULT_TRUE,
 			    &r->true_words, &r->ntrue_words);
@@ -746,6 +882,10 @@ compile(struct cc *c, const xmlNode *root, struct mapping *m)
 	size_t i, k = 0;
 
 	m->name = prop(c, root, "name", 0);
+	if (attrset_new(&m->set) < 0)
+		return ERR_NOMEM;
+	m->mbox.id_slot = m->mbox.ext_slot = ATTRSET_NONE;
+	m->mbox.nexthop.slot = ATTRSET_NONE;
 	c->has_groups = has_child(root, "groups");
 	add_attr(c, "objectClass", strlen("objectClass"));
 	add_attr(c, "entryUUID", strlen("entryUUID"));
@@ -778,6 +918,11 @@ compile(struct cc *c, const xmlNode *root, struct mapping *m)
 	}
 	if (c->needs_memberof)
 		add_attr(c, "memberOf", strlen("memberOf"));
+	m->member_slot = attrset_find(m->set, "member", 6);
+	m->unique_slot = attrset_find(m->set, "uniqueMember", 12);
+	m->memberuid_slot = attrset_find(m->set, "memberUid", 9);
+	m->memberof_slot = attrset_find(m->set, "memberOf", 8);
+	m->uid_slot = attrset_find(m->set, "uid", 3);
 	if (c->nomem)
 		return ERR_NOMEM;
 	if (m->ndomains == 0 && m->domrule == NULL) {
@@ -807,6 +952,7 @@ mapping_compile(const char *path, const xmlNode *root, struct mapping *m,
 	memset(&c, 0, sizeof c);
 	c.path = path;
 	c.d = d;
+	c.m = m;
 	rc = compile(&c, root, m);
 	mapping_strv_free(&c.attrs);
 	return rc;
@@ -840,3 +986,9 @@ mapping_domain_at(const struct mapping *m, size_t i)
 	return i < m->ndomains ? &m->domains[i] : NULL;
 }
 
+/* mapping_attrset - every attribute read, numbered */
+const struct attrset *
+mapping_attrset(const struct mapping *m)
+{
+	return m->set;
+}

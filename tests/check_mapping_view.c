@@ -1,13 +1,18 @@
 /*
- * check_mapping_view - the mapping over every directory file of the tree
+ * check_mapping_view - the mapping on entry views
  *
  * Every mapping file under mappings/, tests/ and examples/ is run over
  * every LDIF file there (and over a small directory made by the
  * benchmark's generator): classification, domains, mailboxes with the
  * groups the file holds, and the diagnostics of each entry. The result
  * is compared with tests/data/mapping/views.golden, recorded from the
- * entry path before entry views existed; SPLITSYNC_GOLDEN=write
- * records it again.
+ * entry path before entry views existed (SPLITSYNC_GOLDEN=write records
+ * it again), once through the functions on struct entry and once
+ * through the view functions: views built value by value, routes
+ * decided from the leaf mask once the groups are known (asked of
+ * groups.c, and of the hashes mapping_group_from_view gives, which
+ * must agree), notes emitted for the final route. Then the view
+ * functions one by one: group hashes, member keys, the leaf limit.
  */
 #define _GNU_SOURCE
 #include <ftw.h>
@@ -17,8 +22,10 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "dn.h"
 #include "errors.h"
 #include "groups.h"
+#include "hash.h"
 #include "ldif.h"
 #include "mapping.h"
 #include "testlib.h"
@@ -32,10 +39,32 @@ struct files {
 	size_t n;
 };
 
+/* One group as the hashes mapping_group_from_view gives. */
+struct hgroup {
+	uint64_t dn;
+	uint64_t *lists[4];     /* member, uniqueMember, memberUid, memberOf */
+	size_t n[4];
+};
+
+/* Groups kept as hashes: what the groups store is asked. */
+struct hstore {
+	struct hgroup *v;
+	size_t n;
+};
+
+/* A set of hashes, small. */
+struct hset {
+	uint64_t *v;
+	size_t n;
+};
+
 /* One pass over one directory file. */
 struct run {
 	const struct mapping *m;
 	struct groups *g;
+	struct hstore hs;
+	struct mapping_scratch *s;
+	struct viewbuf vb;
 	struct diag d;
 	struct buf *out;
 	int pass;
@@ -184,6 +213,286 @@ entry_path(const struct entry *e, void *ctx)
 	return 0;
 }
 
+/* hset_has - whether h is in the set */
+static int
+hset_has(const struct hset *x, uint64_t h)
+{
+	size_t i;
+
+	for (i = 0; i < x->n; i++)
+		if (x->v[i] == h)
+			return 1;
+	return 0;
+}
+
+/* hset_add - h into the set; 1 when it was new */
+static int
+hset_add(struct hset *x, uint64_t h)
+{
+	if (hset_has(x, h))
+		return 0;
+	x->v = realloc(x->v, (x->n + 1) * sizeof *x->v);
+	ck_assert_ptr_nonnull(x->v);
+	x->v[x->n++] = h;
+	return 1;
+}
+
+/* hstore_free - release the groups */
+static void
+hstore_free(struct hstore *hs)
+{
+	size_t i, j;
+
+	for (i = 0; i < hs->n; i++)
+		for (j = 0; j < 4; j++)
+			free(hs->v[i].lists[j]);
+	free(hs->v);
+	memset(hs, 0, sizeof *hs);
+}
+
+/* hstore_find - the group whose DN hashes to h, or NULL */
+static const struct hgroup *
+hstore_find(const struct hstore *hs, uint64_t h)
+{
+	size_t i;
+
+	for (i = 0; i < hs->n; i++)
+		if (hs->v[i].dn == h)
+			return &hs->v[i];
+	return NULL;
+}
+
+/* hstore_put - keep a group's hashes; its DN again replaces it */
+static void
+hstore_put(struct hstore *hs, const struct groups_entry *ge)
+{
+	const uint64_t *src[4] = { ge->member, ge->unique, ge->uids,
+	    ge->memberof };
+	const size_t n[4] = { ge->nmember, ge->nunique, ge->nuids,
+	    ge->nmemberof };
+	struct hgroup *g = (struct hgroup *)hstore_find(hs, ge->dn);
+	size_t j;
+
+	if (ge->dn == DN_HASH_NONE)
+		return;
+	if (g == NULL) {
+		hs->v = realloc(hs->v, (hs->n + 1) * sizeof *hs->v);
+		ck_assert_ptr_nonnull(hs->v);
+		g = &hs->v[hs->n++];
+		memset(g, 0, sizeof *g);
+	}
+	g->dn = ge->dn;
+	for (j = 0; j < 4; j++) {
+		free(g->lists[j]);
+		g->lists[j] = malloc((n[j] ? n[j] : 1) * sizeof *src[j]);
+		ck_assert_ptr_nonnull(g->lists[j]);
+		if (n[j])
+			memcpy(g->lists[j], src[j], n[j] * sizeof *src[j]);
+		g->n[j] = n[j];
+	}
+}
+
+/* in_list - whether list j of g holds h */
+static int
+in_list(const struct hgroup *g, int j, uint64_t h)
+{
+	size_t i;
+
+	for (i = 0; i < g->n[j]; i++)
+		if (g->lists[j][i] == h)
+			return 1;
+	return 0;
+}
+
+/* hstore_member - whether the member keys are in group target by the
+ * ways in via, nested groups included, as groups.h defines it */
+static int
+hstore_member(const struct hstore *hs, const struct groups_keys *keys,
+    uint64_t target, unsigned via)
+{
+	struct hset closure = { NULL, 0 }, members = { NULL, 0 },
+	    uids = { NULL, 0 };
+	const struct hgroup *g;
+	size_t head = 0, i, j;
+	int found = 0, w;
+
+	hset_add(&closure, target);
+	while (head < closure.n) {
+		uint64_t x = closure.v[head++];
+
+		if ((g = hstore_find(hs, x)) != NULL) {
+			for (w = 0; w < 2; w++) {
+				if (!(via & (w ? GROUPS_VIA_UNIQUEMEMBER :
+				    GROUPS_VIA_MEMBER)))
+					continue;
+				for (i = 0; i < g->n[w]; i++) {
+					hset_add(&members, g->lists[w][i]);
+					if (hstore_find(hs, g->lists[w][i]))
+						hset_add(&closure,
+						    g->lists[w][i]);
+				}
+			}
+			for (i = 0; (via & GROUPS_VIA_MEMBERUID) &&
+			    i < g->n[2]; i++)
+				hset_add(&uids, g->lists[2][i]);
+		}
+		for (i = 0; (via & GROUPS_VIA_MEMBEROF) && i < hs->n; i++)
+			if (in_list(&hs->v[i], 3, x))
+				hset_add(&closure, hs->v[i].dn);
+	}
+	for (j = 0; !found && j < keys->nuids; j++)
+		found = hset_has(&uids, keys->uids[j]);
+	if (!found && keys->dn != DN_HASH_NONE)
+		found = hset_has(&members, keys->dn);
+	for (j = 0; !found && (via & GROUPS_VIA_MEMBEROF) &&
+	    j < keys->nmemberof; j++) {
+		/* a group whose entry is known says itself who is in it */
+		if ((via & ~GROUPS_VIA_MEMBEROF) &&
+		    hstore_find(hs, keys->memberof[j]))
+			continue;
+		found = hset_has(&closure, keys->memberof[j]) ||
+		    hset_has(&members, keys->memberof[j]);
+	}
+	free(closure.v);
+	free(members.v);
+	free(uids.v);
+	return found;
+}
+
+/* What the member-of leaves of one mailbox are answered from. */
+struct asking {
+	struct run *r;
+	const struct entry *e;
+	const struct mapping_mailbox *mb;
+	size_t calls;
+};
+
+/* ask - groups.c's answer, which the hashes must give too */
+static int
+ask(void *ctx, size_t leaf)
+{
+	struct asking *a = ctx;
+	uint64_t group;
+	unsigned via;
+	int want, got;
+
+	a->calls++;
+	ck_assert_uint_lt(leaf, mapping_member_leaf_count(a->r->m));
+	mapping_member_leaf(a->r->m, leaf, &group, &via);
+	want = groups_is_member(a->r->g, mapping_member_leaf_dn(a->r->m, leaf),
+	    a->e, via);
+	ck_assert_int_ge(want, 0);
+	got = hstore_member(&a->r->hs, &a->mb->keys, group, via);
+	ck_assert_msg(got == want, "%s in %s by %u: hashes say %d, groups %d",
+	    a->e->dn, mapping_member_leaf_dn(a->r->m, leaf), via, got, want);
+	return want;
+}
+
+/* build_view - the view of e a source would build, value by value */
+static const struct entry_view *
+build_view(struct run *r, const struct entry *e)
+{
+	const struct entry_attr *a;
+	size_t i, j;
+
+	ck_assert_int_eq(viewbuf_begin(&r->vb, e->dn, strlen(e->dn),
+	    e->origin), 0);
+	for (i = 0; i < e->count; i++)
+		for (a = &e->attrs[i], j = 0; j < a->count; j++)
+			ck_assert_int_eq(viewbuf_add(&r->vb, a->name,
+			    strlen(a->name), a->values[j].data,
+			    a->values[j].len), 0);
+	return viewbuf_view(&r->vb);
+}
+
+/* put_view_mailbox - a mailbox for its final route, as a spec shows */
+static void
+put_view_mailbox(struct buf *b, const struct mapping *m,
+    const struct mapping_mailbox *mb, int route)
+{
+	struct mailbox_spec ms;
+	char *id = strndup(mb->id, mb->idlen);
+
+	ck_assert_ptr_nonnull(id);
+	memset(&ms, 0, sizeof ms);
+	ms.id = id;
+	ms.dn = (char *)mb->dn;
+	ms.addresses = (char **)mb->addresses;
+	ms.naddresses = mb->naddresses;
+	ms.route = (enum route_kind)route;
+	ms.nexthop = mapping_nexthop_applies(m, route) ?
+	    (char *)mb->nexthop : NULL;
+	ms.external = route != ROUTE_NONE ? (unsigned char *)mb->external :
+	    NULL;
+	put_mailbox(b, 0, &ms);
+	free(id);
+}
+
+/* view_path - entry_path through the view functions */
+static int
+view_path(const struct entry *e, void *ctx)
+{
+	struct run *r = ctx;
+	const struct entry_view *v = build_view(r, e);
+	unsigned cls = mapping_classify_view(r->m, v);
+	struct mapping_mailbox mb;
+	struct groups_entry ge;
+	struct domain_spec ds;
+	struct asking a;
+	size_t from = r->d.count;
+	int rc, route;
+
+	ck_assert_uint_eq(cls, mapping_classify(r->m, e));
+	if (cls == 0)
+		return 0;
+	if (r->pass == 1) {
+		ck_assert_int_eq(buf_puts(r->out, "D "), 0);
+		put_str(r->out, v->dn);
+		ck_assert_int_eq(buf_printf(r->out, " class=%u\n", cls), 0);
+		if (cls & MAPPING_GROUP) {
+			ck_assert_int_eq(groups_add(r->g, e), 0);
+			ck_assert_int_eq(mapping_group_from_view(r->m, r->s, v,
+			    &ge), 0);
+			hstore_put(&r->hs, &ge);
+		}
+		if (cls & MAPPING_DOMAIN) {
+			rc = mapping_domain_from_view(r->m, v, &ds, &r->d);
+			ck_assert(rc == 0 || rc == ERR_DATA);
+			put_domain(r->out, rc, &ds);
+			domain_spec_clear(&ds);
+		}
+	} else if (cls & MAPPING_MAILBOX) {
+		ck_assert_int_eq(buf_puts(r->out, "M "), 0);
+		put_str(r->out, v->dn);
+		ck_assert_int_eq(buf_putc(r->out, '\n'), 0);
+		ck_assert_int_eq(mapping_mailbox_from_view(r->m, r->s, v, &mb,
+		    &r->d), 0);
+		a.r = r;
+		a.e = e;
+		a.mb = &mb;
+		a.calls = 0;
+		route = mb.route;
+		if (route == MAPPING_ROUTE_PENDING) {
+			ck_assert_uint_gt(mapping_member_leaf_count(r->m), 0);
+			route = mapping_route_decide(r->m, mb.leaves, ask, &a);
+			ck_assert_uint_gt(a.calls, 0);
+		} else {
+			/* known as read: the groups cannot change it */
+			ck_assert_int_eq(mapping_route_decide(r->m, mb.leaves,
+			    ask, &a), route);
+			ck_assert(mb.keys.dn == DN_HASH_NONE);
+			ck_assert_uint_eq(mb.keys.nmemberof + mb.keys.nuids, 0);
+		}
+		ck_assert_int_ge(route, ROUTE_NONE);
+		ck_assert_int_le(route, ROUTE_EXTERNAL);
+		mapping_notes_emit(r->m, mb.notes, mb.nnotes, mb.dn, route,
+		    &r->d);
+		put_view_mailbox(r->out, r->m, &mb, route);
+	}
+	put_diag(r->out, &r->d, from);
+	return 0;
+}
+
 /* run_pair - one mapping over one directory file, into out */
 static void
 run_pair(const struct mapping *m, const char *ldif, const char *name,
@@ -199,6 +508,8 @@ run_pair(const struct mapping *m, const char *ldif, const char *name,
 	diag_init(&r.d, NULL);
 	diag_init(&ld, NULL);
 	ck_assert_int_eq(groups_new(&r.g), 0);
+	ck_assert_int_eq(mapping_scratch_new(&r.s), 0);
+	viewbuf_init(&r.vb, mapping_attrset(m));
 	ck_assert_int_eq(buf_puts(out, "-- "), 0);
 	put_str(out, name);
 	ck_assert_int_eq(buf_putc(out, '\n'), 0);
@@ -207,6 +518,9 @@ run_pair(const struct mapping *m, const char *ldif, const char *name,
 	if (rc != 0)
 		ck_assert_int_eq(buf_printf(out, "  ldif rc=%d\n", rc), 0);
 	groups_free(r.g);
+	hstore_free(&r.hs);
+	mapping_scratch_free(r.s);
+	viewbuf_free(&r.vb);
 	diag_free(&r.d);
 	diag_free(&ld);
 }
@@ -273,9 +587,9 @@ find_files(const char *dir)
 	qsort(found_xml.v, found_xml.n, sizeof *found_xml.v, path_cmp);
 	qsort(found_ldif.v, found_ldif.n, sizeof *found_ldif.v, path_cmp);
 	ck_assert_int_ge(asprintf(&bench, "%s/bench.ldif", dir), 0);
-	ck_assert_msg(testlib_sh(&out, "awk -v n=%d -f tests/bench/directory.awk "
-	    "-f tests/bench/gen-directory.awk > '%s'", BENCH_USERS, bench) == 0,
-	    "%s", out ? out : "");
+	ck_assert_msg(testlib_sh(&out, "awk -v n=%d -f tests/bench/"
+	    "directory.awk -f tests/bench/gen-directory.awk > '%s'",
+	    BENCH_USERS, bench) == 0, "%s", out ? out : "");
 	free(out);
 	found_ldif.v = realloc(found_ldif.v,
 	    (found_ldif.n + 1) * sizeof *found_ldif.v);
@@ -354,7 +668,10 @@ compare_golden(const struct buf *out, const char *what)
 	free(want);
 }
 
-START_TEST(test_entry_path)
+/* every_file - fn over every mapping and directory file, compared with
+ * the golden text */
+static void
+every_file(entry_source_fn fn, const char *what)
 {
 	struct buf out = BUF_INIT;
 	char *dir = testlib_tmpdir();
@@ -363,13 +680,24 @@ START_TEST(test_entry_path)
 	find_files(dir);
 	ck_assert_uint_gt(found_xml.n, 4);
 	ck_assert_uint_gt(found_ldif.n, 4);
-	run_all(entry_path, dir, &out);
-	compare_golden(&out, "the entry path");
+	run_all(fn, dir, &out);
+	compare_golden(&out, what);
 	buf_free(&out);
 	files_free(&found_xml);
 	files_free(&found_ldif);
 	testlib_rmrf(dir);
 	free(dir);
+}
+
+START_TEST(test_entry_path)
+{
+	every_file(entry_path, "the entry path");
+}
+END_TEST
+
+START_TEST(test_view_path)
+{
+	every_file(view_path, "the view path");
 }
 END_TEST
 
@@ -382,6 +710,7 @@ mapping_view_suite(void)
 
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_entry_path);
+	tcase_add_test(tc, test_view_path);
 	suite_add_tcase(s, tc);
 	return s;
 }
