@@ -701,6 +701,416 @@ START_TEST(test_view_path)
 }
 END_TEST
 
+/* One attribute value; len 0 means strlen(value). */
+struct kv {
+	const char *name;
+	const char *value;
+	size_t len;
+};
+
+/* make_view - a view over m's set of dn with the values (name NULL
+ * ends), in vb */
+static const struct entry_view *
+make_view(struct viewbuf *vb, const struct mapping *m, const char *dn,
+    const struct kv *kv)
+{
+	viewbuf_init(vb, mapping_attrset(m));
+	ck_assert_int_eq(viewbuf_begin(vb, dn, strlen(dn), NULL), 0);
+	for (; kv->name != NULL; kv++)
+		ck_assert_int_eq(viewbuf_add(vb, kv->name, strlen(kv->name),
+		    kv->value, kv->len ? kv->len : strlen(kv->value)), 0);
+	return viewbuf_view(vb);
+}
+
+/* load_ok - a mapping that must load */
+static struct mapping *
+load_ok(const char *path)
+{
+	struct mapping *m = NULL;
+	struct diag d;
+
+	diag_init(&d, NULL);
+	ck_assert_msg(mapping_load(path, &m, &d) == 0, "%s: %s", path,
+	    diag_last_error(&d));
+	diag_free(&d);
+	return m;
+}
+
+/* dnh - dn_hash of a DN that must be valid */
+static uint64_t
+dnh(const char *dn)
+{
+	uint64_t h;
+
+	ck_assert_int_eq(dn_hash(dn, strlen(dn), &h), 0);
+	return h;
+}
+
+/* sorted - whether n hashes are in increasing order, each once */
+static int
+sorted(const uint64_t *h, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (h[i - 1] >= h[i])
+			return 0;
+	return 1;
+}
+
+/* has_hash - whether h is among the n hashes */
+static int
+has_hash(const uint64_t *v, size_t n, uint64_t h)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == h)
+			return 1;
+	return 0;
+}
+
+/* A group entry as hashes: DNs normalised, the UID suffix stripped,
+ * values that are no DN, hold a NUL or are empty left out, each list
+ * sorted and each hash once. */
+START_TEST(test_group_hashes)
+{
+	static const struct kv attrs[] = {
+		{ "objectClass", "groupOfNames", 0 },
+		{ "member", "uid=a,dc=x", 0 },
+		{ "member;range=0-1", "UID=A, DC=X", 0 },
+		{ "member", "not a dn", 0 },
+		{ "member", "uid=n\0ul,dc=x", 12 },
+		{ "Member", "cn=Sub\\2C Team,dc=x", 0 },
+		{ "uniqueMember", "uid=b,dc=x#'0101'B", 0 },
+		{ "uniqueMember", "uid=b,dc=x", 0 },
+		{ "uniqueMember", "uid=c\\#'01'B,dc=x", 0 },
+		{ "memberUid", "u1", 0 },
+		{ "memberUid", "", 0 },
+		{ "memberUid", "U1", 0 },
+		{ "memberUid", "u\0", 2 },
+		{ "memberOf", "cn=top,dc=x", 0 },
+		{ NULL, NULL, 0 }
+	};
+	struct mapping *m = load_ok("tests/data/mapping/full.xml");
+	struct mapping_scratch *s;
+	struct groups_entry ge;
+	struct viewbuf vb;
+	const struct entry_view *v;
+
+	ck_assert_int_eq(mapping_scratch_new(&s), 0);
+	v = make_view(&vb, m, "CN=Staff, OU=Groups, DC=Example, DC=Com",
+	    attrs);
+	ck_assert_uint_eq(mapping_classify_view(m, v), MAPPING_GROUP);
+	ck_assert_int_eq(mapping_group_from_view(m, s, v, &ge), 0);
+	ck_assert(ge.dn == dnh("cn=staff,ou=groups,dc=example,dc=com"));
+	ck_assert_uint_eq(ge.nmember, 2);
+	ck_assert(sorted(ge.member, ge.nmember));
+	ck_assert(has_hash(ge.member, ge.nmember, dnh("uid=a,dc=x")));
+	ck_assert(has_hash(ge.member, ge.nmember,
+	    dnh("cn=sub\\2c team,dc=x")));
+	ck_assert_uint_eq(ge.nunique, 2);
+	ck_assert(sorted(ge.unique, ge.nunique));
+	ck_assert(has_hash(ge.unique, ge.nunique, dnh("uid=b,dc=x")));
+	ck_assert(has_hash(ge.unique, ge.nunique, dnh("uid=c\\#'01'B,dc=x")));
+	ck_assert_uint_eq(ge.nuids, 3);
+	ck_assert(sorted(ge.uids, ge.nuids));
+	ck_assert(has_hash(ge.uids, ge.nuids, hash64("u1", 2)));
+	ck_assert(has_hash(ge.uids, ge.nuids, hash64("U1", 2)));
+	ck_assert(has_hash(ge.uids, ge.nuids, hash64("u\0", 2)));
+	ck_assert_uint_eq(ge.nmemberof, 1);
+	ck_assert(ge.memberof[0] == dnh("cn=top,dc=x"));
+	viewbuf_free(&vb);
+	/* a DN that does not parse names no group */
+	v = make_view(&vb, m, "not a dn", attrs);
+	ck_assert_int_eq(mapping_group_from_view(m, s, v, &ge), 0);
+	ck_assert(ge.dn == DN_HASH_NONE);
+	ck_assert_uint_eq(ge.nmember + ge.nunique + ge.nuids + ge.nmemberof,
+	    0);
+	viewbuf_free(&vb);
+	mapping_scratch_free(s);
+	mapping_free(m);
+}
+END_TEST
+
+/* What the member callback is asked, and answers. */
+struct script {
+	int answer[4];
+	size_t asked[8];
+	size_t n;
+};
+
+/* scripted - answer leaf i from the script, remembering the question */
+static int
+scripted(void *ctx, size_t leaf)
+{
+	struct script *sc = ctx;
+
+	ck_assert_uint_lt(sc->n, 8);
+	sc->asked[sc->n++] = leaf;
+	return sc->answer[leaf];
+}
+
+/* routing.xml: member-of leaves, the member keys they need, the route
+ * decided only when a member-of leaf decides, asking only what the
+ * routes in order need */
+START_TEST(test_member_leaves)
+{
+	static const struct kv plain[] = {
+		{ "objectClass", "inetOrgPerson", 0 },
+		{ "uid", "x", 0 },
+		{ "mail", "X@Example.com", 0 },
+		{ "memberOf", "CN=Legacy,OU=Groups,DC=example,DC=com", 0 },
+		{ "memberOf", "not a dn", 0 },
+		{ "memberOf;x-mirror", "cn=other,dc=example,dc=com", 0 },
+		{ NULL, NULL, 0 }
+	};
+	static const struct kv disabled[] = {
+		{ "objectClass", "inetOrgPerson", 0 },
+		{ "mail", "d@example.com", 0 },
+		{ "splitsyncDisabled", "TRUE", 0 },
+		{ NULL, NULL, 0 }
+	};
+	struct mapping *m = load_ok("tests/data/mapping/routing.xml");
+	struct mapping_scratch *s;
+	struct mapping_mailbox mb;
+	struct script sc;
+	struct viewbuf vb;
+	const struct entry_view *v;
+	struct diag d;
+	uint64_t group;
+	unsigned via;
+
+	diag_init(&d, NULL);
+	ck_assert_int_eq(mapping_scratch_new(&s), 0);
+	ck_assert_uint_eq(mapping_member_leaf_count(m), 2);
+	mapping_member_leaf(m, 0, &group, &via);
+	ck_assert_str_eq(mapping_member_leaf_dn(m, 0),
+	    "cn=split,ou=groups,dc=example,dc=com");
+	ck_assert(group == dnh("cn=split,ou=groups,dc=example,dc=com"));
+	ck_assert_uint_eq(via, GROUPS_VIA_MEMBER);
+	mapping_member_leaf(m, 1, &group, &via);
+	ck_assert(group == dnh("cn=legacy,ou=groups,dc=example,dc=com"));
+	ck_assert_uint_eq(via, GROUPS_VIA_MEMBEROF);
+
+	v = make_view(&vb, m, "uid=x,ou=People,dc=example,dc=com", plain);
+	ck_assert_int_eq(mapping_mailbox_from_view(m, s, v, &mb, &d), 0);
+	ck_assert_int_eq(mb.route, MAPPING_ROUTE_PENDING);
+	ck_assert_str_eq(mb.id, "uid=x,ou=People,dc=example,dc=com");
+	ck_assert_int_eq(mb.id_is_dn, 1);
+	ck_assert_uint_eq(mb.naddresses, 1);
+	ck_assert_str_eq(mb.addresses[0], "x@example.com");
+	/* member: the DN; memberOf: its DNs; no memberUid leaf: no uid */
+	ck_assert(mb.keys.dn == dnh("uid=x,ou=people,dc=example,dc=com"));
+	ck_assert_uint_eq(mb.keys.nmemberof, 2);
+	ck_assert(mb.keys.memberof[0] ==
+	    dnh("cn=legacy,ou=groups,dc=example,dc=com"));
+	ck_assert(mb.keys.memberof[1] == dnh("cn=other,dc=example,dc=com"));
+	ck_assert_uint_eq(mb.keys.nuids, 0);
+	/* in split: the second route, the first member-of asked only */
+	memset(&sc, 0, sizeof sc);
+	sc.answer[0] = 1;
+	ck_assert_int_eq(mapping_route_decide(m, mb.leaves, scripted, &sc),
+	    ROUTE_EXTERNAL);
+	ck_assert_uint_eq(sc.n, 1);
+	ck_assert_uint_eq(sc.asked[0], 0);
+	/* in legacy only: both asked, in route order */
+	memset(&sc, 0, sizeof sc);
+	sc.answer[1] = 1;
+	ck_assert_int_eq(mapping_route_decide(m, mb.leaves, scripted, &sc),
+	    ROUTE_EXTERNAL);
+	ck_assert_uint_eq(sc.n, 2);
+	ck_assert_uint_eq(sc.asked[1], 1);
+	/* in neither: the attribute routes, then the default */
+	memset(&sc, 0, sizeof sc);
+	ck_assert_int_eq(mapping_route_decide(m, mb.leaves, scripted, &sc),
+	    ROUTE_INTERNAL);
+	/* a failed question is the answer */
+	memset(&sc, 0, sizeof sc);
+	sc.answer[0] = ERR_NOMEM;
+	ck_assert_int_eq(mapping_route_decide(m, mb.leaves, scripted, &sc),
+	    ERR_NOMEM);
+	viewbuf_free(&vb);
+
+	/* disabled: the first route holds before any member-of */
+	v = make_view(&vb, m, "uid=d,dc=example,dc=com", disabled);
+	ck_assert_int_eq(mapping_mailbox_from_view(m, s, v, &mb, &d), 0);
+	ck_assert_int_eq(mb.route, ROUTE_NONE);
+	ck_assert(mb.keys.dn == DN_HASH_NONE);
+	ck_assert_uint_eq(mb.keys.nmemberof, 0);
+	viewbuf_free(&vb);
+	ck_assert_uint_eq(d.count, 0);
+	diag_free(&d);
+	mapping_scratch_free(s);
+	mapping_free(m);
+}
+END_TEST
+
+/* A mapping without member-of: every route decided as the entry is
+ * read; a binary id in hex; problems that wait for the route. */
+START_TEST(test_notes)
+{
+	static const struct kv attrs[] = {
+		{ "objectClass", "inetOrgPerson", 0 },
+		{ "mail", "A@example.com", 0 },
+		{ "mailHost", "bad\0host", 8 },
+		{ "mailHost", "Legacy.Example.com", 0 },
+		{ "splitsyncExternalAddress", "b@example.com", 0 },
+		{ "splitsyncExternalAddress", "n\0l", 3 },
+		{ "description", "was legacy", 0 },
+		{ NULL, NULL, 0 }
+	};
+	struct mapping *m = load_ok("tests/data/mapping/routing.xml");
+	struct mapping_scratch *s;
+	struct mapping_mailbox mb;
+	struct viewbuf vb;
+	const struct entry_view *v;
+	struct diag d;
+	size_t i;
+
+	diag_init(&d, NULL);
+	ck_assert_int_eq(mapping_scratch_new(&s), 0);
+	v = make_view(&vb, m, "uid=a,dc=example,dc=com", attrs);
+	ck_assert_int_eq(mapping_mailbox_from_view(m, s, v, &mb, &d), 0);
+	/* nothing reported yet: all of it waits for the route */
+	ck_assert_uint_eq(d.count, 0);
+	ck_assert_int_eq(mb.route, MAPPING_ROUTE_PENDING);
+	ck_assert_str_eq(mb.nexthop, "smtp:legacy.example.com:25");
+	ck_assert_ptr_null(mb.external);
+	ck_assert_uint_eq(mb.nnotes, 3);
+	ck_assert_uint_eq(mb.notes[0].when, MAPPING_NOTE_NEXTHOP);
+	ck_assert_str_eq(mb.notes[0].what,
+	    "mailHost: a value with a NUL byte is refused");
+	ck_assert_uint_eq(mb.notes[1].when, MAPPING_NOTE_ROUTED);
+	ck_assert_str_eq(mb.notes[1].what, "splitsyncExternalAddress: "
+	    "\"b@example.com\" is not an address of this mailbox; ignored");
+	ck_assert_uint_eq(mb.notes[2].when, MAPPING_NOTE_ROUTED);
+	for (i = 0; i < mb.nnotes; i++) {
+		ck_assert_int_eq(mb.notes[i].level, DIAG_WARNING);
+		ck_assert_int_eq(mb.notes[i].kind, DIAG_REJECTED);
+		ck_assert_int_eq(mapping_note_applies(m, &mb.notes[i],
+		    ROUTE_NONE), 0);
+		ck_assert_int_eq(mapping_note_applies(m, &mb.notes[i],
+		    ROUTE_EXTERNAL), 1);
+		ck_assert_int_eq(mapping_note_applies(m, &mb.notes[i],
+		    ROUTE_INTERNAL), i > 0);
+	}
+	ck_assert_int_eq(mapping_nexthop_applies(m, ROUTE_EXTERNAL), 1);
+	ck_assert_int_eq(mapping_nexthop_applies(m, ROUTE_INTERNAL), 0);
+	ck_assert_int_eq(mapping_nexthop_applies(m, ROUTE_NONE), 0);
+	mapping_notes_emit(m, mb.notes, mb.nnotes, mb.dn, ROUTE_INTERNAL, &d);
+	ck_assert_uint_eq(d.count, 2);
+	ck_assert_str_eq(d.items[0].where, "uid=a,dc=example,dc=com");
+	ck_assert_uint_eq(d.nrejected, 2);
+	mapping_notes_emit(m, mb.notes, mb.nnotes, mb.dn, ROUTE_NONE, &d);
+	ck_assert_uint_eq(d.count, 2);
+	viewbuf_free(&vb);
+	mapping_free(m);
+
+	/* ids.xml: no member-of, a binary id */
+	m = load_ok("tests/data/mapping/ids-hex.xml");
+	ck_assert_uint_eq(mapping_member_leaf_count(m), 0);
+	{
+		static const struct kv hex[] = {
+			{ "objectClass", "person", 0 },
+			{ "objectClass", "inetOrgPerson", 0 },
+			{ "GUID", "\x01\xab\0\xff", 4 },
+			{ "mail", "h@example.com", 0 },
+			{ NULL, NULL, 0 }
+		};
+
+		v = make_view(&vb, m, "cn=h,dc=example,dc=com", hex);
+		ck_assert_int_eq(mapping_mailbox_from_view(m, s, v, &mb, &d),
+		    0);
+		ck_assert_int_ne(mb.route, MAPPING_ROUTE_PENDING);
+		ck_assert_str_eq(mb.id, "01ab00ff");
+		ck_assert_uint_eq(mb.idlen, 8);
+		ck_assert_int_eq(mb.id_is_dn, 0);
+		viewbuf_free(&vb);
+	}
+	diag_free(&d);
+	mapping_scratch_free(s);
+	mapping_free(m);
+}
+END_TEST
+
+/* write_leaves - a mapping with n equals conditions on one route, the
+ * first dups of them written twice more; its path (free()) */
+static char *
+write_leaves(const char *dir, size_t n, size_t dups)
+{
+	struct buf b = BUF_INIT;
+	char *path;
+	size_t i;
+
+	ck_assert_int_ge(asprintf(&path, "%s/leaves-%zu.xml", dir, n), 0);
+	ck_assert_int_eq(buf_puts(&b, "<?xml version=\"1.0\"?>\n"
+	    "<mapping xmlns=\"urn:splitsync:mapping:1\">\n"
+	    "  <domain name=\"example.com\"/>\n"
+	    "  <mailboxes filter=\"(mail=*)\">\n"
+	    "    <address attribute=\"mail\"/>\n"
+	    "    <routing>\n"
+	    "      <route to=\"external\"><any>\n"), 0);
+	for (i = 0; i < n + dups; i++)
+		ck_assert_int_eq(buf_printf(&b, "        <equals attribute="
+		    "\"a%zu\" value=\"v\"/>\n", i < n ? i : i - n), 0);
+	ck_assert_int_eq(buf_puts(&b, "      </any></route>\n"
+	    "    </routing>\n  </mailboxes>\n</mapping>\n"), 0);
+	ck_assert_int_eq(testlib_write(path, b.data), 0);
+	buf_free(&b);
+	return path;
+}
+
+/* At most 64 different attribute conditions: the 64th is bit 63, a
+ * condition written again is the same leaf, the 65th is refused at
+ * its line, once. */
+START_TEST(test_leaf_limit)
+{
+	static const struct kv last[] = {
+		{ "mail", "l@example.com", 0 }, { "A63", "V", 0 },
+		{ NULL, NULL, 0 }
+	};
+	char *dir = testlib_tmpdir(), *path, where[512];
+	struct mapping *m;
+	struct mapping_scratch *s;
+	struct mapping_mailbox mb;
+	struct viewbuf vb;
+	struct diag d;
+	size_t i, n;
+
+	ck_assert_ptr_nonnull(dir);
+	diag_init(&d, NULL);
+	path = write_leaves(dir, 64, 30);
+	m = load_ok(path);
+	ck_assert_int_eq(mapping_scratch_new(&s), 0);
+	ck_assert_int_eq(mapping_mailbox_from_view(m, s, make_view(&vb, m,
+	    "cn=l", last), &mb, &d), 0);
+	ck_assert(mb.leaves == (uint64_t)1 << 63);
+	ck_assert_int_eq(mb.route, ROUTE_EXTERNAL);
+	viewbuf_free(&vb);
+	mapping_scratch_free(s);
+	mapping_free(m);
+	free(path);
+
+	path = write_leaves(dir, 70, 0);
+	ck_assert_int_eq(mapping_load(path, &m, &d), ERR_CONFIG);
+	ck_assert_ptr_null(m);
+	/* the first condition is on line 8 */
+	snprintf(where, sizeof where, "%s:%d", path, 8 + 64);
+	for (i = n = 0; i < d.count; i++)
+		if (strstr(d.items[i].what, "more than 64 different attribute "
+		    "conditions") != NULL) {
+			ck_assert_str_eq(d.items[i].where, where);
+			n++;
+		}
+	ck_assert_uint_eq(n, 1);
+	free(path);
+	diag_free(&d);
+	testlib_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 /* mapping_view_suite - every test above */
 static Suite *
 mapping_view_suite(void)
@@ -711,6 +1121,10 @@ mapping_view_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_entry_path);
 	tcase_add_test(tc, test_view_path);
+	tcase_add_test(tc, test_group_hashes);
+	tcase_add_test(tc, test_member_leaves);
+	tcase_add_test(tc, test_notes);
+	tcase_add_test(tc, test_leaf_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }
