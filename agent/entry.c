@@ -415,7 +415,7 @@ viewbuf_view(struct viewbuf *vb)
 		vb->slots[vb->pend[i].slot].n++;
 	for (i = 0; i < n; i++) {
 		vb->at[i] = sum;
-		vb->slots[i].v = vb->vals + sum;
+		vb->slots[i].v = vb->vals ? vb->vals + sum : NULL;
 		sum += vb->slots[i].n;
 	}
 	for (i = 0; i < vb->npend; i++) {

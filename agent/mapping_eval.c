@@ -483,6 +483,13 @@ push_uids(struct mapping_scratch *s, const struct entry_vals *vals)
 	return 0;
 }
 
+/* hashes_at - the hashes from number i on (NULL when there are none) */
+static const uint64_t *
+hashes_at(const struct mapping_scratch *s, size_t i)
+{
+	return s->hashes ? s->hashes + i : NULL;
+}
+
 /* sort_unique - hashes[from ..] sorted, each once; how many remain */
 static size_t
 sort_unique(struct mapping_scratch *s, size_t from)
@@ -531,13 +538,13 @@ mapping_group_from_view(const struct mapping *m, struct mapping_scratch *s,
 	if ((rc = push_dns(s, vals_of(v, m->memberof_slot), 0)) < 0)
 		return rc;
 	n[3] = sort_unique(s, at[3]);
-	out->member = s->hashes + at[0];
+	out->member = hashes_at(s, at[0]);
 	out->nmember = n[0];
-	out->unique = s->hashes + at[1];
+	out->unique = hashes_at(s, at[1]);
 	out->nunique = n[1];
-	out->uids = s->hashes + at[2];
+	out->uids = hashes_at(s, at[2]);
 	out->nuids = n[2];
-	out->memberof = s->hashes + at[3];
+	out->memberof = hashes_at(s, at[3]);
 	out->nmemberof = n[3];
 	return 0;
 }
@@ -854,7 +861,7 @@ mapping_mailbox_from_view(const struct mapping *m, struct mapping_scratch *s,
 		s->notes[i].what = s->text.data + s->noteoff[i];
 	out->notes = s->notes;
 	out->nnotes = s->nnotes;
-	out->keys.memberof = s->hashes + at[0];
-	out->keys.uids = s->hashes + at[1];
+	out->keys.memberof = hashes_at(s, at[0]);
+	out->keys.uids = hashes_at(s, at[1]);
 	return 0;
 }
