@@ -457,8 +457,8 @@ compile_member_of(struct cc *c, const xmlNode *n, struct mailboxes_rule *r)
 	memset(&k, 0, sizeof k);
 	k.via = via_of(via);
 	if (group != NULL) {
-		/* Normalized once more when asked (groups.h), as the
-		 * groups store keys it. */
+		/* groups_is_member() normalizes the DN it is given
+		 * again: the hash is of that form too. */
 		rc = entry_dn_normalize(group, &k.group);
 		if (rc == 0 && *k.group != '\0')
 			rc = dn_hash(k.group, strlen(k.group), &k.hash);
