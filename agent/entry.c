@@ -1,6 +1,13 @@
 /*
  * entry - one directory entry as read from LDIF or LDAP
  *
+ * DESCRIPTION
+ *	A viewbuf keeps, per value added, its attribute's index and where
+ *	its bytes are; viewbuf_view() groups them by index with a counting
+ *	sort into one array of entry_value, so each attribute's values sit
+ *	side by side in the order they came. Every array is reserved as
+ *	values are added, so making the view cannot fail.
+ *
  * DIAGNOSTICS
  *	Allocation failures return ERR_NOMEM and leave the entry as it was.
  */
@@ -10,10 +17,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include <ldap.h>
-
+#include "attrset.h"
+#include "buf.h"
+#include "dn.h"
 #include "entry.h"
 #include "errors.h"
+#include "vec.h"
 
 /* entry_new - empty entry */
 int
@@ -251,24 +260,206 @@ entry_has_value(const struct entry *e, const char *name, const char *data,
 	return 0;
 }
 
-/* entry_dn_normalize - parse and re-serialize, lowercased */
+/* entry_dn_normalize - the normal form of dn.h, as a C string */
 int
 entry_dn_normalize(const char *dn, char **out)
 {
-	char *norm = NULL, *p;
+	struct buf b = BUF_INIT;
 	int rc;
 
 	*out = NULL;
-	rc = ldap_dn_normalize(dn, LDAP_DN_FORMAT_LDAPV3, &norm,
-	    LDAP_DN_FORMAT_LDAPV3);
-	if (rc != LDAP_SUCCESS)
-		return rc == LDAP_NO_MEMORY ? ERR_NOMEM : ERR_INVAL;
-	/* Copy out of libldap's allocator into ours. */
-	*out = strdup(norm ? norm : "");
-	ldap_memfree(norm);
-	if (*out == NULL)
+	rc = dn_normalize(dn, strlen(dn), &b);
+	if (rc == 0 && (*out = buf_steal(&b)) == NULL)
+		rc = ERR_NOMEM;
+	buf_free(&b);
+	return rc;
+}
+
+/*
+ * Views: values grouped by attribute index, in a reusable scratch.
+ */
+
+/* One value as it came: its attribute's index, and where its bytes are
+ * (ext, or at off in the scratch). */
+struct viewbuf_value {
+	size_t slot;
+	const char *ext;
+	size_t off;
+	size_t len;
+};
+
+/* viewbuf_init - an empty scratch */
+void
+viewbuf_init(struct viewbuf *vb, const struct attrset *set)
+{
+	memset(vb, 0, sizeof *vb);
+	vb->set = set;
+	vb->originoff = SIZE_MAX;
+}
+
+/* viewbuf_free - release the scratch */
+void
+viewbuf_free(struct viewbuf *vb)
+{
+	free(vb->slots);
+	free(vb->at);
+	free(vb->pend);
+	free(vb->vals);
+	free(vb->bytes);
+	viewbuf_init(vb, vb->set);
+}
+
+/* reset - room for the set's slots, no value yet */
+static int
+reset(struct viewbuf *vb)
+{
+	size_t n = vb->set ? attrset_count(vb->set) : 0, cap;
+
+	vb->npend = 0;
+	vb->len = 0;
+	vb->dn = NULL;
+	vb->originoff = SIZE_MAX;
+	if (n > vb->capslots) {
+		cap = vb->capslots;
+		if (vec_reserve((void **)&vb->slots, &cap, n,
+		    sizeof *vb->slots) < 0)
+			return ERR_NOMEM;
+		cap = vb->capslots;
+		if (vec_reserve((void **)&vb->at, &cap, n, sizeof *vb->at) < 0)
+			return ERR_NOMEM;
+		vb->capslots = cap;
+	}
+	return 0;
+}
+
+/* put_bytes - len bytes and a NUL into the scratch at *off */
+static int
+put_bytes(struct viewbuf *vb, const void *data, size_t len, size_t *off)
+{
+	if (len > SIZE_MAX - vb->len - 1 || vec_reserve((void **)&vb->bytes,
+	    &vb->cap, vb->len + len + 1, 1) < 0)
 		return ERR_NOMEM;
-	for (p = *out; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
+	if (len)
+		memcpy(vb->bytes + vb->len, data, len);
+	vb->bytes[vb->len + len] = '\0';
+	*off = vb->len;
+	vb->len += len + 1;
+	return 0;
+}
+
+/* pend_value - remember one value; the grouped array keeps pace, so
+ * arranging them cannot fail */
+static int
+pend_value(struct viewbuf *vb, size_t slot, const char *ext, size_t off,
+    size_t len)
+{
+	struct viewbuf_value *p;
+
+	if (vec_grow((void **)&vb->pend, &vb->cappend, vb->npend,
+	    sizeof *vb->pend) < 0 ||
+	    vec_reserve((void **)&vb->vals, &vb->capvals, vb->npend + 1,
+	    sizeof *vb->vals) < 0)
+		return ERR_NOMEM;
+	p = &vb->pend[vb->npend++];
+	p->slot = slot;
+	p->ext = ext;
+	p->off = off;
+	p->len = len;
+	return 0;
+}
+
+/* viewbuf_begin - a new view */
+int
+viewbuf_begin(struct viewbuf *vb, const char *dn, size_t dnlen,
+    const char *origin)
+{
+	if (reset(vb) < 0 || put_bytes(vb, dn, dnlen, &vb->dnoff) < 0)
+		return ERR_NOMEM;
+	vb->view.dnlen = dnlen;
+	if (origin != NULL &&
+	    put_bytes(vb, origin, strlen(origin), &vb->originoff) < 0)
+		return ERR_NOMEM;
+	return 0;
+}
+
+/* viewbuf_add - one value, copied */
+int
+viewbuf_add(struct viewbuf *vb, const char *name, size_t namelen,
+    const void *value, size_t len)
+{
+	size_t slot = vb->set ? attrset_find(vb->set, name, namelen) :
+	    ATTRSET_NONE, off, mark = vb->len;
+
+	if (slot == ATTRSET_NONE)
+		return 0;
+	if (put_bytes(vb, value, len, &off) < 0)
+		return ERR_NOMEM;
+	if (pend_value(vb, slot, NULL, off, len) < 0) {
+		vb->len = mark;
+		return ERR_NOMEM;
+	}
+	return 0;
+}
+
+/* viewbuf_view - group the values by slot (a counting sort) */
+const struct entry_view *
+viewbuf_view(struct viewbuf *vb)
+{
+	size_t n = vb->set ? attrset_count(vb->set) : 0, i, sum = 0;
+	const struct viewbuf_value *p;
+	struct entry_value *v;
+
+	for (i = 0; i < n; i++)
+		vb->slots[i].n = 0;
+	for (i = 0; i < vb->npend; i++)
+		vb->slots[vb->pend[i].slot].n++;
+	for (i = 0; i < n; i++) {
+		vb->at[i] = sum;
+		vb->slots[i].v = vb->vals ? vb->vals + sum : NULL;
+		sum += vb->slots[i].n;
+	}
+	for (i = 0; i < vb->npend; i++) {
+		p = &vb->pend[i];
+		v = &vb->vals[vb->at[p->slot]++];
+		v->data = p->ext ? (char *)p->ext : vb->bytes + p->off;
+		v->len = p->len;
+	}
+	if (vb->dn != NULL)
+		vb->view.dn = vb->dn;
+	else
+		vb->view.dn = vb->bytes ? vb->bytes + vb->dnoff : "";
+	vb->view.origin = vb->originoff == SIZE_MAX ? NULL :
+	    vb->bytes + vb->originoff;
+	vb->view.set = vb->set;
+	vb->view.attrs = vb->slots;
+	return &vb->view;
+}
+
+/* viewbuf_from_entry - a view of e, borrowing its bytes */
+int
+viewbuf_from_entry(struct viewbuf *vb, const struct attrset *set,
+    const struct entry *e)
+{
+	const struct entry_attr *a;
+	size_t i, j, slot;
+
+	vb->set = set;
+	if (reset(vb) < 0)
+		return ERR_NOMEM;
+	vb->dn = e->dn;
+	vb->view.dnlen = strlen(e->dn);
+	if (e->origin != NULL &&
+	    put_bytes(vb, e->origin, strlen(e->origin), &vb->originoff) < 0)
+		return ERR_NOMEM;
+	for (i = 0; i < e->count; i++) {
+		a = &e->attrs[i];
+		slot = attrset_find(set, a->name, strlen(a->name));
+		if (slot == ATTRSET_NONE)
+			continue;
+		for (j = 0; j < a->count; j++)
+			if (pend_value(vb, slot, a->values[j].data, 0,
+			    a->values[j].len) < 0)
+				return ERR_NOMEM;
+	}
 	return 0;
 }

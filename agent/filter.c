@@ -6,9 +6,13 @@
  *
  * DESCRIPTION
  *	filter_parse() compiles the string form of an LDAP search filter
- *	(RFC 4515) into a tree that filter_match() evaluates against a
- *	struct entry, so that a mapping selects the same entries whether
- *	they come from an LDIF file, a search or a syncrepl update.
+ *	(RFC 4515) into a tree that filter_match_view() evaluates against
+ *	an entry view and filter_match() against a struct entry, so that a
+ *	mapping selects the same entries whether they come from an LDIF
+ *	file, a search or a syncrepl update. Each item of the tree knows
+ *	the index its attribute has in the attrset the filter was
+ *	compiled against (filter_compile(), or a set of the filter's own),
+ *	so a view's values are found without comparing names.
  *
  *	Accepted: & | ! with any nesting (up to FILTER_MAX_DEPTH levels),
  *	equality, presence, substrings, >=, <=, and ~= (evaluated as
@@ -40,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attrset.h"
 #include "buf.h"
 #include "entry.h"
 #include "errors.h"
@@ -68,6 +73,9 @@ struct filter {
 	size_t nany;
 	struct filter **kids;   /* F_AND, F_OR, F_NOT */
 	size_t nkids;
+	size_t slot;            /* attr's index in set */
+	const struct attrset *set;      /* the root's: compiled against */
+	struct attrset *own;    /* the root's, when the set is its own */
 };
 
 struct parser {
@@ -163,6 +171,7 @@ filter_free(struct filter *f)
 	free(f->value.data);
 	free(f->initial.data);
 	free(f->final.data);
+	attrset_free(f->own);
 	free(f);
 }
 
@@ -495,10 +504,9 @@ parse_filter(struct parser *p, struct filter **out)
 	return 0;
 }
 
-/* filter_parse - compile a filter text */
-int
-filter_parse(const char *text, struct filter **out, char *err,
-    size_t errlen)
+/* parse_text - a filter text into a tree */
+static int
+parse_text(const char *text, struct filter **out, char *err, size_t errlen)
 {
 	struct parser p;
 	struct filter *f = NULL;
@@ -540,6 +548,70 @@ filter_parse(const char *text, struct filter **out, char *err,
 	}
 	*out = f;
 	return 0;
+}
+
+/* bind - each item's attribute added to set, its index kept */
+static int
+bind(struct filter *f, struct attrset *set)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < f->nkids; i++)
+		if ((rc = bind(f->kids[i], set)) < 0)
+			return rc;
+	if (f->attr == NULL)
+		return 0;
+	return attrset_add(set, f->attr, strlen(f->attr), &f->slot);
+}
+
+/* filter_compile - compile a filter text against set */
+int
+filter_compile(const char *text, struct attrset *set, struct filter **out,
+    char *err, size_t errlen)
+{
+	struct filter *f;
+	int rc;
+
+	*out = NULL;
+	if ((rc = parse_text(text, &f, err, errlen)) < 0)
+		return rc;
+	/* Parsed attribute descriptions are never empty: only memory
+	 * can fail here. */
+	if (bind(f, set) < 0) {
+		filter_free(f);
+		return ERR_NOMEM;
+	}
+	f->set = set;
+	*out = f;
+	return 0;
+}
+
+/* filter_parse - compile a filter text against a set of its own */
+int
+filter_parse(const char *text, struct filter **out, char *err,
+    size_t errlen)
+{
+	struct attrset *set;
+	int rc;
+
+	*out = NULL;
+	if (attrset_new(&set) < 0)
+		return ERR_NOMEM;
+	rc = filter_compile(text, set, out, err, errlen);
+	if (rc < 0) {
+		attrset_free(set);
+		return rc;
+	}
+	(*out)->own = set;
+	return 0;
+}
+
+/* filter_attrset - the set compiled against */
+const struct attrset *
+filter_attrset(const struct filter *f)
+{
+	return f->set;
 }
 
 /* ci_eq - equal length and bytes, ASCII case folded */
@@ -707,6 +779,48 @@ filter_match(const struct filter *f, const struct entry *e)
 				return 1;
 	}
 	return 0;
+}
+
+/* match_view - evaluate against a view (depth bounded by the parser) */
+static int
+match_view(const struct filter *f, const struct entry_view *v)
+{
+	const struct entry_vals *vals;
+	size_t i;
+
+	switch (f->type) {
+	case F_AND:
+		for (i = 0; i < f->nkids; i++)
+			if (!match_view(f->kids[i], v))
+				return 0;
+		return 1;
+	case F_OR:
+		for (i = 0; i < f->nkids; i++)
+			if (match_view(f->kids[i], v))
+				return 1;
+		return 0;
+	case F_NOT:
+		return f->nkids == 1 && !match_view(f->kids[0], v);
+	default:
+		break;
+	}
+	if (f->always)
+		return 1;
+	/* The view holds every attribute of this base name together. */
+	vals = &v->attrs[f->slot];
+	for (i = 0; i < vals->n; i++)
+		if (value_match(f, &vals->v[i]))
+			return 1;
+	return 0;
+}
+
+/* filter_match_view - evaluate against a view over f's set */
+int
+filter_match_view(const struct filter *f, const struct entry_view *v)
+{
+	if (f == NULL || v == NULL || v->set != f->set)
+		return 0;
+	return match_view(f, v);
 }
 
 /* filter_escape - RFC 4515 escaping, printable ASCII out */

@@ -2,12 +2,14 @@
  * check_entry - tests of directory entries (agent/entry.c)
  *
  * Attribute lookup by base name (case and options ignored), value tests,
- * byte-exact storage of values, DN normalization.
+ * byte-exact storage of values, DN normalization; attribute sets and
+ * entry views (values by index, built value by value or from an entry).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "attrset.h"
 #include "entry.h"
 #include "errors.h"
 #include "testlib.h"
@@ -363,6 +365,228 @@ START_TEST(test_values_of_every_attribute)
 }
 END_TEST
 
+/* Names by base name, any case, numbered in the order added. */
+START_TEST(test_attrset)
+{
+	struct attrset *s;
+	char name[32];
+	size_t i, at;
+
+	ck_assert_int_eq(attrset_new(&s), 0);
+	ck_assert_uint_eq(attrset_count(s), 0);
+	ck_assert(attrset_find(s, "mail", 4) == ATTRSET_NONE);
+	ck_assert_int_eq(attrset_add(s, "Mail", 4, &at), 0);
+	ck_assert_uint_eq(at, 0);
+	ck_assert_int_eq(attrset_add(s, "member;range=0-1499", 19, &at), 0);
+	ck_assert_uint_eq(at, 1);
+	ck_assert_int_eq(attrset_add(s, "MAIL;lang-de", 12, &at), 0);
+	ck_assert_uint_eq(at, 0);
+	ck_assert_uint_eq(attrset_count(s), 2);
+	ck_assert_str_eq(attrset_name(s, 0), "mail");
+	ck_assert_str_eq(attrset_name(s, 1), "member");
+	ck_assert_ptr_null(attrset_name(s, 2));
+	ck_assert_uint_eq(attrset_find(s, "mAiL", 4), 0);
+	ck_assert_uint_eq(attrset_find(s, "mail;x-1;x-2", 12), 0);
+	ck_assert_uint_eq(attrset_find(s, "Member;range=2-*", 16), 1);
+	/* only the len bytes count */
+	ck_assert_uint_eq(attrset_find(s, "mailHost", 4), 0);
+	ck_assert(attrset_find(s, "mailHost", 8) == ATTRSET_NONE);
+	ck_assert(attrset_find(s, "mai", 3) == ATTRSET_NONE);
+	ck_assert(attrset_find(s, "", 0) == ATTRSET_NONE);
+	ck_assert(attrset_find(s, ";x", 2) == ATTRSET_NONE);
+	ck_assert_int_eq(attrset_add(s, "", 0, &at), ERR_INVAL);
+	ck_assert_int_eq(attrset_add(s, ";range=1", 8, &at), ERR_INVAL);
+	for (i = 0; i < 2000; i++) {
+		snprintf(name, sizeof name, "Attr%zu;opt", i);
+		ck_assert_int_eq(attrset_add(s, name, strlen(name), &at), 0);
+		ck_assert_uint_eq(at, i + 2);
+	}
+	for (i = 0; i < 2000; i++) {
+		snprintf(name, sizeof name, "ATTR%zu", i);
+		ck_assert_uint_eq(attrset_find(s, name, strlen(name)), i + 2);
+	}
+	ck_assert_uint_eq(attrset_count(s), 2002);
+	attrset_free(s);
+	attrset_free(NULL);
+}
+END_TEST
+
+/* joined_vals - the values of one slot joined with '|' */
+static void
+joined_vals(const struct entry_vals *vals, char *out, size_t size)
+{
+	size_t i;
+
+	out[0] = '\0';
+	for (i = 0; i < vals->n; i++) {
+		ck_assert_uint_lt(strlen(out) + vals->v[i].len + 2, size);
+		if (i)
+			strcat(out, "|");
+		strncat(out, vals->v[i].data, vals->v[i].len);
+		/* every value ends in a NUL */
+		ck_assert_int_eq(vals->v[i].data[vals->v[i].len], '\0');
+	}
+}
+
+/* A view built value by value: the DN need not end in a NUL, names are
+ * found whatever their case and options, values of one base name come
+ * together in the order added, a value may hold a NUL, names the set
+ * does not hold are skipped. */
+START_TEST(test_view_built)
+{
+	static const char dn[] = "uid=zoe,dc=example,dc=comTRAILING";
+	struct attrset *s;
+	struct viewbuf vb;
+	const struct entry_view *v;
+	size_t mail, member, cn, sn;
+	char got[256];
+
+	ck_assert_int_eq(attrset_new(&s), 0);
+	ck_assert_int_eq(attrset_add(s, "mail", 4, &mail), 0);
+	ck_assert_int_eq(attrset_add(s, "member", 6, &member), 0);
+	ck_assert_int_eq(attrset_add(s, "cn", 2, &cn), 0);
+	ck_assert_int_eq(attrset_add(s, "sn", 2, &sn), 0);
+	viewbuf_init(&vb, s);
+	ck_assert_int_eq(viewbuf_begin(&vb, dn, 25, "z.ldif:7"), 0);
+	ck_assert_int_eq(viewbuf_add(&vb, "mail", 4, V("a@x")), 0);
+	ck_assert_int_eq(viewbuf_add(&vb, "CN", 2, V("Zoe")), 0);
+	ck_assert_int_eq(viewbuf_add(&vb, "mail;lang-de", 12, V("b@x")), 0);
+	ck_assert_int_eq(viewbuf_add(&vb, "member;range=0-1", 16, V("m1")),
+	    0);
+	ck_assert_int_eq(viewbuf_add(&vb, "jpegPhoto", 9, V("\xff\xd8")), 0);
+	ck_assert_int_eq(viewbuf_add(&vb, "MEMBER;range=2-*", 16, V("m2")),
+	    0);
+	ck_assert_int_eq(viewbuf_add(&vb, "Mail", 4, V("c\0d")), 0);
+	ck_assert_int_eq(viewbuf_add(&vb, "mailx", 4, V("e@x")), 0);
+	v = viewbuf_view(&vb);
+	ck_assert_str_eq(v->dn, "uid=zoe,dc=example,dc=com");
+	ck_assert_uint_eq(v->dnlen, 25);
+	ck_assert_str_eq(v->origin, "z.ldif:7");
+	ck_assert_ptr_eq(v->set, s);
+	joined_vals(&v->attrs[mail], got, sizeof got);
+	ck_assert_str_eq(got, "a@x|b@x|c|e@x");
+	ck_assert_uint_eq(v->attrs[mail].n, 4);
+	ck_assert_uint_eq(v->attrs[mail].v[2].len, 3);
+	ck_assert_int_eq(memcmp(v->attrs[mail].v[2].data, "c\0d", 4), 0);
+	joined_vals(&v->attrs[member], got, sizeof got);
+	ck_assert_str_eq(got, "m1|m2");
+	joined_vals(&v->attrs[cn], got, sizeof got);
+	ck_assert_str_eq(got, "Zoe");
+	ck_assert_uint_eq(v->attrs[sn].n, 0);
+	/* the next entry replaces it whole */
+	ck_assert_int_eq(viewbuf_begin(&vb, "cn=y", 4, NULL), 0);
+	ck_assert_int_eq(viewbuf_add(&vb, "sn", 2, V("")), 0);
+	v = viewbuf_view(&vb);
+	ck_assert_str_eq(v->dn, "cn=y");
+	ck_assert_ptr_null(v->origin);
+	ck_assert_uint_eq(v->attrs[mail].n, 0);
+	ck_assert_uint_eq(v->attrs[member].n, 0);
+	ck_assert_uint_eq(v->attrs[sn].n, 1);
+	ck_assert_uint_eq(v->attrs[sn].v[0].len, 0);
+	ck_assert_str_eq(v->attrs[sn].v[0].data, "");
+	viewbuf_free(&vb);
+	attrset_free(s);
+}
+END_TEST
+
+/* The scratch grows to the largest entry, then is reused: entries no
+ * larger than one seen before allocate nothing. */
+START_TEST(test_view_reuse)
+{
+	struct attrset *s;
+	struct viewbuf vb;
+	const struct entry_view *v;
+	size_t round, i, cap, cappend, capvals;
+	char value[32];
+
+	ck_assert_int_eq(attrset_new(&s), 0);
+	ck_assert_int_eq(attrset_add(s, "member", 6, NULL), 0);
+	ck_assert_int_eq(attrset_add(s, "cn", 2, NULL), 0);
+	viewbuf_init(&vb, s);
+	cap = cappend = capvals = 0;
+	for (round = 0; round < 6; round++) {
+		size_t n = round % 2 ? 10 : 5000;
+
+		ck_assert_int_eq(viewbuf_begin(&vb, "cn=big", 6, "f:1"), 0);
+		for (i = 0; i < n; i++) {
+			snprintf(value, sizeof value, "cn=m%zu,dc=x", i);
+			ck_assert_int_eq(viewbuf_add(&vb, "member", 6, value,
+			    strlen(value)), 0);
+		}
+		v = viewbuf_view(&vb);
+		ck_assert_uint_eq(v->attrs[0].n, n);
+		ck_assert_str_eq(v->attrs[0].v[n - 1].data, value);
+		ck_assert_uint_eq(v->attrs[1].n, 0);
+		if (round >= 1) {
+			ck_assert_uint_eq(vb.cap, cap);
+			ck_assert_uint_eq(vb.cappend, cappend);
+			ck_assert_uint_eq(vb.capvals, capvals);
+		}
+		cap = vb.cap;
+		cappend = vb.cappend;
+		capvals = vb.capvals;
+	}
+	viewbuf_free(&vb);
+	attrset_free(s);
+}
+END_TEST
+
+/* A view of an entry borrows its bytes and gives, per name, what
+ * entry_value_first and entry_value_next walk. */
+START_TEST(test_view_from_entry)
+{
+	static const char *const read[] = {
+		"cn", "mail", "member", "description", "jpegPhoto", "sn",
+		"mailAlternateAddress"
+	};
+	struct entry *e = sample();
+	struct attrset *s;
+	struct viewbuf vb;
+	const struct entry_view *v;
+	const struct entry_value *x;
+	struct entry_iter it;
+	size_t i, j, at;
+
+	ck_assert_int_eq(entry_add_value(e, "mail;lang-de", V("b@x")), 0);
+	ck_assert_int_eq(entry_add_value(e, "MAIL;x-old", V("c@x")), 0);
+	ck_assert_int_eq(attrset_new(&s), 0);
+	for (i = 0; i < sizeof read / sizeof *read; i++)
+		ck_assert_int_eq(attrset_add(s, read[i], strlen(read[i]), NULL),
+		    0);
+	viewbuf_init(&vb, NULL);
+	ck_assert_int_eq(viewbuf_from_entry(&vb, s, e), 0);
+	v = viewbuf_view(&vb);
+	ck_assert_ptr_eq(v->dn, e->dn);
+	ck_assert_uint_eq(v->dnlen, strlen(e->dn));
+	ck_assert_str_eq(v->origin, "t:1");
+	for (i = 0; i < sizeof read / sizeof *read; i++) {
+		at = attrset_find(s, read[i], strlen(read[i]));
+		j = 0;
+		for (x = entry_value_first(e, read[i], &it); x != NULL;
+		    x = entry_value_next(&it), j++) {
+			ck_assert_uint_lt(j, v->attrs[at].n);
+			ck_assert_ptr_eq(v->attrs[at].v[j].data, x->data);
+			ck_assert_uint_eq(v->attrs[at].v[j].len, x->len);
+		}
+		ck_assert_msg(j == v->attrs[at].n, "%s: %zu values", read[i],
+		    v->attrs[at].n);
+	}
+	/* another entry over the same scratch */
+	entry_free(e);
+	ck_assert_int_eq(entry_new(&e, "cn=other", NULL), 0);
+	ck_assert_int_eq(entry_add_value(e, "cn", V("Other")), 0);
+	ck_assert_int_eq(viewbuf_from_entry(&vb, s, e), 0);
+	v = viewbuf_view(&vb);
+	ck_assert_str_eq(v->dn, "cn=other");
+	ck_assert_ptr_null(v->origin);
+	ck_assert_uint_eq(v->attrs[0].n, 1);
+	ck_assert_uint_eq(v->attrs[1].n, 0);
+	viewbuf_free(&vb);
+	entry_free(e);
+	attrset_free(s);
+}
+END_TEST
+
 /* entry_suite - every entry test */
 static Suite *
 entry_suite(void)
@@ -385,6 +609,10 @@ entry_suite(void)
 	tcase_add_test(tc, test_has_value_all_attributes);
 	tcase_add_loop_test(tc, test_values_of_every_attribute, 0,
 	    sizeof iter_cases / sizeof *iter_cases);
+	tcase_add_test(tc, test_attrset);
+	tcase_add_test(tc, test_view_built);
+	tcase_add_test(tc, test_view_reuse);
+	tcase_add_test(tc, test_view_from_entry);
 	suite_add_tcase(s, tc);
 	return s;
 }

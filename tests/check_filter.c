@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attrset.h"
 #include "buf.h"
 #include "entry.h"
 #include "errors.h"
@@ -277,6 +278,76 @@ START_TEST(test_match_table)
 		filter_free(f);
 		entry_free(e);
 	}
+	ck_assert_msg(r.failed == 0, "%d of %zu rows failed:\n%s", r.failed,
+	    n, r.text);
+}
+END_TEST
+
+/* The same rows over entry views: made from the entry, and built value
+ * by value as a source builds them (every name given, the set keeping
+ * what the filter tests), then compiled against a set shared with
+ * other names; a view over another set matches nothing. */
+START_TEST(test_match_table_views)
+{
+	const size_t n = sizeof match_cases / sizeof match_cases[0];
+	const struct match_case *c;
+	struct report r = { "", 0, 0 };
+	struct viewbuf vb, wire;
+	struct attrset *shared, *other;
+	struct filter *f, *g;
+	const struct av *a;
+	struct entry *e;
+	char err[256];
+	size_t i;
+	int got;
+
+	viewbuf_init(&vb, NULL);
+	for (i = 0; i < n; i++) {
+		c = &match_cases[i];
+		ck_assert_int_eq(filter_parse(c->filter, &f, err, sizeof err),
+		    0);
+		e = make_entry(c->entry);
+		ck_assert_int_eq(viewbuf_from_entry(&vb, filter_attrset(f), e),
+		    0);
+		if ((got = filter_match_view(f, viewbuf_view(&vb))) !=
+		    c->expect)
+			report_add(&r, "%s on view %zu: got %d", c->filter,
+			    c->entry, got);
+		viewbuf_init(&wire, filter_attrset(f));
+		ck_assert_int_eq(viewbuf_begin(&wire, dns[c->entry],
+		    strlen(dns[c->entry]), NULL), 0);
+		for (a = entries[c->entry]; a->attr != NULL; a++)
+			ck_assert_int_eq(viewbuf_add(&wire, a->attr,
+			    strlen(a->attr), a->data, a->len ? a->len :
+			    strlen(a->data)), 0);
+		if ((got = filter_match_view(f, viewbuf_view(&wire))) !=
+		    c->expect)
+			report_add(&r, "%s on built view %zu: got %d",
+			    c->filter, c->entry, got);
+		viewbuf_free(&wire);
+
+		ck_assert_int_eq(attrset_new(&shared), 0);
+		ck_assert_int_eq(attrset_add(shared, "zzz", 3, NULL), 0);
+		ck_assert_int_eq(attrset_add(shared, "CN;lang-de", 10, NULL),
+		    0);
+		ck_assert_int_eq(filter_compile(c->filter, shared, &g, err,
+		    sizeof err), 0);
+		ck_assert_ptr_eq(filter_attrset(g), shared);
+		ck_assert_int_eq(viewbuf_from_entry(&vb, shared, e), 0);
+		if ((got = filter_match_view(g, viewbuf_view(&vb))) !=
+		    c->expect)
+			report_add(&r, "%s on a shared set's view %zu: got %d",
+			    c->filter, c->entry, got);
+		ck_assert_int_eq(attrset_new(&other), 0);
+		ck_assert_int_eq(viewbuf_from_entry(&vb, other, e), 0);
+		ck_assert_int_eq(filter_match_view(g, viewbuf_view(&vb)), 0);
+		attrset_free(other);
+		filter_free(g);
+		attrset_free(shared);
+		filter_free(f);
+		entry_free(e);
+	}
+	viewbuf_free(&vb);
 	ck_assert_msg(r.failed == 0, "%d of %zu rows failed:\n%s", r.failed,
 	    n, r.text);
 }
@@ -562,6 +633,7 @@ filter_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_match_table);
+	tcase_add_test(tc, test_match_table_views);
 	tcase_add_test(tc, test_error_table);
 	tcase_add_test(tc, test_depth);
 	tcase_add_test(tc, test_length_limit);
