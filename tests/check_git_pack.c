@@ -497,6 +497,17 @@ gen_big(void *ctx, git_sink_emit_fn emit, void *ectx)
 	return 0;
 }
 
+/* copy_out - an emit that copies into the buffer at *ectx, moving on */
+static int
+copy_out(void *ectx, const void *data, size_t n)
+{
+	char **at = ectx;
+
+	memcpy(*at, data, n);
+	*at += n;
+	return 0;
+}
+
 /* max_rss - the process's peak resident size in KiB */
 static long
 max_rss(void)
@@ -547,6 +558,48 @@ START_TEST(t_streamed)
 	    repo));
 	gitcmd_git_is(repo, "cat-file -s main:big/3f/3199", "32768\n");
 	diag_free(&d);
+	free(repo);
+	testlib_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(t_commit_memory)
+{
+	char *dir = testlib_tmpdir(), *repo = gitcmd_join(dir, "r.git");
+	struct git_sink_file *f = calloc(NSTREAM, sizeof *f);
+	char (*path)[32] = calloc(NSTREAM, sizeof *path), *text, *w, hex[41];
+	struct git_sink *s;
+	struct big b = { 0, 32 << 10 };
+	size_t at;
+	long before, grown;
+
+	ck_assert(f && path);
+	/* 100 MiB of files in the caller's memory, made before measuring */
+	text = malloc(NSTREAM * b.len);
+	ck_assert_ptr_nonnull(text);
+	for (b.i = 0; b.i < NSTREAM; b.i++) {
+		at = b.i * b.len;
+		w = text + at;
+		ck_assert_int_eq(gen_big(&b, copy_out, &w), 0);
+		snprintf(path[b.i], sizeof path[b.i], "big/%zx/%zu", b.i % 64,
+		    b.i);
+		f[b.i].path = path[b.i];
+		f[b.i].data = text + at;
+		f[b.i].len = b.len;
+	}
+	s = gitcmd_open(repo, 1, "main");
+	before = max_rss();
+	ck_assert_int_eq(gitcmd_commit(s, f, NSTREAM, "big", hex), 1);
+	grown = max_rss() - before;
+	git_sink_close(s);
+	/* the commit holds neither a copy of the files nor its pack */
+	ck_assert_msg(grown < 24 * 1024, "memory grew by %ld KiB", grown);
+	ck_assert_int_eq(gitcmd_count(repo, "count"), 0);
+	gitcmd_git_is(repo, "cat-file -s main:big/3f/3199", "32768\n");
+	free(text);
+	free(path);
+	free(f);
 	free(repo);
 	testlib_rmrf(dir);
 	free(dir);
@@ -676,6 +729,7 @@ git_pack_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, t_pack_of_50000);
 	tcase_add_test(tc, t_streamed);
+	tcase_add_test(tc, t_commit_memory);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("full disk");
 	tcase_add_checked_fixture(tc, small_fs_setup, small_fs_teardown);
