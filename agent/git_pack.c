@@ -11,12 +11,11 @@
  *	holds the object at hand, not the pack), each object whole (a
  *	delta search, as libgit2's pack builder does, took five times as
  *	long), all through the sink's one deflate stream at level 1. The
- *	index (version 2) is written from the ids, offsets and CRC-32s
- *	known on the way, instead of by libgit2's indexer, which inflates
- *	and hashes the whole pack again; pack and index are fsynced,
- *	renamed into place, and the object database is refreshed once.
- *	Nothing goes through git_odb_write, which rescans the pack
- *	directory for every object it does not find.
+ *	offset and CRC-32 of each object are kept for its index, which
+ *	git_idx writes (libgit2's indexer would inflate and hash the whole
+ *	pack again); then the object database is refreshed once. Nothing
+ *	goes through git_odb_write, which rescans the pack directory for
+ *	every object it does not find.
  *
  *	Which of the two it is to be is known at the hundredth object, so
  *	the first ones are kept in memory until then, as long as they fit
@@ -534,6 +533,8 @@ write_loose(struct git_pack *p, struct obj *ob, git_sink_gen_fn gen,
 	if (stat(final.data, &st) == 0) {
 		(void)utimensat(AT_FDCWD, final.data, NULL, 0);
 		ob->where = LOOSE;
+		/* another writer's, perhaps not synced yet: synced here too */
+		p->loose_unsynced = 1;
 		rc = 0;
 		goto cleanup;
 	}

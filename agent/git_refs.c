@@ -10,8 +10,10 @@
  *
  *	git_sink_commit and git_sink_update are the tree writer
  *	(git_tree.c) fed from an array of files: the whole tree, or the
- *	changes to the head's. The files are checked and sorted first, so
- *	a bad set is refused before anything is hashed or written.
+ *	changes to the head's. The tree writer checks each path; a refused
+ *	one stops the commit before anything is written, since a commit's
+ *	objects are held until it is made (but for files too large to be
+ *	held, which may then be left unreferenced).
  *
  *	Commit objects are written here, in git's format, into the
  *	commit's objects (git_pack): the tree they name may not be in the
@@ -220,9 +222,7 @@ nomem:
 
 /* fill_tree - the files into t (removals too when with_removals); the
  * tree writer checks them (paths, repeats, a file that is also a
- * directory): a refused one stops before anything is written, the
- * objects of a commit being held until it is made (but for files
- * larger than the writer holds) */
+ * directory) */
 static int
 fill_tree(struct git_sink_tree *t, const struct git_sink_file *v,
     size_t n, int with_removals, struct diag *d)

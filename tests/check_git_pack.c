@@ -609,6 +609,7 @@ END_TEST
 /* a small file system to fill: mounted around each test of its case */
 static char *small;
 
+/* small_fs_setup - a tmpfs of 1 MiB at small (root only) */
 static void
 small_fs_setup(void)
 {
@@ -624,6 +625,7 @@ small_fs_setup(void)
 	free(out);
 }
 
+/* small_fs_teardown - unmount and remove it */
 static void
 small_fs_teardown(void)
 {
