@@ -189,7 +189,7 @@ int git_sink_diff(struct git_sink *s, const struct git_sink_file *files,
  * computed bottom up and only new ones written. A finished tree is
  * committed on the deploy branch, on a side branch, or both (the hold
  * branch gets the tree the deploy branch was refused). Objects a tree
- * wrote that no commit came to use are dropped by git_sink_tree_free.
+ * made that no commit came to use are dropped by git_sink_tree_free.
  *
  * A tree is tied to its sink and to the head the sink had when it was
  * started: the sink must outlive it, and git_sink_keep must not be
@@ -275,8 +275,10 @@ int git_sink_tree_commit_on(struct git_sink_tree *t, const char *branch,
     const char *parent_hex, const char *message, const char *author_name,
     const char *author_email, int force, char oid_hex[41],
     struct diag *d);
-/* git_sink_tree_free - release the tree; the objects it wrote that no
- * commit used are dropped. NULL is allowed. */
+/* git_sink_tree_free - release the tree; the objects it made that no
+ * commit used are dropped: those not written yet, and a pack no ref
+ * names (a file of more than a few MiB, written loose at once, stays
+ * unreferenced, for git gc). NULL is allowed. */
 void git_sink_tree_free(struct git_sink_tree *t);
 
 /* git_sink_trailer_fn - one trailer: key and value, borrowed for the
