@@ -4,8 +4,9 @@
  * DESCRIPTION
  *	libgit2 writes a pack to objects/pack/pack_git2_XXXXXX and renames
  *	it when it is whole; a loose object goes through
- *	objects/tmp_object_git2_XXXXXX the same way; git's own writers use
- *	tmp_pack_ and tmp_idx_. A process killed meanwhile leaves the
+ *	objects/tmp_object_git2_XXXXXX the same way; git's own writers and
+ *	the sink's (git_pack) use tmp_pack_ and tmp_idx_, and the sink's
+ *	loose objects objects/tmp_obj_. A process killed meanwhile leaves the
  *	temporary behind for good. Writers of splitsync hold the lock file
  *	shared while they write a pack; a temporary is removed only while
  *	the cleaner holds it exclusively and once nothing has touched the
@@ -90,7 +91,9 @@ git_tidy_objects(git_repository *repo, const char *path, struct diag *d)
 	static const char *const in_pack[] = {
 		"pack_git2_", "tmp_pack_", "tmp_idx_", NULL
 	};
-	static const char *const in_objects[] = { "tmp_object_git2_", NULL };
+	static const char *const in_objects[] = {
+		"tmp_object_git2_", "tmp_obj_", NULL
+	};
 	git_buf objects = GIT_BUF_INIT;
 	struct buf pack = BUF_INIT;
 	unsigned long long bytes = 0;

@@ -25,6 +25,12 @@
  * moved by force: git_sink_commit, git_sink_fast_forward and
  * git_sink_reset_to all compare-and-swap against the head read.
  *
+ * A commit's tree can also be written path by path (git_sink_tree_*),
+ * for callers that produce files one at a time: each file is hashed
+ * first and compressed only when the head does not hold it at its
+ * path, so an unchanged file costs a hash and nothing is read back.
+ * git_sink_commit and git_sink_update are made that way.
+ *
  * Remotes are named by URL only, used as given (nothing is written to
  * the repository's configuration, url.*.insteadOf is not applied;
  * no credential is offered yet, so a remote asking for one is
@@ -100,10 +106,11 @@ enum git_sink_mode {
  * wrong user. An open with GIT_SINK_CREATE or GIT_SINK_STAGE also
  * removes what interrupted writes left in the object store
  * (objects/pack/pack_git2_*, tmp_pack_*, tmp_idx_*,
- * objects/tmp_object_git2_*) untouched for a minute, unless a splitsync
- * process holds the lock file splitsync-pack.lock of the git directory,
- * which every pack write holds shared (a notice counts what went), and
- * the temporary directories of creations whose process died.
+ * objects/tmp_object_git2_*, objects/tmp_obj_*) untouched for a minute,
+ * unless a splitsync process holds the lock file splitsync-pack.lock of
+ * the git directory, which every pack write holds shared (a notice
+ * counts what went), and the temporary directories of creations whose
+ * process died.
  *
  * ERR_INVAL for an invalid branch name, ERR_NOTFOUND (GIT_SINK_READ),
  * ERR_IO with the reason in d, ERR_NOMEM. */
@@ -175,12 +182,122 @@ int git_sink_update(struct git_sink *s, const struct git_sink_file *changes,
 int git_sink_diff(struct git_sink *s, const struct git_sink_file *files,
     size_t nfiles, const char *skip, struct buf *out, struct diag *d);
 
+/* The tree writer. A tree is started empty (every path of the commit
+ * is then given) or from the head's tree (only the paths that change
+ * are given: put adds or replaces a file, remove deletes one), takes
+ * paths in any order, and is finished once: its directories are
+ * computed bottom up and only new ones written. A finished tree is
+ * committed on the deploy branch, on a side branch, or both (the hold
+ * branch gets the tree the deploy branch was refused). Objects a tree
+ * made that no commit came to use are dropped by git_sink_tree_free.
+ *
+ * A tree is tied to its sink and to the head the sink had when it was
+ * started: the sink must outlive it, and git_sink_keep must not be
+ * called while one is open. Paths are checked as for git_sink_commit
+ * (and a path may be given once: put or remove). Errors are recorded
+ * in d as the other calls' are; a tree whose put or remove failed
+ * stays usable for other paths, a tree whose object write failed
+ * (ERR_IO) fails every later call. */
+struct git_sink_tree;
+
+/* git_sink_emit_fn - take the next n bytes of a file (data borrowed for
+ * the call); 0, or a negative error gen must return */
+typedef int (*git_sink_emit_fn)(void *ectx, const void *data, size_t n);
+/* git_sink_gen_fn - produce a file: call emit(ectx, bytes, n) for each
+ * piece, in order, then return 0, or a negative error (which the sink
+ * returns). It must produce the same bytes each time it is called. */
+typedef int (*git_sink_gen_fn)(void *ctx, git_sink_emit_fn emit,
+    void *ectx);
+
+/* git_sink_tree_new - start a tree on the head the sink read: empty
+ * (from_head 0: every path of the commit is then given), or from the
+ * head's tree (from_head 1: only changed paths are given; on an unborn
+ * branch it starts empty). *out is the caller's (git_sink_tree_free).
+ * ERR_IO (the head cannot be read), ERR_NOMEM. */
+int git_sink_tree_new(struct git_sink *s, int from_head,
+    struct git_sink_tree **out, struct diag *d);
+/* git_sink_tree_put_gen - the file at path: len bytes (known
+ * beforehand: git's object header holds it) produced by gen. The sink
+ * calls gen once to compute the blob's id and, only when the head does
+ * not hold that blob at that path (nor this tree already another path
+ * of the same content), once more to compress it into the commit's
+ * objects. Returns 1 when the path's content differs from the head's
+ * (new, changed, or not a regular file there), 0 when the head holds
+ * the same blob there, or a negative error: ERR_INVAL (a bad path, one
+ * given before, a path under one given as a file or the other way
+ * round, gen producing other than len bytes or other bytes the second
+ * time; for a tree from the head also a path where the head has a
+ * directory or a submodule link, or under a file of the head), ERR_IO,
+ * ERR_NOMEM, or gen's error. Nothing is kept of a path that failed. */
+int git_sink_tree_put_gen(struct git_sink_tree *t, const char *path,
+    size_t len, git_sink_gen_fn gen, void *ctx, struct diag *d);
+/* git_sink_tree_put - the same from memory (data borrowed for the
+ * call; NULL when len is 0) */
+int git_sink_tree_put(struct git_sink_tree *t, const char *path,
+    const void *data, size_t len, struct diag *d);
+/* git_sink_tree_remove - a tree from the head: delete the file or
+ * submodule link at path (directories left empty go too); a path the
+ * head does not have is no error. In an empty tree it only marks path
+ * as given. ERR_INVAL (bad path, given before, a directory of the
+ * head), ERR_NOMEM. */
+int git_sink_tree_remove(struct git_sink_tree *t, const char *path,
+    struct diag *d);
+/* git_sink_tree_finish - compute and write the directories; *same is 1
+ * when the whole tree equals the head's (never on an unborn branch),
+ * else 0. No put or remove afterwards; finishing twice is ERR_INVAL.
+ * ERR_IO, ERR_NOMEM. */
+int git_sink_tree_finish(struct git_sink_tree *t, int *same,
+    struct diag *d);
+/* git_sink_tree_entry_same - after finish: 1 when the top-level name
+ * ("transport.d", "virtual_alias") has the same id and mode in this
+ * tree as in the head's (absent from both counts as the same), else 0
+ * (also before finish) */
+int git_sink_tree_entry_same(const struct git_sink_tree *t,
+    const char *name);
+/* git_sink_tree_commit - commit the finished tree on the deploy branch
+ * as git_sink_commit does: nothing when it equals the head's tree
+ * (*committed 0, oid_hex the head), else a commit on the head the tree
+ * started from, the branch moved by compare-and-swap (*committed 1,
+ * oid_hex the commit, which becomes the head). ERR_MOVED also when the
+ * sink's head is no longer the one the tree started from (after a
+ * git_sink_refresh or another commit); ERR_INVAL (not finished, bad
+ * message or author), ERR_BUSY, ERR_IO, ERR_NOMEM. */
+int git_sink_tree_commit(struct git_sink_tree *t, const char *message,
+    const char *author_name, const char *author_email, int *committed,
+    char oid_hex[41], struct diag *d);
+/* git_sink_tree_commit_on - commit the finished tree on parent_hex
+ * (NULL: a root commit) and point refs/heads/<branch> at it, as
+ * git_sink_commit_on does (a commit even when the tree equals the
+ * parent's; force set moves the branch wherever it was, force 0 only
+ * creates it). The commit id into oid_hex. Errors as for
+ * git_sink_commit_on, and ERR_INVAL for a tree not finished. */
+int git_sink_tree_commit_on(struct git_sink_tree *t, const char *branch,
+    const char *parent_hex, const char *message, const char *author_name,
+    const char *author_email, int force, char oid_hex[41],
+    struct diag *d);
+/* git_sink_tree_free - release the tree; the objects it made that no
+ * commit used are dropped: those not written yet, and a pack no ref
+ * names (a file of more than a few MiB, written loose at once, stays
+ * unreferenced, for git gc). NULL is allowed. */
+void git_sink_tree_free(struct git_sink_tree *t);
+
+/* git_sink_trailer_fn - one trailer: key and value, borrowed for the
+ * call; a negative return stops the walk and is returned */
+typedef int (*git_sink_trailer_fn)(const char *key, const char *value,
+    void *ctx);
+/* git_sink_trailers - fn for each trailer of message, in order: the
+ * "Key: value" lines of its last paragraph, as git interpret-trailers
+ * reads them (libgit2's git_message_trailers). Nothing for a message
+ * without trailers. ERR_NOMEM, ERR_IO, or fn's negative return. */
+int git_sink_trailers(const char *message, git_sink_trailer_fn fn,
+    void *ctx, struct diag *d);
+
 /* git_sink_commit_on - write the tree of files exactly as
  * git_sink_commit does, make a commit on parent_hex (NULL: a root
  * commit) even when its tree equals the parent's, and point
  * refs/heads/<branch> at it: force set moves the branch wherever it
- * was, force 0 only creates it (ERR_MOVED when it exists; the commit
- * is then left unreferenced). The commit id is stored in oid_hex. The
+ * was, force 0 only creates it (ERR_MOVED when it exists; nothing is
+ * written then). The commit id is stored in oid_hex. The
  * sink's head is not touched. ERR_INVAL as for git_sink_commit, also
  * for an invalid branch name, the deploy branch, or a parent that
  * names no commit; ERR_MOVED, ERR_BUSY (the branch's lock file is

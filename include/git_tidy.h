@@ -20,10 +20,10 @@
 #define GIT_TIDY_PACK_LOCK "splitsync-pack.lock"
 
 /* git_tidy_objects - remove objects/pack/pack_git2_*, tmp_pack_*,
- * tmp_idx_* and objects/tmp_object_git2_* untouched for a minute, when
- * no pack write holds the lock (else nothing: another time). Best
- * effort, never fails; a notice in d ("git_sink: PATH: ...", PATH for
- * messages) counts what went. */
+ * tmp_idx_*, objects/tmp_object_git2_* and objects/tmp_obj_* untouched
+ * for a minute, when no pack write holds the lock (else nothing:
+ * another time). Best effort, never fails; a notice in d ("git_sink:
+ * PATH: ...", PATH for messages) counts what went. */
 void git_tidy_objects(git_repository *repo, const char *path,
     struct diag *d);
 

@@ -342,9 +342,17 @@ START_TEST(t_stale_pack_temporaries)
 		backdate(p, 10);
 		free(p);
 	}
+	/* a loose object's temporary of the sink's own object writer */
+	p = gitcmd_join(repo, "objects/tmp_obj_Ab12Cd");
+	ck_assert_int_eq(testlib_write(p, "partial"), 0);
+	backdate(p, 10);
+	free(p);
 	/* a write that may still be going on: not a minute old */
 	p = gitcmd_join(packdir, "pack_git2_Recent");
 	ck_assert_int_eq(testlib_write(p, "PACK"), 0);
+	free(p);
+	p = gitcmd_join(repo, "objects/tmp_obj_Recent");
+	ck_assert_int_eq(testlib_write(p, "partial"), 0);
 	free(p);
 
 	/* another process writing a pack: nothing is touched */
@@ -362,9 +370,16 @@ START_TEST(t_stale_pack_temporaries)
 	ck_assert(!exists_in(packdir, git_names[0]));
 	ck_assert(!exists_in(packdir, git_names[1]));
 	ck_assert(exists_in(packdir, "pack_git2_Recent"));
+	p = gitcmd_join(repo, "objects");
+	ck_assert(!exists_in(p, "tmp_obj_Ab12Cd"));
+	ck_assert(exists_in(p, "tmp_obj_Recent"));
+	free(p);
 	commit_one(s, "b smtp:[b.example.com]:25\n");
 	git_sink_close(s);
 	p = gitcmd_join(packdir, "pack_git2_Recent");
+	ck_assert_int_eq(unlink(p), 0);
+	free(p);
+	p = gitcmd_join(repo, "objects/tmp_obj_Recent");
 	ck_assert_int_eq(unlink(p), 0);
 	free(p);
 	gitcmd_fsck(repo);

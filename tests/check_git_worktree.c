@@ -1,8 +1,8 @@
 /*
  * check_git_worktree - a repository with a work tree (repository_bare =
  * no) keeps its index and files equal to the deploy branch after every
- * commit, update, fast-forward and reset; a file changed by hand is
- * left as it is and reported. Checked with git status.
+ * commit, update, tree commit, fast-forward and reset; a file changed
+ * by hand is left as it is and reported. Checked with git status.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -167,6 +167,60 @@ START_TEST(t_follows_commits)
 }
 END_TEST
 
+START_TEST(t_follows_tree_commits)
+{
+	char *dir = testlib_tmpdir(), *work = gitcmd_join(dir, "work");
+	char *gitdir = gitcmd_join(work, ".git"), path[32], text[32];
+	struct git_sink_file f = file("transport", "a\n");
+	struct git_sink_tree *t = NULL;
+	struct git_sink *s;
+	struct diag d;
+	char hex[41];
+	size_t i;
+	int same, committed;
+
+	diag_init(&d, NULL);
+	s = open_ok(work);
+	commit_quiet(s, &f, 1, 0);
+	/* a tree from the head, a pack of many files: the work tree has
+	 * them all once the branch moved */
+	ck_assert_int_eq(git_sink_tree_new(s, 1, &t, &d), 0);
+	ck_assert_int_eq(git_sink_tree_put(t, "transport", "b\n", 2, &d), 1);
+	for (i = 0; i < 200; i++) {
+		snprintf(path, sizeof path, "t.d/%zx/%zu", i % 16, i);
+		snprintf(text, sizeof text, "shard %zu\n", i);
+		ck_assert_int_eq(git_sink_tree_put(t, path, text, strlen(text),
+		    &d), 1);
+	}
+	ck_assert_int_eq(git_sink_tree_finish(t, &same, &d), 0);
+	ck_assert_int_eq(git_sink_tree_commit(t, "many", AUTHOR, EMAIL,
+	    &committed, hex, &d), 0);
+	ck_assert_int_eq(committed, 1);
+	git_sink_tree_free(t);
+	clean(work);
+	holds(work, "transport", "b\n");
+	holds(work, "t.d/7/199", "shard 199\n");
+	/* and loses what the next tree removes */
+	ck_assert_int_eq(git_sink_tree_new(s, 1, &t, &d), 0);
+	ck_assert_int_eq(git_sink_tree_remove(t, "t.d/7/199", &d), 0);
+	ck_assert_int_eq(git_sink_tree_finish(t, &same, &d), 0);
+	ck_assert_int_eq(git_sink_tree_commit(t, "one less", AUTHOR, EMAIL,
+	    &committed, hex, &d), 0);
+	git_sink_tree_free(t);
+	clean(work);
+	absent(work, "t.d/7/199");
+	holds(work, "t.d/7/183", "shard 183\n");
+	ck_assert_uint_eq(d.nerrors + d.nwarnings, 0);
+	git_sink_close(s);
+	gitcmd_fsck(gitdir);
+	diag_free(&d);
+	free(gitdir);
+	free(work);
+	testlib_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(t_hand_edits_stay)
 {
 	char *dir = testlib_tmpdir(), *work = gitcmd_join(dir, "work");
@@ -280,6 +334,7 @@ git_worktree_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, t_follows_commits);
+	tcase_add_test(tc, t_follows_tree_commits);
 	tcase_add_test(tc, t_hand_edits_stay);
 	tcase_add_test(tc, t_index_never_written);
 	tcase_add_test(tc, t_other_branch_checked_out);
