@@ -44,6 +44,7 @@
 #include "entry.h"
 #include "errors.h"
 #include "ldap_source.h"
+#include "ldapwire.h"
 #include "slapd.h"
 #include "syncrepl.h"
 #include "testlib.h"
@@ -1092,56 +1093,12 @@ END_TEST
  */
 #define FAKE_COOKIE "rid=000,csn=20200101000000.000000Z#000000#000#000000"
 #define FAKE_BASE ",dc=example,dc=com"
+#define FAKE_WHO "dn:cn=splitsync" FAKE_BASE       /* the WhoAmI answer */
 
 enum fake_script {
 	S_REQUIRED, S_PHASES, S_UNWILLING, S_NOSYNCPROV, S_NOSTATE,
 	S_FULL4096, S_SHORTUUID, S_NOBASE
 };
-
-/* read_full - exactly n bytes: 1, 0 at end of file, -1 on error */
-static int
-read_full(int fd, unsigned char *p, size_t n)
-{
-	ssize_t r;
-
-	while (n > 0) {
-		r = read(fd, p, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return (int)r;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 1;
-}
-
-/* fake_read - one whole LDAP message into buf: its length, 0 at the
- * end of the connection, -1 when it is not one */
-static ssize_t
-fake_read(int fd, unsigned char *buf, size_t cap)
-{
-	size_t len, hdr = 2, i, n;
-	int r;
-
-	r = read_full(fd, buf, 2);
-	if (r <= 0)
-		return r;
-	if (buf[0] != 0x30)
-		return -1;
-	len = buf[1];
-	if (len & 0x80) {
-		n = len & 0x7f;
-		if (n == 0 || n > 3 || read_full(fd, buf + 2, n) <= 0)
-			return -1;
-		for (len = 0, i = 0; i < n; i++)
-			len = len << 8 | buf[2 + i];
-		hdr += n;
-	}
-	if (hdr + len > cap || read_full(fd, buf + hdr, len) <= 0)
-		return -1;
-	return (ssize_t)(hdr + len);
-}
 
 /* fake_op - message id and operation of a request */
 static ber_tag_t
@@ -1160,28 +1117,6 @@ fake_op(unsigned char *buf, ssize_t n, ber_int_t *msgid)
 	return tag;
 }
 
-/* fake_send - send ber as it is and free it; 0 or -1 */
-static int
-fake_send(int fd, BerElement *ber)
-{
-	struct berval bv;
-	const char *p;
-	size_t n;
-	ssize_t w;
-	int rc = -1;
-
-	if (ber_flatten2(ber, &bv, 0) == 0) {
-		for (p = bv.bv_val, n = bv.bv_len; n > 0; p += w, n -= w) {
-			w = write(fd, p, n);
-			if (w <= 0)
-				break;
-		}
-		rc = n == 0 ? 0 : -1;
-	}
-	ber_free(ber, 1);
-	return rc;
-}
-
 /* uuid - the 16 bytes of fake entry k, len cut short when asked */
 static struct berval *
 uuid(int k, size_t len, unsigned char buf[16], struct berval *bv)
@@ -1196,32 +1131,6 @@ uuid(int k, size_t len, unsigned char buf[16], struct berval *bv)
 	bv->bv_val = (char *)buf;
 	bv->bv_len = len;
 	return bv;
-}
-
-/* fake_bind - a successful bind response */
-static int
-fake_bind(int fd, ber_int_t id)
-{
-	BerElement *ber = ber_alloc_t(LBER_USE_DER);
-
-	if (ber == NULL || ber_printf(ber, "{it{ess}}", id, LDAP_RES_BIND,
-	    (ber_int_t)0, "", "") < 0)
-		return -1;
-	return fake_send(fd, ber);
-}
-
-/* fake_whoami - the answer to WhoAmI (RFC 4532) after the bind */
-static int
-fake_whoami(int fd, ber_int_t id)
-{
-	static const char who[] = "dn:cn=splitsync" FAKE_BASE;
-	BerElement *ber = ber_alloc_t(LBER_USE_DER);
-
-	if (ber == NULL || ber_printf(ber, "{it{essto}}", id,
-	    LDAP_RES_EXTENDED, (ber_int_t)0, "", "", LDAP_TAG_EXOP_RES_VALUE,
-	    who, (ber_len_t)(sizeof who - 1)) < 0)
-		return -1;
-	return fake_send(fd, ber);
 }
 
 /* fake_entry - an entry with a sync state control (ctrl 0: none) */
@@ -1246,7 +1155,7 @@ fake_entry(int fd, ber_int_t id, const char *dn, int state, int k,
 	    LDAP_CONTROL_SYNC_STATE, &val) < 0) ||
 	    ber_printf(ber, "}") < 0)
 		goto out;
-	rc = fake_send(fd, ber);
+	rc = ldapwire_send(fd, ber);
 	ber = NULL;
 out:
 	ber_free(v, 1);
@@ -1276,7 +1185,7 @@ fake_result(int fd, ber_int_t id, int code, const char *text, int done,
 	    LDAP_CONTROL_SYNC_DONE, &val) < 0) ||
 	    ber_printf(ber, "}") < 0)
 		goto out;
-	rc = fake_send(fd, ber);
+	rc = ldapwire_send(fd, ber);
 	ber = NULL;
 out:
 	ber_free(v, 1);
@@ -1327,7 +1236,7 @@ fake_info(int fd, ber_int_t id, ber_tag_t tag, const char *cookie,
 	    LDAP_RES_INTERMEDIATE, LDAP_TAG_IM_RES_OID, LDAP_SYNC_INFO,
 	    LDAP_TAG_IM_RES_VALUE, &val) < 0)
 		goto out;
-	rc = fake_send(fd, ber);
+	rc = ldapwire_send(fd, ber);
 	ber = NULL;
 out:
 	ber_free(v, 1);
@@ -1341,7 +1250,7 @@ static int
 fake_search(int fd, ber_int_t *id)
 {
 	static unsigned char buf[65536];
-	ssize_t n = fake_read(fd, buf, sizeof buf);
+	ssize_t n = ldapwire_read(fd, buf, sizeof buf);
 
 	if (n <= 0 || fake_op(buf, n, id) != LDAP_REQ_SEARCH)
 		return -1;
@@ -1386,14 +1295,14 @@ fake_script(int fd, enum fake_script script)
 	ssize_t n;
 	int with;
 
-	n = fake_read(fd, buf, sizeof buf);
+	n = ldapwire_read(fd, buf, sizeof buf);
 	if (n <= 0 || fake_op(buf, n, &id) != LDAP_REQ_BIND ||
-	    fake_bind(fd, id) < 0)
+	    ldapwire_bind(fd, id) < 0)
 		return 2;
 	/* the client asks who it is bound as */
-	n = fake_read(fd, buf, sizeof buf);
+	n = ldapwire_read(fd, buf, sizeof buf);
 	if (n <= 0 || fake_op(buf, n, &id) != LDAP_REQ_EXTENDED ||
-	    fake_whoami(fd, id) < 0)
+	    ldapwire_whoami(fd, id, FAKE_WHO) < 0)
 		return 6;
 	with = fake_search(fd, &id);
 	if (with < 0)
@@ -1452,7 +1361,7 @@ fake_script(int fd, enum fake_script script)
 		break;
 	}
 	/* then only an abandon and the unbind, until the connection ends */
-	while ((n = fake_read(fd, buf, sizeof buf)) > 0) {
+	while ((n = ldapwire_read(fd, buf, sizeof buf)) > 0) {
 		tag = fake_op(buf, n, &id);
 		if (tag != LDAP_REQ_ABANDON && tag != LDAP_REQ_UNBIND)
 			return 4;
@@ -1493,33 +1402,24 @@ static const struct fake_case {
 START_TEST(fake_server)
 {
 	const struct fake_case *c = &fakes[_i];
-	struct sockaddr_in sin;
-	socklen_t sl = sizeof sin;
 	struct ldap_source *src;
 	struct syncrepl *s;
 	struct item *it;
 	struct feed f;
 	char uri[64];
 	int lfd, cfd, status, rc;
+	unsigned port;
 	size_t i;
 	pid_t pid;
 
 	signal(SIGPIPE, SIG_IGN);
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(lfd, 0);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sin, sizeof sin), 0);
-	ck_assert_int_eq(listen(lfd, 1), 0);
-	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sin, &sl), 0);
-	snprintf(uri, sizeof uri, "ldap://127.0.0.1:%u",
-	    (unsigned)ntohs(sin.sin_port));
+	lfd = ldapwire_listen(&port);
+	snprintf(uri, sizeof uri, "ldap://127.0.0.1:%u", port);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		alarm(20);
-		cfd = accept(lfd, NULL, NULL);
+		cfd = ldapwire_accept(lfd);
 		_exit(cfd < 0 ? 1 : fake_script(cfd, c->script));
 	}
 	close(lfd);

@@ -1,6 +1,9 @@
 #!/bin/sh
-# run-all.sh BUILD_DIR TEST... - run the Check suites from the top of the
-# tree and print one total line. Every suite runs even when one fails.
+# run-all.sh BUILD_DIR [--unit] TEST... [--e2e TEST...] - run the Check
+# suites from the top of the tree and print their totals: per kind (unit
+# suites test a module in the process; end-to-end ones run the binary,
+# the deploy script, slapd, Postfix or a scripted server), then one
+# total line. Every suite runs even when one fails.
 set -u
 build=$1
 shift
@@ -28,7 +31,19 @@ if [ -n "${SPLITSYNC_VALGRIND:-}" ]; then
 fi
 
 passed=0 failed=0 bad=
+kind= kpassed=0 kfailed=0 ksuites=0
+# subtotal - the line of the kind that ends here
+subtotal() {
+	[ -n "$kind" ] && [ "$ksuites" -gt 0 ] &&
+		echo "check: $kind: $kpassed passed, $kfailed failed ($ksuites suites)"
+	kpassed=0 kfailed=0 ksuites=0
+}
 for t in "$@"; do
+	case $t in
+	--unit) subtotal; kind=unit; continue ;;
+	--e2e) subtotal; kind=end-to-end; continue ;;
+	esac
+	p0=$passed f0=$failed
 	out=$($run "$build/tests/$t" 2>&1)
 	rc=$?
 	printf '%s\n' "$out"
@@ -43,7 +58,10 @@ for t in "$@"; do
 		bad="$bad $t"
 		[ -z "$line" ] && failed=$((failed + 1))
 	fi
+	kpassed=$((kpassed + passed - p0)) kfailed=$((kfailed + failed - f0))
+	ksuites=$((ksuites + 1))
 done
+subtotal
 echo "check: $passed passed, $failed failed"
 [ -z "$bad" ] || { echo "check: failing suites:$bad"; exit 1; }
 exit 0
