@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dn.h"
 #include "entry.h"
 #include "errors.h"
 #include "groups.h"
@@ -91,25 +92,6 @@ keys_push(struct keys *k, uint64_t key)
 	return 0;
 }
 
-/* groups_unique_dn_len - a uniqueMember value's length without a
- * trailing unescaped "#'<bits>'B" */
-size_t
-groups_unique_dn_len(const char *s, size_t len)
-{
-	size_t i, hash, bs;
-
-	if (len < 4 || s[len - 1] != 'B' || s[len - 2] != '\'')
-		return len;
-	for (i = len - 2; i > 0 && (s[i - 1] == '0' || s[i - 1] == '1'); i--)
-		;
-	if (i < 2 || s[i - 1] != '\'' || s[i - 2] != '#')
-		return len;
-	hash = i - 2;
-	for (bs = 0; bs < hash && s[hash - 1 - bs] == '\\'; bs++)
-		;
-	return bs % 2 ? len : hash;
-}
-
 /* dn_key - the key of len bytes of a DN into *out, 0 when they are
  * not a DN; 0 or ERR_NOMEM */
 static int
@@ -152,7 +134,7 @@ push_values(const struct entry *e, const char *name, int raw, int unique,
 				continue;
 			key = hash64(v->data, v->len);
 		} else if ((rc = dn_key(v->data, unique ?
-		    groups_unique_dn_len(v->data, v->len) : v->len,
+		    dn_strip_uid(v->data, v->len) : v->len,
 		    &key)) < 0)
 			return rc;
 		if (key != 0 && (rc = keys_push(k, key)) < 0)
@@ -359,7 +341,7 @@ gtext_clear(struct gtext *gr)
 static int
 push_dn(struct svec *vec, const struct entry_value *v, int strip)
 {
-	size_t len = strip ? groups_unique_dn_len(v->data, v->len) : v->len;
+	size_t len = strip ? dn_strip_uid(v->data, v->len) : v->len;
 	char *copy, *ndn = NULL;
 	int rc;
 

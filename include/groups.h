@@ -125,10 +125,6 @@ int groups_drain(struct groups *g, groups_drain_fn fn, void *ctx);
  * nodes visited, member counts changed): what a change cost, for
  * tests and measurements */
 uint64_t groups_work(const struct groups *g);
-/* groups_unique_dn_len - length of a uniqueMember value without its
- * optional UID suffix, an unescaped "#'<bits>'B" (RFC 4517
- * NameAndOptionalUID) */
-size_t groups_unique_dn_len(const char *s, size_t len);
 
 /*
  * The entry-based interface, adapters over the store above for the

@@ -8,6 +8,7 @@
 #include "entry.h"
 #include "errors.h"
 #include "groupkeys.h"
+#include "dn.h"
 #include "groups.h"
 #include "hash.h"
 #include "testlib.h"
@@ -67,7 +68,7 @@ collect(const struct entry *e, const char *name, int kind, uint64_t **out)
 			h = hash64(v->data, v->len);
 		} else {
 			len = kind == K_UNIQUE ?
-			    groups_unique_dn_len(v->data, v->len) : v->len;
+			    dn_strip_uid(v->data, v->len) : v->len;
 			if ((h = dn_key(v->data, len)) == 0)
 				continue;
 		}
