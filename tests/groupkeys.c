@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dn.h"
 #include "entry.h"
 #include "errors.h"
 #include "groupkeys.h"
-#include "dn.h"
 #include "groups.h"
 #include "hash.h"
 #include "testlib.h"
