@@ -37,13 +37,13 @@
 #include <unistd.h>
 
 #include <git2.h>
-#include <ldap.h>
 
 #include "buf.h"
 #include "config.h"
 #include "diag.h"
 #include "errors.h"
 #include "file.h"
+#include "config_int.h"
 
 #define CONFIG_LINE_MAX	4096	/* bytes per line, newline excluded */
 
@@ -76,9 +76,6 @@ struct setting {
 	check_fn *check;		/* T_STRING, each T_LIST item */
 	unsigned required;		/* REQ_* */
 };
-
-static check_fn check_dn, check_uri, check_branch, check_author_name,
-    check_author_email, check_transport, check_remote;
 
 /* in the order of their enums */
 static const char *const sources[] = { "ldif", "ldap", NULL };
@@ -113,9 +110,10 @@ _Static_assert(sizeof(enum config_source) == sizeof(int) &&
 static const struct setting settings[] = {
 	S_ENUM("source", source, NULL, sources, REQ_ALWAYS),
 	S_PATH("ldif", ldif, REQ_LDIF),
-	S_LIST("ldap_uri", ldap.uris, ldap.nuris, NULL, check_uri, REQ_LDAP),
-	S_STRING("ldap_base", ldap.base, NULL, check_dn, REQ_LDAP),
-	S_STRING("ldap_bind_dn", ldap.bind_dn, NULL, check_dn, 0),
+	S_LIST("ldap_uri", ldap.uris, ldap.nuris, NULL, config_check_uri,
+	    REQ_LDAP),
+	S_STRING("ldap_base", ldap.base, NULL, config_check_dn, REQ_LDAP),
+	S_STRING("ldap_bind_dn", ldap.bind_dn, NULL, config_check_dn, 0),
 	S_PATH("ldap_bind_password_file", ldap.password_file, 0),
 	S_CHOICE("ldap_sasl_mech", ldap.sasl_mech, NULL, sasl_mechs),
 	S_BOOL("ldap_starttls", ldap.starttls, "no"),
@@ -128,23 +126,23 @@ static const struct setting settings[] = {
 	S_ENUM("layout", layout, "bluemind", layouts, 0),
 	S_INT("table_shards", table_shards, "0", 0, 65536),
 	S_PATH("repository", repository, REQ_ALWAYS),
-	S_STRING("branch", branch, "main", check_branch, 0),
+	S_STRING("branch", branch, "main", config_check_branch, 0),
 	S_BOOL("repository_bare", bare, "yes"),
-	S_STRING("author_name", author_name, "splitsync", check_author_name,
+	S_STRING("author_name", author_name, "splitsync", config_check_author_name,
 	    0),
 	S_STRING("author_email", author_email, "splitsync@localhost",
-	    check_author_email, 0),
+	    config_check_author_email, 0),
 	S_LIST("transports", transports, ntransports, "smtp lmtp relay",
-	    check_transport, 0),
+	    config_check_transport, 0),
 	S_ENUM("rollout", rollout, "direct", rollouts, 0),
-	S_STRING("proposal_branch", proposal_branch, NULL, check_branch, 0),
-	S_STRING("hold_branch", hold_branch, NULL, check_branch, 0),
+	S_STRING("proposal_branch", proposal_branch, NULL, config_check_branch, 0),
+	S_STRING("hold_branch", hold_branch, NULL, config_check_branch, 0),
 	S_INT("guard_max_delete_percent", guard_percent, "10", 0, 100),
 	S_INT("guard_max_delete_count", guard_count, "500", 0, 100000000),
 	S_INT("guard_max_add_percent", guard_add_percent, "100", 0, 1000000),
 	S_INT("guard_max_add_count", guard_add_count, "1000", 0, 100000000),
 	S_INT("max_addresses_per_entry", max_addresses, "1000", 0, 100000000),
-	S_LIST("remotes", remotes, nremotes, NULL, check_remote, 0),
+	S_LIST("remotes", remotes, nremotes, NULL, config_check_remote, 0),
 	S_ENUM("feed", feed, "poll", feeds, 0),
 	S_INT("poll_interval", poll_interval, "300", 1, 86400),
 	S_INT("debounce", debounce, "1000", 0, 600000),
@@ -227,223 +225,6 @@ trim(char *s)
 	return s;
 }
 
-/* has_prefix_ci - s starts with prefix, ASCII case ignored */
-static int
-has_prefix_ci(const char *s, const char *prefix)
-{
-	return strncasecmp(s, prefix, strlen(prefix)) == 0;
-}
-
-/* all_digits - non-empty, 0..9 only */
-static int
-all_digits(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len == 0)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
-}
-
-/* check_dn - RFC 4514 syntax, as libldap parses it */
-static int
-check_dn(const char *value, const char **why)
-{
-	LDAPDN dn = NULL;
-	int rc;
-
-	rc = ldap_str2dn(value, &dn, LDAP_DN_FORMAT_LDAPV3);
-	if (dn)
-		ldap_dnfree(dn);
-	if (rc != LDAP_SUCCESS) {
-		*why = "invalid DN syntax";
-		return ERR_INVAL;
-	}
-	return 0;
-}
-
-/* check_port - decimal 1..65535 */
-static int
-check_port(const char *s, size_t len)
-{
-	char digits[8];
-	long v;
-
-	if (!all_digits(s, len) || len > 5)
-		return ERR_INVAL;
-	memcpy(digits, s, len);
-	digits[len] = '\0';
-	v = strtol(digits, NULL, 10);
-	return v >= 1 && v <= 65535 ? 0 : ERR_INVAL;
-}
-
-/* check_uri - ldap://, ldaps:// or ldapi:// naming a server, nothing more */
-static int
-check_uri(const char *value, const char **why)
-{
-	LDAPURLDesc *lud = NULL;
-	const char *rest, *end, *rb, *colon;
-	size_t len, i;
-	int ldapi = 0, rc;
-
-	if (has_prefix_ci(value, "ldap://"))
-		rest = value + 7;
-	else if (has_prefix_ci(value, "ldaps://"))
-		rest = value + 8;
-	else if (has_prefix_ci(value, "ldapi://")) {
-		rest = value + 8;
-		ldapi = 1;
-	} else {
-		*why = "URI scheme must be ldap://, ldaps:// or ldapi://";
-		return ERR_INVAL;
-	}
-	end = strchr(rest, '/');
-	if (end && end[1] != '\0') {
-		*why = "URI must name a server only (no DN, attributes or filter)";
-		return ERR_INVAL;
-	}
-	len = end ? (size_t)(end - rest) : strlen(rest);
-	for (i = 0; i < len; i++)
-		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "0123456789.-_~%:[]", rest[i]) == NULL) {
-			*why = "invalid character in URI";
-			return ERR_INVAL;
-		}
-	if (!ldapi) {
-		/* [ipv6]:port or host:port; libldap takes any port number */
-		rb = memchr(rest, ']', len);
-		colon = NULL;
-		for (i = len; i > (rb ? (size_t)(rb - rest) : 0); i--)
-			if (rest[i - 1] == ':') {
-				colon = rest + i - 1;
-				break;
-			}
-		if (colon && check_port(colon + 1,
-		    len - (size_t)(colon + 1 - rest)) < 0) {
-			*why = "URI port must be a number 1..65535";
-			return ERR_INVAL;
-		}
-	}
-	rc = ldap_url_parse(value, &lud);
-	if (lud)
-		ldap_free_urldesc(lud);
-	if (rc != LDAP_URL_SUCCESS) {
-		*why = "invalid LDAP URI";
-		return ERR_INVAL;
-	}
-	return 0;
-}
-
-/* check_branch - a short branch name, by libgit2's own rule (that of
- * git check-ref-format --branch); "refs/..." would name another ref */
-static int
-check_branch(const char *value, const char **why)
-{
-	int valid = 0;
-
-	if (strcmp(value, "HEAD") == 0) {
-		*why = "\"HEAD\" is not a branch name (it names what is "
-		    "checked out)";
-		return ERR_INVAL;
-	}
-	/* "@" is HEAD to git, though a valid ref name */
-	if (strcmp(value, "@") == 0 ||
-	    git_branch_name_is_valid(&valid, value) < 0 || !valid) {
-		*why = "invalid branch name";
-		return ERR_INVAL;
-	}
-	if (strncmp(value, "refs/", 5) == 0) {
-		*why = "a short name is expected, without \"refs/\" "
-		    "(\"main\", not \"refs/heads/main\")";
-		return ERR_INVAL;
-	}
-	return 0;
-}
-
-/* check_author_name - git refuses angle brackets in a signature */
-static int
-check_author_name(const char *value, const char **why)
-{
-	if (strpbrk(value, "<>") != NULL) {
-		*why = "must not contain '<' or '>'";
-		return ERR_INVAL;
-	}
-	return 0;
-}
-
-/* check_author_email - local@domain, no white space or angle brackets */
-static int
-check_author_email(const char *value, const char **why)
-{
-	const char *at = strchr(value, '@');
-
-	if (strpbrk(value, "<> \t") != NULL) {
-		*why = "must not contain white space, '<' or '>'";
-		return ERR_INVAL;
-	}
-	if (at == NULL || at == value || at[1] == '\0'
-	    || strchr(at + 1, '@') != NULL) {
-		*why = "must be local@domain";
-		return ERR_INVAL;
-	}
-	return 0;
-}
-
-/* check_transport - a master.cf service name fit for a table */
-static int
-check_transport(const char *value, const char **why)
-{
-	size_t i;
-	char c;
-
-	for (i = 0; (c = value[i]) != '\0'; i++)
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-		    || (i > 0 && (c == '-' || c == '_' || c == '.')))) {
-			*why = "transport names are lowercase letters, digits, "
-			    "'-', '_' and '.'";
-			return ERR_INVAL;
-		}
-	return 0;
-}
-
-/* check_remote - a git remote URL: file://, ssh://, http(s)://,
- * git://, an absolute path, or scp-like user@host:path */
-static int
-check_remote(const char *value, const char **why)
-{
-	static const char *const schemes[] = {
-		"file://", "ssh://", "https://", "http://", "git://", "/", NULL
-	};
-	const char *at, *colon;
-	size_t i;
-
-	for (i = 0; value[i]; i++)
-		if ((unsigned char)value[i] <= 0x20 || value[i] == 0x7f) {
-			*why = "a remote URL has no white space or control "
-			    "characters";
-			return ERR_INVAL;
-		}
-	/* as git_sink reads it: file://localhost/path or file:///path */
-	if (strncmp(value, "file://", 7) == 0 && value[7] != '/' &&
-	    strncmp(value + 7, "localhost/", 10) != 0) {
-		*why = "a file:// URL needs an absolute path";
-		return ERR_INVAL;
-	}
-	for (i = 0; schemes[i]; i++)
-		if (strncmp(value, schemes[i], strlen(schemes[i])) == 0)
-			return 0;
-	at = strchr(value, '@');
-	colon = strchr(value, ':');
-	if (at && colon && at < colon && at > value && colon[1] != '\0')
-		return 0;
-	*why = "expected file://, ssh://, https://, git://, an absolute path "
-	    "or user@host:path";
-	return ERR_INVAL;
-}
-
 /* derive_branches - the review and hold branches default to the deploy
  * branch's name with a suffix */
 static int
@@ -510,7 +291,7 @@ parse_int(const char *value, long min, long max, int *out)
 	char *end;
 	long v;
 
-	if (!all_digits(value, strlen(value)))
+	if (!config_all_digits(value, strlen(value)))
 		return ERR_INVAL;
 	errno = 0;
 	v = strtol(value, &end, 10);
@@ -821,7 +602,7 @@ cross_check(struct load *st)
 	if (setting_ok(st, "ldap_starttls") && c->ldap.starttls
 	    && setting_ok(st, "ldap_uri"))
 		for (i = 0; i < c->ldap.nuris; i++)
-			if (has_prefix_ci(c->ldap.uris[i], "ldaps://")) {
+			if (config_has_prefix_ci(c->ldap.uris[i], "ldaps://")) {
 				report(st, tls, "ldap_starttls = yes cannot be "
 				    "used with an ldaps:// URI (line %u)",
 				    line_of(st, "ldap_uri"));
