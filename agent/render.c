@@ -208,22 +208,9 @@ render_tables_free(struct tables *t)
 	t->count = 0;
 }
 
-/* render_address_known - binary search of the model's address view */
+/* render_address_known - the model's own index of its addresses */
 int
 render_address_known(const struct model *m, const char *address)
 {
-	size_t lo = 0, hi = model_address_count(m), mid;
-	int c;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = strcmp(address, model_address_at(m, mid)->address);
-		if (c == 0)
-			return 1;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return 0;
+	return model_find(m, address, strlen(address)) != MODEL_NONE;
 }

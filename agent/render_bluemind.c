@@ -122,7 +122,11 @@ render_bluemind(const struct model *m, struct render_rows *r)
 
 	for (i = 0; rc == 0 && i < model_domain_count(m); i++)
 		rc = domain_rows(model_domain_at(m, i), r);
-	for (i = 0; rc == 0 && i < model_address_count(m); i++)
-		rc = address_rows(m, model_address_at(m, i), r);
+	for (i = 0; rc == 0 && i < model_address_count(m); i++) {
+		struct model_address a;
+
+		rc = model_address_at(m, i, &a);
+		rc = rc ? rc : address_rows(m, &a, r);
+	}
 	return rc;
 }

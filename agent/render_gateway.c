@@ -103,7 +103,11 @@ render_gateway(const struct model *m, struct render_rows *r)
 		for (j = 0; rc == 0 && j < dm->naliases; j++)
 			rc = domain_rows(dm, dm->aliases[j], r);
 	}
-	for (i = 0; rc == 0 && i < model_address_count(m); i++)
-		rc = address_rows(m, model_address_at(m, i), r);
+	for (i = 0; rc == 0 && i < model_address_count(m); i++) {
+		struct model_address a;
+
+		rc = model_address_at(m, i, &a);
+		rc = rc ? rc : address_rows(m, &a, r);
+	}
 	return rc;
 }
