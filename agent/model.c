@@ -122,6 +122,16 @@ struct name_index {
 	size_t dom;
 };
 
+/* A slot's final route, computed once resolved: renderers read every
+ * slot a few times, in order. */
+struct fin {
+	uint32_t hop;           /* in m->hops; 0: default transport */
+	uint32_t alias;         /* the slot of the default address it shares
+	                           its route with, NONE */
+	uint16_t dom;           /* model_domain_at index */
+	uint8_t route;
+};
+
 /* A contested address: its slot and its claims, sorted by id. */
 struct group {
 	uint32_t slot;
@@ -156,6 +166,7 @@ struct model {
 	uint32_t *view;                 /* built: per slot, a claim of its
 	                                   address; resolved: the owner's */
 	size_t nview;
+	struct fin *final;              /* resolved: per slot */
 	struct hmap index;              /* hash of an address -> its slot */
 	struct group *groups;           /* by slot */
 	size_t ngroups, capgroups;
@@ -297,6 +308,7 @@ model_free(struct model *m)
 	drop_pending(m);
 	free(m->excess);
 	free(m->view);
+	free(m->final);
 	hmap_free(&m->index);
 	free(m->groups);
 	free(m->rivals);
@@ -453,6 +465,8 @@ set_view(struct dom *dm)
 	dm->view.forward_unknown = dm->spec.forward_unknown;
 	dm->view.local = dm->spec.local;
 	dm->view.origin = dm->spec.origin;
+	dm->view.relay_hop = dm->relay;
+	dm->view.local_hop = dm->local;
 }
 
 /* intern - the strtab reference of s (NULL: 0) */
@@ -1224,8 +1238,13 @@ model_resolve(struct model *m, model_owner_fn owner, void *ctx,
 		if (mb->def == NONE || c < m->view[mb->def])
 			mb->def = (uint32_t)k;
 	}
+	if (m->final == NULL &&
+	    (m->final = malloc((m->nview ? m->nview : 1) *
+	    sizeof *m->final)) == NULL)
+		return ERR_NOMEM;
 	for (k = 0; k < m->nview; k++) {
 		const struct claim *cl = &m->claims[m->view[k]];
+		struct fin *f = &m->final[k];
 
 		final_route(m, cl, &route, &hop, &fallback);
 		if (fallback)
@@ -1235,6 +1254,20 @@ model_resolve(struct model *m, model_owner_fn owner, void *ctx,
 			    "no split relay; delivered internally",
 			    arena_str(&m->text, cl->addr),
 			    m->doms[cl->dom].spec.name);
+		f->hop = hop;
+		f->route = (uint8_t)route;
+		f->dom = (uint16_t)m->dom_rank[cl->dom];
+		f->alias = NONE;
+	}
+	/* With every final route known, the aliases: a default address
+	 * is an earlier slot or a later one. */
+	for (k = 0; k < m->nview; k++) {
+		uint32_t def = m->mboxes[m->claims[m->view[k]].mbox].def;
+		struct fin *f = &m->final[k];
+
+		if (def != NONE && def != k && m->final[def].route ==
+		    f->route && m->final[def].hop == f->hop)
+			f->alias = def;
 	}
 	m->resolved = 1;
 	return 0;
@@ -1292,43 +1325,25 @@ model_address_count(const struct model *m)
 	return m->resolved ? m->nview : 0;
 }
 
-/* alias_slot - the slot of the default address claim c shares its
- * route with, or NONE */
-static uint32_t
-alias_slot(const struct model *m, size_t slot, const struct claim *c,
-    int route, uint32_t hop)
-{
-	uint32_t def = m->mboxes[c->mbox].def;
-	uint32_t dhop;
-	int droute, fallback;
-
-	if (def == NONE || def == slot)
-		return NONE;
-	final_route(m, &m->claims[m->view[def]], &droute, &dhop, &fallback);
-	return droute == route && dhop == hop ? def : NONE;
-}
-
 /* model_address_at - slot i, every field */
 int
 model_address_at(const struct model *m, size_t i, struct model_address *out)
 {
 	const struct claim *c;
 	const struct mbox *mb;
-	uint32_t hop, as;
-	int route, fallback;
+	const struct fin *f;
 
 	if (!m->resolved || i >= m->nview)
 		return ERR_INVAL;
 	c = &m->claims[m->view[i]];
 	mb = &m->mboxes[c->mbox];
-	final_route(m, c, &route, &hop, &fallback);
-	as = alias_slot(m, i, c, route, hop);
+	f = &m->final[i];
 	out->address = arena_str(&m->text, c->addr);
 	out->domain = m->doms[c->dom].spec.name;
-	out->route = (enum route_kind)route;
-	out->nexthop = hop ? strtab_str(&m->hops, hop) : NULL;
-	out->alias_of = as == NONE ? NULL :
-	    arena_str(&m->text, m->claims[m->view[as]].addr);
+	out->route = (enum route_kind)f->route;
+	out->nexthop = f->hop ? strtab_str(&m->hops, f->hop) : NULL;
+	out->alias_of = f->alias == NONE ? NULL :
+	    arena_str(&m->text, m->claims[m->view[f->alias]].addr);
 	out->dn = arena_str(&m->text, mb->dn);
 	out->id = id_text(m, mb, out->id_text);
 	return 0;
@@ -1339,24 +1354,37 @@ int
 model_route_at(const struct model *m, size_t i, struct model_route *out)
 {
 	const struct claim *c;
+	const struct fin *f;
 	const char *at;
-	uint32_t hop;
-	int route, fallback;
 
 	if (!m->resolved || i >= m->nview)
 		return ERR_INVAL;
 	c = &m->claims[m->view[i]];
-	final_route(m, c, &route, &hop, &fallback);
+	f = &m->final[i];
 	out->address = arena_str(&m->text, c->addr);
 	out->len = strlen(out->address);
 	at = memchr(out->address, '@', out->len);
 	out->local = at ? (size_t)(at - out->address) : out->len;
-	out->domain = m->dom_rank[c->dom];
-	out->route = (enum route_kind)route;
-	out->nexthop = hop;
-	out->alias_of = alias_slot(m, i, c, route, hop);
+	out->domain = f->dom;
+	out->route = (enum route_kind)f->route;
+	out->nexthop = f->hop;
+	out->alias_of = f->alias;
 	out->mailbox = c->mbox;
 	return 0;
+}
+
+/* model_slot_address - the address of slot i */
+const char *
+model_slot_address(const struct model *m, size_t i)
+{
+	return arena_str(&m->text, m->claims[m->view[i]].addr);
+}
+
+/* model_slot_domain - the domain of slot i */
+uint32_t
+model_slot_domain(const struct model *m, size_t i)
+{
+	return m->final[i].dom;
 }
 
 /* model_find - the slot of an address, by its hash */

@@ -129,6 +129,9 @@ struct model_domain {
 	int forward_unknown;
 	const char *local;              /* NULL: default transport */
 	const char *origin;
+	uint32_t relay_hop;             /* relay and local as nexthop
+	                                   references (0: none) */
+	uint32_t local_hop;
 };
 
 /* One routed address, final; filled by model_address_at, its pointers
@@ -243,6 +246,11 @@ int model_address_at(const struct model *m, size_t i,
     struct model_address *out);
 /* model_route_at - slot i by reference into *out; ERR_INVAL as above */
 int model_route_at(const struct model *m, size_t i, struct model_route *out);
+/* model_slot_address - the address of slot i (in range), borrowed */
+const char *model_slot_address(const struct model *m, size_t i);
+/* model_slot_domain - the model_domain_at index of the domain managing
+ * slot i (in range, resolved) */
+uint32_t model_slot_domain(const struct model *m, size_t i);
 /* model_find - the slot of the routed address of len bytes at address,
  * or MODEL_NONE */
 uint32_t model_find(const struct model *m, const char *address,
