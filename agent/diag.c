@@ -42,6 +42,37 @@ diag_free(struct diag *d)
 	d->quiet_data = quiet;
 }
 
+/* diag_mark - where d stands now */
+void
+diag_mark(const struct diag *d, struct diag_mark *m)
+{
+	m->count = d->count;
+	m->nerrors = d->nerrors;
+	m->nwarnings = d->nwarnings;
+	m->nrejected = d->nrejected;
+	m->nconflicts = d->nconflicts;
+	m->ncovered = d->ncovered;
+	m->partial = d->partial;
+}
+
+/* diag_rewind - back to m: what came since is released */
+void
+diag_rewind(struct diag *d, const struct diag_mark *m)
+{
+	while (d->count > m->count) {
+		d->count--;
+		free(d->items[d->count].where);
+		free(d->items[d->count].what);
+	}
+	while (d->ncovered > m->ncovered)
+		free(d->covered[--d->ncovered]);
+	d->nerrors = m->nerrors;
+	d->nwarnings = m->nwarnings;
+	d->nrejected = m->nrejected;
+	d->nconflicts = m->nconflicts;
+	d->partial = m->partial;
+}
+
 /* diag_cover - d's items are all there is at where */
 int
 diag_cover(struct diag *d, const char *where)

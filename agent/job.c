@@ -2,13 +2,14 @@
  * job - the one-shot jobs: resync, render, check
  *
  * DESCRIPTION
- *	Every job reads the whole source once into a mirror (only the
- *	entries the mapping uses) and builds the model from it with
- *	build_model, the same path the service takes.
+ *	Every job reads the whole source once, each entry handed to the
+ *	build as a view and forgotten (build.h): no copy of the
+ *	directory is kept, only the records the mapping makes of it.
  *
- *	resync hands the mirror to publish_run, which builds the model
- *	against the deploy head, renders, commits (or proposes, or holds)
- *	and pushes; confirm accepts a held change (rollout_confirm).
+ *	resync hands the finished build to publish_run, which settles
+ *	its conflicts against the deploy head, renders, commits (or
+ *	proposes, or holds) and pushes; confirm accepts a held change
+ *	(rollout_confirm).
  *
  *	render writes the set of tables with file_write_set: all of them
  *	or none, so Postfix never loads a transport table of this run
@@ -38,7 +39,6 @@
 #include "job.h"
 #include "mapping.h"
 #include "metrics.h"
-#include "mirror.h"
 #include "model.h"
 #include "publish.h"
 #include "render.h"
@@ -49,8 +49,11 @@
 
 /* What one pass over the source fills. */
 struct fetch {
-	const struct mapping *map;
-	struct mirror *mirror;
+	struct build *build;
+	struct viewbuf vb;      /* each entry as a view over the mapping's
+	                           attributes */
+	const struct attrset *set;
+	struct diag *d;
 	size_t seen;            /* entries read */
 	int tty;                /* stderr is a terminal: show progress */
 	double start, shown;    /* seconds */
@@ -80,49 +83,51 @@ progress(struct fetch *f, int last)
 	    last ? "\n" : "");
 }
 
-/* fetch_one - copy a source entry the mapping uses into the mirror */
+/* fetch_one - one source entry into the build, as a view */
 static int
 fetch_one(const struct entry *e, void *ctx)
 {
 	struct fetch *f = ctx;
-	char *id = NULL;
 	int rc;
 
 	/* The clock only now and then: it is not free per entry. */
 	if (++f->seen % 1024 == 0)
 		progress(f, 0);
-	if (!mapping_classify(f->map, e))
-		return 0;
-	rc = mirror_entry_id(e, &id);
-	rc = rc ? rc : mirror_put(f->mirror, id, e);
-	free(id);
-	return rc < 0 ? rc : 0;
+	rc = viewbuf_from_entry(&f->vb, f->set, e);
+	return rc ? rc : build_entry(f->build, viewbuf_view(&f->vb), f->d);
 }
 
-/* fetch_all - one pass over the source into a new mirror */
+/* fetch_all - one pass over the source into a new build, finished */
 static int
-fetch_all(struct source *src, const struct mapping *map,
-    struct mirror **out, struct diag *d)
+fetch_all(const struct config *cfg, struct source *src,
+    const struct mapping *map, struct build **out, struct diag *d)
 {
-	struct fetch f = { map, NULL, 0, 0, 0, 0 };
+	struct fetch f;
 	int rc;
 
 	*out = NULL;
+	memset(&f, 0, sizeof f);
+	f.set = mapping_attrset(map);
+	f.d = d;
+	viewbuf_init(&f.vb, f.set);
 	f.tty = isatty(STDERR_FILENO);
 	f.start = f.shown = seconds();
-	rc = mirror_new(&f.mirror);
+	rc = build_new(cfg, map, &f.build);
 	rc = rc ? rc : source_each(src, mapping_filter(map),
 	    mapping_attributes(map), fetch_one, &f, d);
 	if (f.seen >= 1024)
 		progress(&f, 1);
+	viewbuf_free(&f.vb);
+	if (rc == 0)
+		diag_log(d, LOG_LEVEL_INFO, "job: source: %zu entries read in "
+		    "%.2f s, %zu of them for the mapping", f.seen,
+		    seconds() - f.start, build_used(f.build));
+	rc = rc ? rc : build_finish(f.build, d);
 	if (rc < 0) {
-		mirror_free(f.mirror);
+		build_free(f.build);
 		return rc;
 	}
-	diag_log(d, LOG_LEVEL_INFO, "job: source: %zu entries read in %.2f s, "
-	    "%zu of them for the mapping", f.seen, seconds() - f.start,
-	    mirror_count(f.mirror));
-	*out = f.mirror;
+	*out = f.build;
 	return 0;
 }
 
@@ -151,33 +156,29 @@ prepare(const struct config *cfg, struct mapping **map, struct source *src,
 	return rc;
 }
 
-/* read_all - the whole source into a mirror; *src stays open for the
- * trailer's name */
+/* read_all - the whole source into a finished build; *src stays open
+ * for the trailer's name */
 static int
 read_all(const struct config *cfg, struct source *src, struct mapping **map,
-    struct mirror **mirror, struct diag *d)
+    struct build **build, struct diag *d)
 {
 	int rc;
 
-	*mirror = NULL;
+	*build = NULL;
 	rc = prepare(cfg, map, src, d);
-	return rc ? rc : fetch_all(src, *map, mirror, d);
+	return rc ? rc : fetch_all(cfg, src, *map, build, d);
 }
 
-/* build - read the whole source and map it */
+/* build - read the whole source and map it, no previous owner: the
+ * model of check and render */
 static int
 build(const struct config *cfg, struct source *src, struct mapping **map,
-    struct model **model, struct diag *d)
+    struct build **b, struct diag *d)
 {
-	struct mirror *mirror = NULL;
 	int rc;
 
-	*model = NULL;
-	rc = read_all(cfg, src, map, &mirror, d);
-	rc = rc ? rc : build_model(cfg, *map, mirror, NULL, NULL, model, NULL,
-	    d);
-	mirror_free(mirror);
-	return rc;
+	rc = read_all(cfg, src, map, b, d);
+	return rc ? rc : build_resolve(*b, NULL, NULL, d);
 }
 
 /* read_metrics - what metrics_file holds now: the service or an
@@ -277,7 +278,7 @@ job_resync(const struct config *cfg, const struct job_options *o,
 	struct source src = { cfg, NULL };
 	struct mapping *map = NULL;
 	struct git_sink *sink = NULL;
-	struct mirror *mirror = NULL;
+	struct build *b = NULL;
 	struct publish_request req;
 	struct publish_result res;
 	struct buf name = BUF_INIT;
@@ -295,7 +296,7 @@ job_resync(const struct config *cfg, const struct job_options *o,
 	    o->dry_run ? GIT_SINK_SCRATCH : GIT_SINK_STAGE, &sink, &d);
 	if (rc < 0)
 		goto cleanup;
-	rc = read_all(cfg, &src, &map, &mirror, &problems);
+	rc = read_all(cfg, &src, &map, &b, &problems);
 	read_ok = rc == 0;
 	rc = rc ? rc : source_name(&src, &name);
 	if (rc < 0)
@@ -303,7 +304,8 @@ job_resync(const struct config *cfg, const struct job_options *o,
 	req.source = name.data;
 	req.dry_run = o->dry_run;
 	req.force = o->force;
-	rc = publish_run(cfg, sink, map, mirror, &req, &problems, out, &res,
+	req.build = b;
+	rc = publish_run(cfg, sink, map, NULL, &req, &problems, out, &res,
 	    &d);
 	if (!o->dry_run && (rc == 0 || rc == ERR_HELD)) {
 		int kept = git_sink_keep(sink, &d);
@@ -332,7 +334,7 @@ cleanup:
 	if (sink && !o->dry_run)
 		record_resync(cfg, read_ok, rc, &res, &problems, log);
 	buf_free(&name);
-	mirror_free(mirror);
+	build_free(b);
 	git_sink_close(sink);
 	source_close(&src);
 	mapping_free(map);
@@ -424,7 +426,8 @@ job_render(const struct config *cfg, const struct job_options *o,
 	struct diag d;
 	struct source src = { cfg, NULL };
 	struct mapping *map = NULL;
-	struct model *model = NULL;
+	struct build *b = NULL;
+	const struct model *model = NULL;
 	struct tables tables = { NULL, 0 };
 	struct file_data *files = NULL;
 	char **paths = NULL;
@@ -439,8 +442,10 @@ job_render(const struct config *cfg, const struct job_options *o,
 		rc = ERR_IO;
 		goto cleanup;
 	}
-	rc = build(cfg, &src, &map, &model, &d);
+	rc = build(cfg, &src, &map, &b, &d);
 	log_problems(&d, log);
+	if (rc == 0)
+		model = build_model_of(b);
 	rc = rc ? rc : render_tables(config_layout_name(cfg->layout), model,
 	    &tables);
 	if (rc < 0)
@@ -474,7 +479,7 @@ cleanup:
 	free(paths);
 	free(files);
 	render_tables_free(&tables);
-	model_free(model);
+	build_free(b);
 	source_close(&src);
 	mapping_free(map);
 	diag_free(&d);
@@ -503,14 +508,17 @@ job_check(const struct config *cfg, const struct log *log, FILE *out)
 	struct diag d;
 	struct source src = { cfg, NULL };
 	struct mapping *map = NULL;
-	struct model *model = NULL;
+	struct build *b = NULL;
+	const struct model *model = NULL;
 	size_t i;
 	int rc;
 
 	/* Problems are the report here: printed below, not logged. */
 	(void)log;
 	diag_init(&d, NULL);
-	rc = build(cfg, &src, &map, &model, &d);
+	rc = build(cfg, &src, &map, &b, &d);
+	if (rc == 0)
+		model = build_model_of(b);
 	for (i = 0; i < d.count; i++) {
 		const struct diag_item *it = &d.items[i];
 
@@ -529,7 +537,7 @@ job_check(const struct config *cfg, const struct log *log, FILE *out)
 	if (d.nerrors || d.nwarnings || d.nrejected || d.nconflicts)
 		rc = ERR_DATA;
 cleanup:
-	model_free(model);
+	build_free(b);
 	source_close(&src);
 	mapping_free(map);
 	diag_free(&d);

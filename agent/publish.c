@@ -56,6 +56,7 @@ struct run {
 	const struct mirror *mir;
 	const struct publish_request *req;
 	struct diag *problems;
+	struct diag_mark start;         /* problems before the first attempt */
 	FILE *out;
 	struct publish_result *res;
 	struct diag *d;
@@ -67,7 +68,8 @@ struct full {
 	struct routes next;             /* the listing of the model */
 	struct route_change *ch;        /* prev to next */
 	size_t nch;
-	struct model *m;
+	const struct model *m;
+	struct model *owned;            /* m, when built here */
 	struct build_scan scan;         /* for the live state */
 	struct tables tables;
 	struct buf listing;             /* next, as committed */
@@ -166,7 +168,7 @@ full_clear(struct full *f)
 	routes_clear(&f->next);
 	render_tables_free(&f->tables);
 	build_scan_clear(&f->scan);
-	model_free(f->m);
+	model_free(f->owned);
 }
 
 /* add_state - the service's state, in the shards the layout says */
@@ -193,8 +195,16 @@ full_build(const struct run *r, struct full *f)
 	int rc;
 
 	rc = snapshot_read_routes(r->sink, cfg->table_shards, &f->prev, r->d);
-	rc = rc ? rc : build_model(cfg, r->map, r->mir, build_listing_owner,
-	    &f->prev, &f->m, r->req->live ? &f->scan : NULL, r->problems);
+	if (rc == 0 && r->req->build) {
+		rc = build_resolve(r->req->build, build_listing_owner, &f->prev,
+		    r->problems);
+		f->m = build_model_of(r->req->build);
+	} else if (rc == 0) {
+		rc = build_model(cfg, r->map, r->mir, build_listing_owner,
+		    &f->prev, &f->owned, r->req->live ? &f->scan : NULL,
+		    r->problems);
+		f->m = f->owned;
+	}
 	rc = rc ? rc : render_tables(config_layout_name(cfg->layout), f->m,
 	    &f->tables);
 	rc = rc ? rc : routes_from_model(f->m, &f->next);
@@ -480,7 +490,7 @@ reset(void *ctx)
 	struct run *r = ctx;
 
 	memset(r->res, 0, sizeof *r->res);
-	diag_free(r->problems);
+	diag_rewind(r->problems, &r->start);
 }
 
 /* attempt - the live state when it can, else in full */
@@ -504,9 +514,20 @@ publish_run(const struct config *cfg, struct git_sink *sink,
     const struct publish_request *req, struct diag *problems, FILE *out,
     struct publish_result *res, struct diag *d)
 {
-	struct run r = { cfg, sink, map, m, req, problems, out, res, d };
+	struct run r;
 	struct rollout_job job = { reset, attempt, &r, req->dry_run };
 
+	memset(&r, 0, sizeof r);
+	r.cfg = cfg;
+	r.sink = sink;
+	r.map = map;
+	r.mir = m;
+	r.req = req;
+	r.problems = problems;
+	r.out = out;
+	r.res = res;
+	r.d = d;
+	diag_mark(problems, &r.start);
 	return rollout_run(cfg, sink, &job, d);
 }
 

@@ -28,37 +28,51 @@
  *	gets ":" (default routing), or the domain entry would send it to
  *	the relay.
  *
+ *	Rows name what the model holds (an address by its slot, a twin
+ *	by its slot and alias, a domain by its index): no text is made
+ *	here.
+ *
  * DIAGNOSTICS
- *	ERR_NOMEM.
+ *	ERR_NOMEM; ERR_BUG for a row the layout does not allow.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "errors.h"
 #include "render.h"
 
-/* domain_rows - the domain-wide rows of one domain */
+/* The tables, by their index in the layout. */
+struct tabs {
+	int domains, mailbox, alias, transport, relay;
+};
+
+/* REF - a reference */
+#define REF(kind, id, sub) render_ref_of((kind), (uint32_t)(id), \
+	(uint16_t)(sub))
+
+/* domain_rows - the domain-wide rows of domain di */
 static int
-domain_rows(const struct model_domain *dm, struct render_rows *r)
+domain_rows(const struct tabs *t, uint32_t di, const struct model_domain *dm,
+    struct render_rows *r)
 {
-	char key[260], target[260];
+	const struct render_ref ok = REF(RENDER_OK, 0, 0);
 	size_t i;
 	int rc;
 
-	rc = render_rows_add(r, "virtual_domains", dm->name, "OK");
+	rc = render_rows_put(r, t->domains, REF(RENDER_NAME, di, 0), ok);
 	if (rc == 0 && dm->forward_unknown) {
-		snprintf(key, sizeof key, "@%s", dm->name);
-		rc = render_rows_add(r, "virtual_mailbox", key, "OK");
-		rc = rc ? rc : render_rows_add(r, "master_relay_transport",
-		    dm->name, dm->relay);
+		rc = render_rows_put(r, t->mailbox, REF(RENDER_AT_NAME, di, 0),
+		    ok);
+		rc = rc ? rc : render_rows_put(r, t->relay,
+		    REF(RENDER_NAME, di, 0), REF(RENDER_NEXTHOP, dm->relay_hop,
+		    0));
 	}
 	for (i = 0; rc == 0 && i < dm->naliases; i++) {
-		rc = render_rows_add(r, "virtual_domains", dm->aliases[i], "OK");
+		rc = render_rows_put(r, t->domains,
+		    REF(RENDER_NAME, di, i + 1), ok);
 		if (rc < 0 || !dm->forward_unknown)
 			continue;
-		snprintf(key, sizeof key, "@%s", dm->aliases[i]);
-		snprintf(target, sizeof target, "@%s", dm->name);
-		rc = render_rows_add(r, "virtual_alias", key, target);
+		rc = render_rows_put(r, t->alias, REF(RENDER_AT_NAME, di, i + 1),
+		    REF(RENDER_AT_NAME, di, 0));
 	}
 	return rc;
 }
@@ -66,50 +80,54 @@ domain_rows(const struct model_domain *dm, struct render_rows *r)
 /* twin_rows - the address in each alias domain, rewritten as the
  * address itself is delivered (master mode has no catch-all) */
 static int
-twin_rows(const struct model *m, const struct model_domain *dm,
-    const struct model_address *a, struct render_rows *r)
+twin_rows(const struct model *m, const struct tabs *t,
+    const struct model_domain *dm, uint32_t slot, const struct model_route *a,
+    struct render_rows *r)
 {
-	const char *at = strchr(a->address, '@');
-	const char *target = a->alias_of ? a->alias_of : a->address;
-	char twin[600];
+	struct render_ref target;
 	size_t i;
 	int rc = 0;
 
-	if (dm->forward_unknown || strcmp(at + 1, dm->name) != 0)
+	if (!render_rows_want(r, t->alias) || dm->forward_unknown ||
+	    strcmp(a->address + a->local + 1, dm->name) != 0)
 		return 0;
-	for (i = 0; rc == 0 && i < dm->naliases; i++) {
-		snprintf(twin, sizeof twin, "%.*s@%s", (int)(at - a->address),
-		    a->address, dm->aliases[i]);
-		if (!render_address_known(m, twin))
-			rc = render_rows_add(r, "virtual_alias", twin, target);
-	}
+	target = a->alias_of != MODEL_NONE ?
+	    REF(RENDER_ADDRESS, a->alias_of, 0) : REF(RENDER_ADDRESS, slot, 0);
+	for (i = 0; rc == 0 && i < dm->naliases; i++)
+		if (!render_twin_known(m, a->address, a->local + 1,
+		    dm->aliases[i]))
+			rc = render_rows_put(r, t->alias, REF(RENDER_TWIN, slot,
+			    i), target);
 	return rc;
 }
 
 /* address_rows - the rows of one routed address */
 static int
-address_rows(const struct model *m, const struct model_address *a,
-    struct render_rows *r)
+address_rows(const struct model *m, const struct tabs *t, uint32_t slot,
+    const struct model_route *a, struct render_rows *r)
 {
-	const struct model_domain *dm = model_domain_find(m, a->domain);
-	const char *at = strchr(a->address, '@');
+	const struct model_domain *dm = model_domain_at(m, a->domain);
+	const struct render_ref key = REF(RENDER_ADDRESS, slot, 0);
 	int rc;
 
-	rc = twin_rows(m, dm, a, r);
-	if (rc == 0 && a->alias_of)
-		rc = render_rows_add(r, "virtual_alias", a->address,
-		    a->alias_of);
-	if (rc < 0 || a->alias_of)
+	rc = twin_rows(m, t, dm, slot, a, r);
+	if (rc == 0 && a->alias_of != MODEL_NONE)
+		rc = render_rows_put(r, t->alias, key,
+		    REF(RENDER_ADDRESS, a->alias_of, 0));
+	if (rc < 0 || a->alias_of != MODEL_NONE)
 		return rc;
 	/* Listed in an alias domain: shield it from "@alias @domain". */
-	if (dm->forward_unknown && strcmp(at + 1, a->domain) != 0)
-		rc = render_rows_add(r, "virtual_alias", a->address, a->address);
+	if (dm->forward_unknown && strcmp(a->address + a->local + 1,
+	    dm->name) != 0)
+		rc = render_rows_put(r, t->alias, key, key);
 	if (rc == 0 && !dm->forward_unknown)
-		rc = render_rows_add(r, "virtual_mailbox", a->address, "OK");
+		rc = render_rows_put(r, t->mailbox, key, REF(RENDER_OK, 0, 0));
 	if (rc == 0 && a->nexthop)
-		rc = render_rows_add(r, "transport", a->address, a->nexthop);
+		rc = render_rows_put(r, t->transport, key,
+		    REF(RENDER_NEXTHOP, a->nexthop, 0));
 	else if (rc == 0 && dm->forward_unknown)
-		rc = render_rows_add(r, "transport", a->address, ":");
+		rc = render_rows_put(r, t->transport, key,
+		    REF(RENDER_DEFAULT, 0, 0));
 	return rc;
 }
 
@@ -117,12 +135,21 @@ address_rows(const struct model *m, const struct model_address *a,
 int
 render_bluemind(const struct model *m, struct render_rows *r)
 {
+	struct model_route a;
+	struct tabs t;
 	size_t i;
 	int rc = 0;
 
+	t.domains = render_table_of(r, "virtual_domains");
+	t.mailbox = render_table_of(r, "virtual_mailbox");
+	t.alias = render_table_of(r, "virtual_alias");
+	t.transport = render_table_of(r, "transport");
+	t.relay = render_table_of(r, "master_relay_transport");
 	for (i = 0; rc == 0 && i < model_domain_count(m); i++)
-		rc = domain_rows(model_domain_at(m, i), r);
-	for (i = 0; rc == 0 && i < model_address_count(m); i++)
-		rc = address_rows(m, model_address_at(m, i), r);
+		rc = domain_rows(&t, (uint32_t)i, model_domain_at(m, i), r);
+	for (i = 0; rc == 0 && i < model_address_count(m); i++) {
+		rc = model_route_at(m, i, &a);
+		rc = rc ? rc : address_rows(m, &t, (uint32_t)i, &a, r);
+	}
 	return rc;
 }

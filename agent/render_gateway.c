@@ -21,71 +21,84 @@
  *	(check warns about such domains). In a forward-unknown domain it
  *	still gets ":", so the domain's relay row does not take it.
  *
+ *	Rows name what the model holds (an address by its slot, a twin
+ *	by its slot and alias, a domain by its index): no text is made
+ *	here.
+ *
  * DIAGNOSTICS
- *	ERR_NOMEM.
+ *	ERR_NOMEM; ERR_BUG for a row the layout does not allow.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "errors.h"
 #include "render.h"
 
-/* domain_rows - domain-wide rows for name (a domain or an alias) */
+/* The tables, by their index in the layout. */
+struct tabs {
+	int domains, recipients, transport;
+};
+
+/* REF - a reference */
+#define REF(kind, id, sub) render_ref_of((kind), (uint32_t)(id), \
+	(uint16_t)(sub))
+
+/* domain_rows - domain-wide rows of domain di's name (sub 0) or its
+ * alias sub - 1 */
 static int
-domain_rows(const struct model_domain *dm, const char *name,
-    struct render_rows *r)
+domain_rows(const struct tabs *t, uint32_t di, const struct model_domain *dm,
+    size_t sub, struct render_rows *r)
 {
-	char key[260];
-	const char *fallback = dm->forward_unknown ? dm->relay : dm->local;
+	uint32_t fallback = dm->forward_unknown ? dm->relay_hop : dm->local_hop;
 	int rc;
 
-	rc = render_rows_add(r, "relay_domains", name, "OK");
-	if (rc == 0 && dm->forward_unknown) {
-		snprintf(key, sizeof key, "@%s", name);
-		rc = render_rows_add(r, "relay_recipients", key, "OK");
-	}
+	rc = render_rows_put(r, t->domains, REF(RENDER_NAME, di, sub),
+	    REF(RENDER_OK, 0, 0));
+	if (rc == 0 && dm->forward_unknown)
+		rc = render_rows_put(r, t->recipients,
+		    REF(RENDER_AT_NAME, di, sub), REF(RENDER_OK, 0, 0));
 	if (rc == 0 && fallback)
-		rc = render_rows_add(r, "transport", name, fallback);
+		rc = render_rows_put(r, t->transport, REF(RENDER_NAME, di, sub),
+		    REF(RENDER_NEXTHOP, fallback, 0));
 	return rc;
 }
 
 /* recipient_rows - rows for one address as it appears on the wire */
 static int
-recipient_rows(const struct model_domain *dm, const char *address,
-    const struct model_address *a, struct render_rows *r)
+recipient_rows(const struct tabs *t, const struct model_domain *dm,
+    struct render_ref key, const struct model_route *a,
+    struct render_rows *r)
 {
 	int rc = 0;
 
 	if (!dm->forward_unknown)
-		rc = render_rows_add(r, "relay_recipients", address, "OK");
+		rc = render_rows_put(r, t->recipients, key, REF(RENDER_OK, 0, 0));
 	if (rc == 0 && a->nexthop)
-		rc = render_rows_add(r, "transport", address, a->nexthop);
+		rc = render_rows_put(r, t->transport, key,
+		    REF(RENDER_NEXTHOP, a->nexthop, 0));
 	else if (rc == 0 && dm->forward_unknown)
-		rc = render_rows_add(r, "transport", address, ":");
+		rc = render_rows_put(r, t->transport, key,
+		    REF(RENDER_DEFAULT, 0, 0));
 	return rc;
 }
 
 /* address_rows - an address and its twins in the alias domains */
 static int
-address_rows(const struct model *m, const struct model_address *a,
-    struct render_rows *r)
+address_rows(const struct model *m, const struct tabs *t, uint32_t slot,
+    const struct model_route *a, struct render_rows *r)
 {
-	const struct model_domain *dm = model_domain_find(m, a->domain);
-	const char *at = strchr(a->address, '@');
-	char twin[600];
+	const struct model_domain *dm = model_domain_at(m, a->domain);
 	size_t i;
 	int rc;
 
-	rc = recipient_rows(dm, a->address, a, r);
+	rc = recipient_rows(t, dm, REF(RENDER_ADDRESS, slot, 0), a, r);
 	/* Twins only from addresses in the domain itself. */
-	if (strcmp(at + 1, dm->name) != 0)
+	if (strcmp(a->address + a->local + 1, dm->name) != 0)
 		return rc;
-	for (i = 0; rc == 0 && i < dm->naliases; i++) {
-		snprintf(twin, sizeof twin, "%.*s@%s", (int)(at - a->address),
-		    a->address, dm->aliases[i]);
-		if (!render_address_known(m, twin))
-			rc = recipient_rows(dm, twin, a, r);
-	}
+	for (i = 0; rc == 0 && i < dm->naliases; i++)
+		if (!render_twin_known(m, a->address, a->local + 1,
+		    dm->aliases[i]))
+			rc = recipient_rows(t, dm, REF(RENDER_TWIN, slot, i), a,
+			    r);
 	return rc;
 }
 
@@ -93,17 +106,23 @@ address_rows(const struct model *m, const struct model_address *a,
 int
 render_gateway(const struct model *m, struct render_rows *r)
 {
+	struct model_route a;
+	struct tabs t;
 	size_t i, j;
 	int rc = 0;
 
+	t.domains = render_table_of(r, "relay_domains");
+	t.recipients = render_table_of(r, "relay_recipients");
+	t.transport = render_table_of(r, "transport");
 	for (i = 0; rc == 0 && i < model_domain_count(m); i++) {
 		const struct model_domain *dm = model_domain_at(m, i);
 
-		rc = domain_rows(dm, dm->name, r);
-		for (j = 0; rc == 0 && j < dm->naliases; j++)
-			rc = domain_rows(dm, dm->aliases[j], r);
+		for (j = 0; rc == 0 && j <= dm->naliases; j++)
+			rc = domain_rows(&t, (uint32_t)i, dm, j, r);
 	}
-	for (i = 0; rc == 0 && i < model_address_count(m); i++)
-		rc = address_rows(m, model_address_at(m, i), r);
+	for (i = 0; rc == 0 && i < model_address_count(m); i++) {
+		rc = model_route_at(m, i, &a);
+		rc = rc ? rc : address_rows(m, &t, (uint32_t)i, &a, r);
+	}
 	return rc;
 }

@@ -99,12 +99,13 @@ routes_from_model(const struct model *m, struct routes *out)
 	out->rows = NULL;
 	out->count = 0;
 	for (i = 0; rc == 0 && i < model_address_count(m); i++) {
-		const struct model_address *a = model_address_at(m, i);
+		struct model_address a;
 
+		rc = model_address_at(m, i, &a);
 		/* An id equal to the DN (no entryUUID) is not repeated. */
-		rc = push_row(out, &cap, a->address, a->route ==
-		    ROUTE_EXTERNAL ? "external" : "internal", a->nexthop,
-		    strcmp(a->id, a->dn) == 0 ? "" : a->id, a->dn);
+		rc = rc ? rc : push_row(out, &cap, a.address, a.route ==
+		    ROUTE_EXTERNAL ? "external" : "internal", a.nexthop,
+		    strcmp(a.id, a.dn) == 0 ? "" : a.id, a.dn);
 	}
 	for (i = 0; rc == 0 && i < model_domain_count(m); i++) {
 		const struct model_domain *dm = model_domain_at(m, i);

@@ -55,6 +55,17 @@ void diag_init(struct diag *d, const struct log *log);
 /* diag_free - release every item and cover; log and quiet_data stay, so
  * d can be used again */
 void diag_free(struct diag *d);
+/* What a diag held at one moment, to come back to (diag_rewind). */
+struct diag_mark {
+	size_t count, nerrors, nwarnings, nrejected, nconflicts, ncovered;
+	int partial;
+};
+
+/* diag_mark - where d stands now into *m */
+void diag_mark(const struct diag *d, struct diag_mark *m);
+/* diag_rewind - forget everything added to d since m was taken (items,
+ * counts, covers): a computation that starts over reports again */
+void diag_rewind(struct diag *d, const struct diag_mark *m);
 /* diag_cover - the items of d cover where (a DN, escaped as items
  * are): what d holds there is all there is; a d with covers covers
  * nothing else. ERR_NOMEM */

@@ -23,6 +23,7 @@
 #include "mapping.h"
 #include "mirror.h"
 
+struct build;
 struct live;
 
 struct publish_request {
@@ -36,6 +37,11 @@ struct publish_request {
 	int force;              /* commit even what the guard would hold */
 	struct live *live;      /* the service's state kept between commits
 	                           (NULL: build everything every time) */
+	struct build *build;    /* the one-shot jobs: the whole directory,
+	                           read and finished (build_finish); each
+	                           attempt resolves it against the head.
+	                           NULL: built from the mirror each
+	                           attempt */
 };
 
 struct publish_result {
@@ -65,7 +71,9 @@ struct publish_result {
  * described in its message. A push refused as non-fast-forward starts
  * over from the fetch (a few times). Data problems go to problems;
  * failures to d: ERR_MOVED, ERR_UNAVAIL (a remote), ERR_IO,
- * ERR_NOMEM. */
+ * ERR_NOMEM. What problems held before the call is kept; what an
+ * attempt adds is forgotten when the next one starts over. m may be
+ * NULL with req->build. */
 int publish_run(const struct config *cfg, struct git_sink *sink,
     const struct mapping *map, const struct mirror *m,
     const struct publish_request *req, struct diag *problems, FILE *out,

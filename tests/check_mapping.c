@@ -964,6 +964,7 @@ START_TEST(test_worked_example)
 	struct mapping *m = load_ok(DATA "example.xml");
 	const struct model_domain *md;
 	const struct model_address *a;
+	struct model_address abuf;
 	struct example x;
 	struct diag d;
 	size_t i;
@@ -994,7 +995,8 @@ START_TEST(test_worked_example)
 	ck_assert_uint_eq(model_address_count(x.model),
 	    sizeof example_routes / sizeof *example_routes);
 	for (i = 0; i < model_address_count(x.model); i++) {
-		a = model_address_at(x.model, i);
+		ck_assert_int_eq(model_address_at(x.model, i, &abuf), 0);
+		a = &abuf;
 		ck_assert_str_eq(a->address, example_routes[i].address);
 		ck_assert_msg(a->route == example_routes[i].route,
 		    "%s: route %d", a->address, a->route);

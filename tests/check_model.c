@@ -97,6 +97,18 @@ show(const char *s)
 	return s ? s : "(null)";
 }
 
+/* addr_at - slot i of m (model_address_at into one of a few buffers,
+ * so that two can be compared), or NULL out of range */
+static const struct model_address *
+addr_at(const struct model *m, size_t i)
+{
+	static struct model_address ring[4];
+	static size_t next;
+	struct model_address *a = &ring[next++ % 4];
+
+	return model_address_at(m, i, a) == 0 ? a : NULL;
+}
+
 /* add_dom - build a spec from def, add it, release the spec */
 static int
 add_dom(struct model *m, const struct dom_def *def, struct diag *d)
@@ -193,7 +205,7 @@ check_view(const char *label, const struct model *m, const struct want *w,
 	    "%s: %zu addresses, expected %zu", label, model_address_count(m),
 	    n);
 	for (i = 0; i < n; i++) {
-		const struct model_address *a = model_address_at(m, i);
+		const struct model_address *a = addr_at(m, i);
 		const char *at = strchr(w[i].address, '@');
 		const struct model_domain *dm;
 
@@ -221,7 +233,7 @@ check_view(const char *label, const struct model *m, const struct want *w,
 		    "%s: %s domain %s, expected %s", label, a->address,
 		    show(a->domain), dm->name);
 	}
-	ck_assert_ptr_null(model_address_at(m, n));
+	ck_assert_ptr_null(addr_at(m, n));
 }
 
 /* find_item - index of the first item of kind with where and a text
@@ -445,8 +457,9 @@ START_TEST(test_domain_after_mailbox)
 	diag_init(&d, NULL);
 	m = base_model(&d);
 	ck_assert_int_eq(add_mb(m, &mb, &d), 0);
-	ck_assert_int_eq(add_dom(m, &late, &d), ERR_INVAL);
-	ck_assert_ptr_null(model_domain_find(m, "example.org"));
+	/* entries come in any order: a domain may follow a mailbox */
+	ck_assert_int_eq(add_dom(m, &late, &d), 0);
+	ck_assert_ptr_nonnull(model_domain_find(m, "example.org"));
 	ck_assert_int_eq(model_finish(m, NULL, NULL, &d), 0);
 	ck_assert_int_eq(add_dom(m, &late, &d), ERR_INVAL);
 	/* a second finish and a late mailbox are refused */
@@ -1086,7 +1099,7 @@ routed(const struct model *m, const char *address)
 	size_t i;
 
 	for (i = 0; i < model_address_count(m); i++)
-		if (strcmp(model_address_at(m, i)->address, address) == 0)
+		if (strcmp(addr_at(m, i)->address, address) == 0)
 			return 1;
 	return 0;
 }
@@ -1138,7 +1151,7 @@ START_TEST(test_address_cap)
 	ck_assert_msg(at == 0, "%s", d.count ? d.items[0].what : "");
 	ck_assert_uint_eq(d.items[0].count, 49000);
 	/* the default address and the last one kept still route */
-	ck_assert_str_eq(model_address_at(m, 0)->address, "a0@example.com");
+	ck_assert_str_eq(addr_at(m, 0)->address, "a0@example.com");
 	ck_assert_int_eq(routed(m, "a999@example.com"), 1);
 	ck_assert_int_eq(routed(m, "a1000@example.com"), 0);
 	model_free(m);
@@ -1178,8 +1191,8 @@ START_TEST(test_owner_called_for_conflicts)
 	ck_assert_int_eq(add_mb(m, &b, &d), 0);
 	ck_assert_int_eq(model_finish(m, owner_lookup, (void *)owners, &d), 0);
 	ck_assert_uint_eq(model_address_count(m), 1);
-	ck_assert_str_eq(model_address_at(m, 0)->id, "idz");
-	ck_assert_str_eq(model_address_at(m, 0)->dn, DB);
+	ck_assert_str_eq(addr_at(m, 0)->id, "idz");
+	ck_assert_str_eq(addr_at(m, 0)->dn, DB);
 	ck_assert_uint_eq(d.nconflicts, 1);
 	ck_assert_int_ge(find_item(&d, DIAG_CONFLICT, DA, "x@example.com", DB),
 	    0);
@@ -1312,7 +1325,7 @@ START_TEST(test_order_independence)
 	/* the reference itself is what the semantics say */
 	ck_assert_uint_eq(model_address_count(ref), 14);
 	ck_assert_uint_eq(rd.nconflicts, 3);
-	ck_assert_str_eq(model_address_at(ref, 0)->address, "4@split.test");
+	ck_assert_str_eq(addr_at(ref, 0)->address, "4@split.test");
 
 	for (p = 0; p < NPERM; p++) {
 		struct diag d;
@@ -1337,10 +1350,10 @@ START_TEST(test_order_independence)
 		ck_assert_uint_eq(model_domain_count(m),
 		    model_domain_count(ref));
 		for (i = 0; i < model_address_count(ref); i++) {
-			const struct model_address *a = model_address_at(m, i);
+			const struct model_address *a = addr_at(m, i);
 			const struct model_address *b;
 
-			b = model_address_at(ref, i);
+			b = addr_at(ref, i);
 
 			ck_assert_msg(str_same(a->address, b->address) &&
 			    str_same(a->domain, b->domain) &&
@@ -1439,6 +1452,282 @@ START_TEST(test_order_reference)
 }
 END_TEST
 
+/*
+ * Pending routes: decided at build by the decider, with the notes that
+ * apply to the route decided and the nexthop only where it applies.
+ */
+
+/* What the test decider does: bit 0 of the leaves routes external,
+ * bit 1 none, else internal; the nexthop applies to external routes;
+ * a note with when 1 applies to routed mailboxes, 2 to external ones.
+ * It counts its calls. */
+struct tdec {
+	size_t calls;
+	uint64_t last_dn;
+};
+
+static int
+tdec_route(void *ctx, uint64_t leaves, const struct groups_keys *k)
+{
+	struct tdec *t = ctx;
+
+	t->calls++;
+	t->last_dn = k->dn;
+	if (leaves & 2)
+		return ROUTE_NONE;
+	return leaves & 1 ? ROUTE_EXTERNAL : ROUTE_INTERNAL;
+}
+
+static int
+tdec_nexthop(void *ctx, int route)
+{
+	(void)ctx;
+	return route == ROUTE_EXTERNAL;
+}
+
+static int
+tdec_note(void *ctx, const struct model_note *n, int route)
+{
+	(void)ctx;
+	if (n->when == 2)
+		return route == ROUTE_EXTERNAL;
+	return route != ROUTE_NONE;
+}
+
+/* add_pending - a pending mailbox with one address, a nexthop value
+ * and two notes */
+static void
+add_pending(struct model *m, const char *id, const char *dn,
+    const char *address, uint64_t leaves, const char *nexthop,
+    struct diag *d)
+{
+	static const struct model_note notes[] = {
+		{ 1, DIAG_WARNING, DIAG_REJECTED, "routed note" },
+		{ 2, DIAG_WARNING, DIAG_REJECTED, "external note" },
+	};
+	struct groups_keys k;
+	struct model_mailbox in;
+
+	memset(&k, 0, sizeof k);
+	k.dn = 42;
+	memset(&in, 0, sizeof in);
+	in.id = id;
+	in.idlen = strlen(id);
+	in.dn = dn;
+	in.addresses = &address;
+	in.naddresses = 1;
+	in.route = MODEL_ROUTE_PENDING;
+	in.nexthop = nexthop;
+	in.leaves = leaves;
+	in.keys = &k;
+	in.notes = notes;
+	in.nnotes = 2;
+	ck_assert_int_eq(model_add(m, &in, d), 0);
+}
+
+START_TEST(test_pending_routes)
+{
+	struct model_decider dec = { tdec_route, tdec_nexthop, tdec_note,
+	    NULL };
+	struct tdec t = { 0, 0 };
+	struct diag d;
+	struct model *m;
+
+	dec.ctx = &t;
+	diag_init(&d, NULL);
+	m = new_model();
+	model_set_decider(m, &dec);
+	/* before the domains: checked at build */
+	add_pending(m, "p1", DA, "a@example.com", 1, N5, &d);
+	add_pending(m, "p2", DB, "b@example.com", 0, N5, &d);
+	add_pending(m, "p3", DC, "c@example.com", 2, "bad nexthop", &d);
+	add_pending(m, "p4", "uid=d,dc=example,dc=com", "d@example.com", 1,
+	    "bad nexthop", &d);
+	ck_assert_uint_eq(d.count, 0);
+	ck_assert_uint_eq(t.calls, 0);
+	ck_assert_int_eq(add_dom(m, &base_domains[0], &d), 0);
+	ck_assert_int_eq(model_finish(m, NULL, NULL, &d), 0);
+	ck_assert_uint_eq(t.calls, 4);
+	ck_assert_uint_eq(t.last_dn, 42);
+	ck_assert_uint_eq(model_address_count(m), 3);
+	/* external: its nexthop; internal: the domain's (the value does
+	 * not apply); none: nothing, not even its bad nexthop reported */
+	ck_assert_str_eq(addr_at(m, 0)->address, "a@example.com");
+	ck_assert_int_eq(addr_at(m, 0)->route, EXT);
+	ck_assert_str_eq(addr_at(m, 0)->nexthop, N5);
+	ck_assert_str_eq(addr_at(m, 1)->address, "b@example.com");
+	ck_assert_int_eq(addr_at(m, 1)->route, INT);
+	ck_assert_str_eq(addr_at(m, 1)->nexthop, L1);
+	ck_assert_str_eq(addr_at(m, 2)->address, "d@example.com");
+	ck_assert_str_eq(addr_at(m, 2)->nexthop, R1);
+	/* the notes that apply, each mailbox's together, in the order
+	 * they were added: a: 2 notes; b: 1; c: none; d: 2 and its
+	 * refused nexthop */
+	ck_assert_uint_eq(d.count, 6);
+	ck_assert_str_eq(d.items[0].where, DA);
+	ck_assert_str_eq(d.items[0].what, "routed note");
+	ck_assert_str_eq(d.items[1].what, "external note");
+	ck_assert_str_eq(d.items[2].where, DB);
+	ck_assert_str_eq(d.items[2].what, "routed note");
+	ck_assert_str_eq(d.items[5].where, "uid=d,dc=example,dc=com");
+	ck_assert_ptr_nonnull(strstr(d.items[5].what,
+	    "mailbox nexthop \"bad nexthop\" refused"));
+	model_free(m);
+	diag_free(&d);
+
+	/* a pending route without a decider is a bug */
+	diag_init(&d, NULL);
+	m = base_model(&d);
+	add_pending(m, "p1", DA, "a@example.com", 1, NULL, &d);
+	ck_assert_int_eq(model_finish(m, NULL, NULL, &d), ERR_BUG);
+	model_free(m);
+	diag_free(&d);
+}
+END_TEST
+
+/* Ids kept as their bytes (UUID, 32 hex digits) sort and compare as
+ * their texts do, against each other and against text ids. */
+START_TEST(test_binary_ids)
+{
+	static const char *const ids[] = {
+		"00000000-0000-0000-0000-00000000000a",
+		"00000000-0000-0000-0000-000000000009",
+		"0000000000000000000000000000000b",
+		"00000000-0000-0000-0000-00000000000A",
+		"00000000-0000-0000-0000-0000000000",
+		"00000000-0000-0000-0000-0000000000-",
+		"uid=z,dc=example,dc=com",
+		"ffffffff-ffff-ffff-ffff-ffffffffffff",
+		"fffffffffffffffffffffffffffffffe",
+	};
+	const size_t n = sizeof ids / sizeof ids[0];
+	size_t order[sizeof ids / sizeof ids[0]], p, i, j, best;
+	char dns[sizeof ids / sizeof ids[0]][64];
+
+	for (i = 0; i < n; i++)
+		snprintf(dns[i], sizeof dns[i], "%s", strncmp(ids[i], "uid=",
+		    4) == 0 ? ids[i] : "uid=m0,dc=example,dc=com");
+	for (i = 0; i < n; i++)
+		if (strncmp(ids[i], "uid=", 4) != 0)
+			dns[i][5] = (char)('a' + i);
+	/* the smallest text wins */
+	for (best = 0, i = 1; i < n; i++)
+		if (strcmp(ids[i], ids[best]) < 0)
+			best = i;
+	for (p = 0; p < 20; p++) {
+		struct diag d;
+		struct model *m;
+		const char *prev = NULL;
+
+		shuffle(order, n, p + 1);
+		diag_init(&d, NULL);
+		m = base_model(&d);
+		for (i = 0; i < n; i++) {
+			struct mb_def def = MB(ids[order[i]], dns[order[i]],
+			    INT, NULL, NULL, "x@example.com");
+
+			ck_assert_int_eq(add_mb(m, &def, &d), 0);
+		}
+		ck_assert_int_eq(model_finish(m, NULL, NULL, &d), 0);
+		ck_assert_uint_eq(model_address_count(m), 1);
+		ck_assert_str_eq(addr_at(m, 0)->id, ids[best]);
+		ck_assert_uint_eq(d.nconflicts, n - 1);
+		/* the losers are reported in the order of their ids */
+		for (i = 0; i < d.count; i++) {
+			for (j = 0; j < n; j++)
+				if (strcmp(d.items[i].where, dns[j]) == 0)
+					break;
+			ck_assert_uint_lt(j, n);
+			if (prev)
+				ck_assert_msg(strcmp(prev, ids[j]) < 0,
+				    "%s reported before %s", prev, ids[j]);
+			prev = ids[j];
+		}
+		/* each id reads back as it was given */
+		for (i = 0; i < model_mailbox_total(m); i++) {
+			char buf[MODEL_ID_MAX];
+
+			ck_assert_str_eq(model_mailbox_id(m, (uint32_t)i, buf),
+			    ids[order[i]]);
+		}
+		model_free(m);
+		diag_free(&d);
+	}
+}
+END_TEST
+
+/* owner_a, owner_b - two previous commits */
+static const char *
+owner_a(const char *address, void *ctx)
+{
+	size_t *calls = ctx;
+
+	(*calls)++;
+	return strcmp(address, "x@example.com") == 0 ? "idb" : NULL;
+}
+
+static const char *
+owner_b(const char *address, void *ctx)
+{
+	size_t *calls = ctx;
+
+	(*calls)++;
+	return strcmp(address, "x@example.com") == 0 ? "idc" : NULL;
+}
+
+/* Resolved again against another previous commit, the model starts
+ * over: the other owner, the other conflicts, the same addresses. */
+START_TEST(test_resolve_again)
+{
+	static const struct mb_def mbs[] = {
+		MB("ida", DA, INT, NULL, NULL, "a@example.com", "x@example.com"),
+		MB("idb", DB, EXT, NULL, NULL, "x@example.com", "b@example.com"),
+		MB("idc", DC, INT, N4, NULL, "x@example.com"),
+	};
+	struct diag d, d2;
+	struct model *m;
+	size_t i, calls = 0;
+
+	diag_init(&d, NULL);
+	m = base_model(&d);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(add_mb(m, &mbs[i], &d), 0);
+	ck_assert_int_eq(model_resolve(m, NULL, NULL, &d), ERR_INVAL);
+	ck_assert_int_eq(model_build(m, &d), 0);
+	ck_assert_int_eq(model_resolve(m, owner_a, &calls, &d), 0);
+	/* asked about the contested address only */
+	ck_assert_uint_eq(calls, 1);
+	ck_assert_uint_eq(model_address_count(m), 3);
+	ck_assert_str_eq(addr_at(m, 2)->address, "x@example.com");
+	ck_assert_str_eq(addr_at(m, 2)->id, "idb");
+	/* idb's first address is its default */
+	ck_assert_ptr_null(addr_at(m, 2)->alias_of);
+	ck_assert_str_eq(addr_at(m, 1)->alias_of, "x@example.com");
+	ck_assert_uint_eq(model_mailbox_count(m), 2);
+	ck_assert_uint_eq(d.nconflicts, 2);
+	diag_init(&d2, NULL);
+	ck_assert_int_eq(model_resolve(m, owner_b, &calls, &d2), 0);
+	ck_assert_uint_eq(calls, 2);
+	ck_assert_str_eq(addr_at(m, 2)->id, "idc");
+	ck_assert_str_eq(addr_at(m, 2)->nexthop, N4);
+	ck_assert_ptr_null(addr_at(m, 2)->alias_of);
+	/* b@ is idb's default now */
+	ck_assert_str_eq(addr_at(m, 1)->address, "b@example.com");
+	ck_assert_ptr_null(addr_at(m, 1)->alias_of);
+	ck_assert_uint_eq(model_mailbox_count(m), 3);
+	ck_assert_uint_eq(d2.nconflicts, 2);
+	ck_assert_int_ge(find_item(&d2, DIAG_CONFLICT, DB, "x@example.com",
+	    DC), 0);
+	/* found by their hash */
+	ck_assert_uint_eq(model_find(m, "x@example.com", 13), 2);
+	ck_assert_uint_eq(model_find(m, "x@example.co", 12), MODEL_NONE);
+	ck_assert_uint_eq(model_find(m, "zz@example.com", 14), MODEL_NONE);
+	model_free(m);
+	diag_free(&d);
+	diag_free(&d2);
+}
+END_TEST
+
 /* model_suite - all of the above */
 static Suite *
 model_suite(void)
@@ -1464,6 +1753,9 @@ model_suite(void)
 	tcase_add_test(tm, test_same_address_twice);
 	tcase_add_test(tm, test_address_cap);
 	tcase_add_test(tm, test_owner_called_for_conflicts);
+	tcase_add_test(tm, test_pending_routes);
+	tcase_add_test(tm, test_binary_ids);
+	tcase_add_test(tm, test_resolve_again);
 	suite_add_tcase(s, tm);
 
 	tcase_add_test(to, test_order_reference);

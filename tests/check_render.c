@@ -30,6 +30,7 @@
 #include "layout.h"
 #include "model.h"
 #include "render.h"
+#include "shard.h"
 #include "testlib.h"
 
 #define DATA "tests/data/render"
@@ -907,6 +908,85 @@ START_TEST(test_good_row)
 }
 END_TEST
 
+/* emit_into - a git_sink_emit_fn into a buffer */
+static int
+emit_into(void *ectx, const void *data, size_t n)
+{
+	return buf_append(ectx, data, n);
+}
+
+/* A table in shards: each shard holds the lines of the whole table
+ * whose key hashes to it, in order (what shard_split cuts), its length
+ * is known before its text is made, the generator makes the same
+ * text, and every line is found in its shard. */
+START_TEST(test_sharded)
+{
+	const struct golden_layout *lay = &layouts[_i / 3];
+	static const size_t counts[] = { 16, 256, 4096 };
+	size_t nshards = counts[_i % 3], i, s;
+	struct tables t;
+	struct diag d;
+	struct model *m;
+
+	diag_init(&d, NULL);
+	m = golden_model(3, 1, &d);
+	ck_assert_int_eq(render_tables(lay->name, m, &t), 0);
+	ck_assert_uint_eq(render_table_count(lay->name), t.count);
+	for (i = 0; i < t.count; i++) {
+		struct render_table *rt = NULL;
+		struct buf *cut = calloc(nshards, sizeof *cut);
+		const char *p, *nl;
+
+		ck_assert_ptr_nonnull(cut);
+		ck_assert_int_eq(render_table_new(lay->name, m, i, nshards, &rt),
+		    0);
+		ck_assert_str_eq(render_table_name(rt), t.items[i].name);
+		ck_assert_int_eq(shard_split(t.items[i].text.data,
+		    t.items[i].text.len, ' ', nshards, cut), 0);
+		for (s = 0; s < nshards; s++) {
+			struct buf text = BUF_INIT, gen = BUF_INIT;
+			struct render_shard x = { rt, s };
+
+			ck_assert_int_eq(render_shard_text(rt, s, &text), 0);
+			ck_assert_int_eq(render_shard_gen(&x, emit_into, &gen),
+			    0);
+			ck_assert_uint_eq(render_shard_len(rt, s), cut[s].len);
+			ck_assert_uint_eq(text.len, cut[s].len);
+			ck_assert_uint_eq(gen.len, cut[s].len);
+			ck_assert(cut[s].len == 0 ||
+			    (memcmp(text.data, cut[s].data, cut[s].len) == 0 &&
+			    memcmp(gen.data, cut[s].data, cut[s].len) == 0));
+			buf_free(&text);
+			buf_free(&gen);
+			buf_free(&cut[s]);
+		}
+		for (p = t.items[i].text.data; p && *p; p = nl + 1) {
+			nl = strchr(p, '\n');
+			ck_assert_int_eq(render_table_has(rt, p,
+			    (size_t)(nl - p)), 1);
+			ck_assert_int_eq(render_table_has(rt, p,
+			    (size_t)(nl - p) - 1), 0);
+		}
+		ck_assert_int_eq(render_table_has(rt, "nosuch@example.com OK",
+		    21), 0);
+		ck_assert_uint_eq(render_shard_len(rt, nshards), 0);
+		render_table_free(rt);
+		free(cut);
+	}
+	{
+		struct render_table *none = NULL;
+
+		/* a table the layout does not have */
+		ck_assert_int_eq(render_table_new(lay->name, m, t.count, 16,
+		    &none), ERR_INVAL);
+		ck_assert_ptr_null(none);
+	}
+	render_tables_free(&t);
+	model_free(m);
+	diag_free(&d);
+}
+END_TEST
+
 /* render_suite - all of the above */
 static Suite *
 render_suite(void)
@@ -923,6 +1003,7 @@ render_suite(void)
 	tcase_add_loop_test(tg, test_shape, 0, (int)NLAYOUTS);
 	tcase_add_test(tg, test_unknown_layout);
 	tcase_add_loop_test(tg, test_domains_only, 0, (int)NLAYOUTS);
+	tcase_add_loop_test(tg, test_sharded, 0, (int)NLAYOUTS * 3);
 	suite_add_tcase(s, tg);
 
 	tcase_add_test(tl, test_tables_of_definition);
