@@ -10,8 +10,10 @@
  *	EXTERNAL, pages of 500 as splitsync asks by default) and runs
  *	ROUNDS full searches under BASE with a callback that only counts
  *	what it is given. MODE "entry" reads entries (ldap_source_search,
- *	a struct entry per entry); the time of each round is printed as
- *	"MODE: N entries, S s" (one line each).
+ *	a struct entry per entry), "view" reads views over the mapping's
+ *	attrset (ldap_source_search_view), as the data path does; the
+ *	time of each round is printed as "MODE: N entries, V values, S s"
+ *	(one line each).
  *
  * DIAGNOSTICS
  *	Exit status 0, or 1 with the source's message on stderr, 2 on a
@@ -23,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "attrset.h"
 #include "config.h"
 #include "diag.h"
 #include "entry.h"
@@ -59,6 +62,19 @@ count_entry(const struct entry *e, void *ctx)
 	return 0;
 }
 
+/* count_view - entry_view_fn: counts the view and its values */
+static int
+count_view(const struct entry_view *v, void *ctx)
+{
+	struct count *c = ctx;
+	size_t i, n = attrset_count(v->set);
+
+	c->entries++;
+	for (i = 0; i < n; i++)
+		c->values += v->attrs[i].n;
+	return 0;
+}
+
 /* one_round - one full search in mode; 0 or an error code */
 static int
 one_round(struct ldap_source *src, const struct mapping *map,
@@ -68,8 +84,12 @@ one_round(struct ldap_source *src, const struct mapping *map,
 	double t0 = now_s();
 	int rc;
 
-	rc = ldap_source_search(src, mapping_filter(map),
-	    mapping_attributes(map), count_entry, &c, d);
+	if (strcmp(mode, "view") == 0)
+		rc = ldap_source_search_view(src, mapping_filter(map),
+		    mapping_attrset(map), count_view, &c, d);
+	else
+		rc = ldap_source_search(src, mapping_filter(map),
+		    mapping_attributes(map), count_entry, &c, d);
 	if (rc == 0)
 		printf("%s: %zu entries, %zu values, %.3f s\n", mode,
 		    c.entries, c.values, now_s() - t0);
@@ -88,7 +108,7 @@ main(int argc, char **argv)
 	int rc;
 
 	if (argc != 6 || (rounds = strtol(argv[5], NULL, 10)) <= 0 ||
-	    strcmp(argv[4], "entry") != 0) {
+	    (strcmp(argv[4], "entry") != 0 && strcmp(argv[4], "view") != 0)) {
 		fprintf(stderr, "usage: source-read MAPPING URI BASE MODE "
 		    "ROUNDS\n");
 		return 2;

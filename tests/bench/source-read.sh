@@ -7,9 +7,10 @@
 #	of USERS users (default 100000) into a private slapd (bench-slapd),
 #	warms it up, then runs ROUNDS rounds (default 5), each timing in
 #	turn ldapsearch -LLL -o ldif-wrap=no -E pr=500/noprompt to
-#	/dev/null and source-read in each of MODES (default "entry"),
+#	/dev/null and source-read in each of MODES (default "view entry"),
 #	all with the filter and attributes of tests/bench/mapping.xml.
-#	Prints each time, then per mode the median time and the median of
+#	Prints each time (and the client's CPU time, user + system), then
+#	per tool the median time and CPU time, and per mode the median of
 #	its per-round ratio to ldapsearch. PERF=MODE records one more run
 #	of that mode with perf record -g and prints the top functions.
 #
@@ -25,7 +26,7 @@ export LC_ALL=C LDAPNOINIT=1
 PATH=$PATH:/usr/sbin:/usr/local/sbin
 users=${1:-100000}
 rounds=${2:-5}
-modes=${3:-entry}
+modes=${3:-view entry}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/splitsync-source-read.XXXXXX")
@@ -90,34 +91,51 @@ reader() {
 	"$work/source-read" "$here/mapping.xml" "$LDAPI_URI" "$BASE" "$1" 1
 }
 
+# timed NAME OUT CMD... - run CMD, its output into OUT; append its wall
+# and CPU microseconds to $work/NAME and $work/NAME.cpu
+timed() {
+	local name=$1 out=$2 t0 t1
+	shift 2
+	t0=$(now_us)
+	/usr/bin/time -f '%U %S' -o "$work/cpu" "$@" > "$out"
+	t1=$(now_us)
+	echo "$((t1 - t0))" >> "$work/$name"
+	awk '{ printf "%d\n", ($1 + $2) * 1e6 }' "$work/cpu" \
+	    >> "$work/$name.cpu"
+	last=$((t1 - t0))
+	last_cpu=$(tail -n 1 "$work/$name.cpu")
+}
+
 dump
 for m in $modes; do
 	reader "$m" > /dev/null
 done
 for r in $(seq 1 "$rounds"); do
-	t0=$(now_us)
-	dump
-	t1=$(now_us)
-	ls_us=$((t1 - t0))
-	echo "$ls_us" >> "$work/ldapsearch"
-	printf 'round %s: ldapsearch %s s' "$r" "$(secs "$ls_us")"
+	# shellcheck disable=SC2086
+	timed ldapsearch /dev/null ldapsearch -LLL -o ldif-wrap=no \
+	    -E pr=500/noprompt -H "$LDAPI_URI" -Y EXTERNAL -Q -b "$BASE" \
+	    "$FILTER" $ATTRS
+	ls_us=$last
+	printf 'round %s: ldapsearch %s s (cpu %s s)' "$r" "$(secs "$ls_us")" \
+	    "$(secs "$last_cpu")"
 	for m in $modes; do
-		t0=$(now_us)
-		reader "$m" > "$work/out"
-		t1=$(now_us)
-		echo "$((t1 - t0))" >> "$work/$m"
-		echo "$((t1 - t0)) $ls_us" | awk '{ printf "%.4f\n", $1 / $2 }' \
+		timed "$m" "$work/out" "$work/source-read" "$here/mapping.xml" \
+		    "$LDAPI_URI" "$BASE" "$m" 1
+		echo "$last $ls_us" | awk '{ printf "%.4f\n", $1 / $2 }' \
 		    >> "$work/$m.ratio"
-		printf ', %s %s s (%s)' "$m" "$(secs $((t1 - t0)))" \
+		printf ', %s %s s (cpu %s s; %s)' "$m" "$(secs "$last")" \
+		    "$(secs "$last_cpu")" \
 		    "$(sed 's/^[a-z]*: //; s/, [0-9.]* s$//' "$work/out")"
 	done
 	echo
 done
-printf 'median: ldapsearch %s s\n' "$(secs "$(median "$work/ldapsearch")")"
+printf 'median: ldapsearch %s s, cpu %s s\n' \
+    "$(secs "$(median "$work/ldapsearch")")" \
+    "$(secs "$(median "$work/ldapsearch.cpu")")"
 for m in $modes; do
-	printf 'median: %s %s s, ratio to ldapsearch %s\n' "$m" \
+	printf 'median: %s %s s, cpu %s s, ratio to ldapsearch %s\n' "$m" \
 	    "$(secs "$(median "$work/$m")")" \
-	    "$(median "$work/$m.ratio")"
+	    "$(secs "$(median "$work/$m.cpu")")" "$(median "$work/$m.ratio")"
 done
 if [ -n "${PERF:-}" ]; then
 	perf record -q -g -o "$work/perf.data" "$work/source-read" \
