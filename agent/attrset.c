@@ -5,10 +5,11 @@
  *	#include "attrset.h"
  *
  * DESCRIPTION
- *	The names live in an arena, their offsets in a vector indexed by
- *	number, and an hmap finds a number by hash64_lower of the base
- *	name; equal hashes are told apart by comparing the names, ASCII
- *	case folded. A look-up allocates nothing.
+ *	The names live in an arena, lowercased and as first written, their
+ *	offsets in vectors indexed by number, and an hmap finds a number
+ *	by hash64_lower of the base name; equal hashes are told apart by
+ *	comparing the names, ASCII case folded. A look-up allocates
+ *	nothing.
  *
  * DIAGNOSTICS
  *	ERR_NOMEM when memory runs out, ERR_INVAL for an empty name.
@@ -27,8 +28,10 @@
 struct attrset {
 	struct arena names;
 	uint32_t *offs;         /* index -> offset in names */
+	uint32_t *spell;        /* index -> offset of the first spelling */
 	size_t n;
 	size_t cap;
+	size_t capspell;
 	struct hmap map;        /* hash64_lower(base name) -> index */
 };
 
@@ -85,6 +88,7 @@ attrset_free(struct attrset *s)
 		return;
 	arena_free(&s->names);
 	free(s->offs);
+	free(s->spell);
 	hmap_free(&s->map);
 	free(s);
 }
@@ -111,7 +115,7 @@ attrset_add(struct attrset *s, const char *name, size_t len, size_t *index)
 {
 	char small[64], *low;
 	size_t i, blen = base_len(name, len), found;
-	uint32_t off;
+	uint32_t off, spell;
 	int rc;
 
 	if (blen == 0 || s->n >= HMAP_NONE - 1)
@@ -129,9 +133,14 @@ attrset_add(struct attrset *s, const char *name, size_t len, size_t *index)
 		low[i] = lower(name[i]);
 	rc = vec_grow((void **)&s->offs, &s->cap, s->n, sizeof *s->offs);
 	if (rc == 0)
+		rc = vec_grow((void **)&s->spell, &s->capspell, s->n,
+		    sizeof *s->spell);
+	if (rc == 0)
 		rc = hmap_reserve(&s->map, s->n + 1);
 	if (rc == 0)
 		rc = arena_add(&s->names, low, blen, &off);
+	if (rc == 0)
+		rc = arena_add(&s->names, name, blen, &spell);
 	if (rc == 0)
 		rc = hmap_put(&s->map, hash64_lower(low, blen), (uint32_t)s->n);
 	if (low != small)
@@ -139,6 +148,7 @@ attrset_add(struct attrset *s, const char *name, size_t len, size_t *index)
 	if (rc < 0)
 		return rc;
 	s->offs[s->n] = off;
+	s->spell[s->n] = spell;
 	if (index != NULL)
 		*index = s->n;
 	s->n++;
@@ -157,4 +167,11 @@ const char *
 attrset_name(const struct attrset *s, size_t i)
 {
 	return i < s->n ? arena_str(&s->names, s->offs[i]) : NULL;
+}
+
+/* attrset_spelling - name i as first written */
+const char *
+attrset_spelling(const struct attrset *s, size_t i)
+{
+	return i < s->n ? arena_str(&s->names, s->spell[i]) : NULL;
 }

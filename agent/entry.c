@@ -387,8 +387,16 @@ int
 viewbuf_add(struct viewbuf *vb, const char *name, size_t namelen,
     const void *value, size_t len)
 {
-	size_t slot = vb->set ? attrset_find(vb->set, name, namelen) :
-	    ATTRSET_NONE, off, mark = vb->len;
+	return viewbuf_add_slot(vb, vb->set ? attrset_find(vb->set, name,
+	    namelen) : ATTRSET_NONE, value, len);
+}
+
+/* viewbuf_add_slot - one value of a slot, copied */
+int
+viewbuf_add_slot(struct viewbuf *vb, size_t slot, const void *value,
+    size_t len)
+{
+	size_t off, mark = vb->len;
 
 	if (slot == ATTRSET_NONE)
 		return 0;

@@ -12,21 +12,8 @@
  *	simple (password file), SASL EXTERNAL, or anonymous; an explicit
  *	bind is always sent, so open fails when the server is down.
  *
- *	ldap_source_search runs one subtree search under the base with the
- *	paged results control (RFC 2696, non-critical: a server without it
- *	answers in one go) until the server returns an empty cookie. Each
- *	page's result code is checked before its entries are delivered.
- *	The configured page size is what is asked; a page may hold fewer
- *	entries, none at all, or fewer than the rest: only the cookie says
- *	whether more follow. Active Directory caps every page at its
- *	MaxPageSize (1000 by default) and answers a larger request with
- *	full pages of that size and a cookie, so a larger ldap_page_size
- *	costs nothing and is in effect lowered to what the server sends.
- *	Continuation references are ignored (referrals are off; Active
- *	Directory returns some for every search of a domain root).
- *
- *	An attribute that comes back ranged (Active Directory) is read
- *	whole by ldap_range before the entry is handed on.
+ *	The searches are ldap_search.c's, the decoding of their entries
+ *	ldap_entry.c's (ldap_source_int.h).
  *
  * DIAGNOSTICS
  *	Messages read "ldap_source: object: what failed: why".
@@ -37,13 +24,8 @@
  *	ERR_AUTH: the server refused the credentials; not retried on other
  *	URIs. ERR_UNAVAIL: no URI could be reached ("URI: cannot connect"
  *	for each; "TLS: server certificate refused: why" when tls_check
- *	finds the certificate at fault), or a search did not complete
- *	(size, time or admin limit, server busy, unavailable or gone, a
- *	base that does not exist or that access control hides from the
- *	bind identity, which the message names).
+ *	finds the certificate at fault).
  *	When a later URI works, the earlier failures are warnings.
- *	ERR_UNAVAIL too for a ranged attribute that cannot be read whole
- *	(see ldap_range).
  *	The password is never part of a message and is wiped after use.
  */
 #include <errno.h>
@@ -65,23 +47,15 @@
 #include "entry.h"
 #include "errors.h"
 #include "file.h"
-#include "ldap_range.h"
 #include "ldap_source.h"
+#include "ldap_source_int.h"
 #include "tls_check.h"
 
 #define DEFAULT_NETWORK_TIMEOUT 10      /* seconds */
 #define DEFAULT_TIMEOUT 60              /* seconds, per operation */
 #define DEFAULT_PAGE_SIZE 500
 #define PASSWORD_MAX 1024               /* longest first line accepted */
-
-struct ldap_source {
-	LDAP *ld;
-	char *uri;
-	char *base;
-	char *identity;         /* who the server says we are */
-	int timeout;
-	int page_size;
-};
+#define READAHEAD_SIZE 65536            /* bytes a read asks at most */
 
 /* ldap_source_describe - "error text (server's message)" for rc on ld */
 void
@@ -461,6 +435,22 @@ how_bound(const struct config_ldap *cfg, const char *uri, char *out,
 	    cfg->bind_dn ? "simple bind" : "anonymous bind", tls);
 }
 
+/* read_ahead - read the connection in large chunks (liblber's own
+ * readahead layer, which libldap uses for UDP): without it every
+ * message costs a read of its header, one of its body and a poll; a
+ * failure leaves reads as they were */
+static void
+read_ahead(LDAP *ld)
+{
+	Sockbuf *sb = NULL;
+	int size = READAHEAD_SIZE;
+
+	if (ldap_get_option(ld, LDAP_OPT_SOCKBUF, &sb) == LDAP_OPT_SUCCESS &&
+	    sb != NULL)
+		(void)ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead,
+		    LBER_SBIOD_LEVEL_PROVIDER, &size);
+}
+
 /* ldap_source_open - connect and bind to the first URI that answers */
 int
 ldap_source_open(const struct config_ldap *cfg, struct ldap_source **out,
@@ -524,6 +514,7 @@ ldap_source_open(const struct config_ldap *cfg, struct ldap_source **out,
 	s->uri = strdup(cfg->uris[tried]);
 	s->base = strdup(cfg->base);
 	s->identity = bound_identity(s->ld, cfg);
+	read_ahead(s->ld);
 	s->timeout = cfg->timeout ? cfg->timeout : DEFAULT_TIMEOUT;
 	s->page_size = cfg->page_size ? cfg->page_size : DEFAULT_PAGE_SIZE;
 	if (s->uri == NULL || s->base == NULL || s->identity == NULL) {
@@ -574,73 +565,6 @@ ldap_source_uri(const struct ldap_source *s)
 	return s->uri;
 }
 
-/* convert - one search entry as a struct entry (malloc throughout) */
-static int
-convert(LDAP *ld, LDAPMessage *msg, struct entry **out)
-{
-	struct berval **vals = NULL;
-	struct entry *e = NULL;
-	BerElement *ber = NULL;
-	char *dn, *name = NULL;
-	int rc, i;
-
-	*out = NULL;
-	dn = ldap_get_dn(ld, msg);
-	if (dn == NULL) {
-		rc = ERR_UNAVAIL;
-		goto out;
-	}
-	rc = entry_new(&e, dn, NULL);
-	if (rc < 0)
-		goto out;
-	for (name = ldap_first_attribute(ld, msg, &ber); name != NULL;
-	    name = ldap_next_attribute(ld, msg, ber)) {
-		vals = ldap_get_values_len(ld, msg, name);
-		for (i = 0; vals != NULL && vals[i] != NULL; i++) {
-			rc = entry_add_value(e, name, vals[i]->bv_val,
-			    vals[i]->bv_len);
-			if (rc < 0)
-				goto out;
-		}
-		if (vals != NULL)
-			ldap_value_free_len(vals);
-		vals = NULL;
-		ldap_memfree(name);
-	}
-	name = NULL;
-	*out = e;
-	e = NULL;
-	rc = 0;
-out:
-	/* older libldap versions assert on NULL: test each */
-	if (vals != NULL)
-		ldap_value_free_len(vals);
-	if (name != NULL)
-		ldap_memfree(name);
-	if (ber != NULL)
-		ber_free(ber, 0);
-	if (dn != NULL)
-		ldap_memfree(dn);
-	entry_free(e);
-	return rc;
-}
-
-/* ldap_source_entry - one search entry as a struct entry; an entry
- * with a ranged attribute is refused: the rest cannot be asked here */
-int
-ldap_source_entry(LDAP *ld, LDAPMessage *msg, struct entry **out)
-{
-	int rc;
-
-	rc = convert(ld, msg, out);
-	if (rc == 0 && ldap_range_in(*out)) {
-		entry_free(*out);
-		*out = NULL;
-		rc = ERR_UNAVAIL;
-	}
-	return rc;
-}
-
 /* ldap_source_identity - who the connection is bound as */
 const char *
 ldap_source_identity(const struct ldap_source *s)
@@ -662,55 +586,6 @@ ldap_source_ldap(struct ldap_source *s)
 	return s->ld;
 }
 
-/* next_cookie - the cookie of a page's response control: 1 with the
- * cookie in *cookie (ber_memfree), 0 when the search is over, or an
- * error code */
-static int
-next_cookie(LDAP *ld, LDAPControl **ctrls, struct berval *cookie)
-{
-	LDAPControl *c;
-	ber_int_t estimate;
-
-	c = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, ctrls, NULL);
-	/* no control: the server ignored paging and sent everything */
-	if (c == NULL)
-		return 0;
-	if (c->ldctl_value.bv_len == 0 ||
-	    ldap_parse_pageresponse_control(ld, c, &estimate, cookie) !=
-	    LDAP_SUCCESS)
-		return ERR_UNAVAIL;
-	return cookie->bv_len > 0 ? 1 : 0;
-}
-
-/* release - what one page's result holds; NULLs are skipped because
- * older libldap versions assert on them */
-static void
-release(LDAPControl ***ctrls, char **matched, char **errmsg,
-    LDAPMessage **res)
-{
-	if (*ctrls != NULL)
-		ldap_controls_free(*ctrls);
-	if (*matched != NULL)
-		ldap_memfree(*matched);
-	if (*errmsg != NULL)
-		ldap_memfree(*errmsg);
-	if (*res != NULL)
-		ldap_msgfree(*res);
-	*ctrls = NULL;
-	*matched = *errmsg = NULL;
-	*res = NULL;
-}
-
-/* seconds - monotonic clock */
-static double
-seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ldap_source_attr_list - the attributes asked, for the log */
 void
 ldap_source_attr_list(const char *const *attrs, char *out, size_t size)
@@ -726,143 +601,4 @@ ldap_source_attr_list(const char *const *attrs, char *out, size_t size)
 			break;
 		len += (size_t)n;
 	}
-}
-
-/* ldap_source_search - paged subtree search; 0 only when complete */
-int
-ldap_source_search(struct ldap_source *s, const char *filter,
-    const char *const *attrs, entry_source_fn fn, void *ctx,
-    struct diag *d)
-{
-	static const char *const all[] = { "*", "entryUUID", NULL };
-	struct berval cookie = { 0, NULL };
-	struct timeval tv = { s->timeout, 0 };
-	LDAPControl *page, *sctrls[2] = { NULL, NULL };
-	LDAPControl **rctrls = NULL;
-	LDAPMessage *res = NULL, *msg;
-	struct entry *e = NULL;
-	char *matched = NULL, *errmsg = NULL;
-	char why[512];
-	size_t entries = 0, pages = 0;
-	double start = seconds();
-	int lrc, err, rc, more, fd = -1;
-
-	if (attrs == NULL)
-		attrs = all;
-	if (d->log != NULL && d->log->level >= LOG_LEVEL_INFO) {
-		char list[512];
-
-		ldap_source_attr_list(attrs, list, sizeof list);
-		diag_log(d, LOG_LEVEL_INFO, "ldap_source: %s: searching under "
-		    "%s (subtree), filter %s, attributes %s, pages of %d",
-		    s->uri, s->base, filter, list, s->page_size);
-	}
-	/* After a lost connection libldap would reconnect without binding:
-	 * a search then would be anonymous, and could look complete. */
-	if (ldap_get_option(s->ld, LDAP_OPT_DESC, &fd) != LDAP_OPT_SUCCESS ||
-	    fd < 0) {
-		diag_error(d, s->uri, "ldap_source: %s: connection lost", s->uri);
-		return ERR_UNAVAIL;
-	}
-	for (;;) {
-		lrc = ldap_create_page_control(s->ld, s->page_size, &cookie, 0,
-		    &page);
-		if (lrc != LDAP_SUCCESS) {
-			rc = ERR_NOMEM;
-			goto out;
-		}
-		sctrls[0] = page;
-		lrc = ldap_search_ext_s(s->ld, s->base, LDAP_SCOPE_SUBTREE,
-		    filter, (char **)attrs, 0, sctrls, NULL, &tv,
-		    LDAP_NO_LIMIT, &res);
-		ldap_control_free(page);
-		if (res == NULL) {
-			/* nothing came back: a local or connection error */
-			ldap_source_describe(s->ld, lrc, why, sizeof why);
-			if (lrc == LDAP_FILTER_ERROR) {
-				diag_error(d, NULL, "ldap_source: invalid "
-				    "filter %s", filter);
-				rc = ERR_INVAL;
-			} else if (lrc == LDAP_NO_MEMORY) {
-				rc = ERR_NOMEM;
-			} else {
-				diag_error(d, NULL, "ldap_source: %s: search "
-				    "under %s failed: %s", s->uri, s->base,
-				    why);
-				rc = ERR_UNAVAIL;
-			}
-			goto out;
-		}
-		lrc = ldap_parse_result(s->ld, res, &err, &matched, &errmsg,
-		    NULL, &rctrls, 0);
-		if (lrc != LDAP_SUCCESS)
-			err = lrc;
-		if (err == LDAP_NO_SUCH_OBJECT) {
-			/* A server answers so for a base its access control
-			 * hides too: say who may not see it. */
-			diag_error(d, NULL, "ldap_source: %s: search base %s "
-			    "does not exist, or access control hides it from "
-			    "%s (noSuchObject%s%s)", s->uri, s->base,
-			    s->identity, matched && *matched ?
-			    ", closest entry " : "", matched && *matched ?
-			    matched : "");
-			rc = ERR_UNAVAIL;
-			goto out;
-		}
-		if (err != LDAP_SUCCESS) {
-			diag_error(d, NULL, "ldap_source: %s: search under %s "
-			    "incomplete: %s%s%s%s", s->uri, s->base,
-			    ldap_err2string(err), errmsg && *errmsg ? " (" : "",
-			    errmsg && *errmsg ? errmsg : "",
-			    errmsg && *errmsg ? ")" : "");
-			rc = err == LDAP_NO_MEMORY ? ERR_NOMEM : ERR_UNAVAIL;
-			goto out;
-		}
-		for (msg = ldap_first_entry(s->ld, res); msg != NULL;
-		    msg = ldap_next_entry(s->ld, msg)) {
-			rc = convert(s->ld, msg, &e);
-			if (rc == ERR_UNAVAIL)
-				diag_error(d, NULL, "ldap_source: %s: cannot "
-				    "decode an entry", s->uri);
-			if (rc == 0)
-				rc = ldap_range_resolve(s->ld, s->uri,
-				    s->timeout, e, d);
-			if (rc < 0)
-				goto out;
-			rc = fn(e, ctx);
-			entry_free(e);
-			e = NULL;
-			entries++;
-			if (rc < 0)
-				goto out;
-		}
-		pages++;
-		diag_log(d, LOG_LEVEL_DEBUG, "ldap_source: %s: page %zu: %d "
-		    "entries", s->uri, pages, ldap_count_entries(s->ld, res));
-		if (cookie.bv_val != NULL)
-			ber_memfree(cookie.bv_val);
-		cookie.bv_val = NULL;
-		cookie.bv_len = 0;
-		more = next_cookie(s->ld, rctrls, &cookie);
-		if (more < 0) {
-			diag_error(d, NULL, "ldap_source: %s: search under %s: "
-			    "invalid paged results response", s->uri,
-			    s->base);
-			rc = ERR_UNAVAIL;
-			goto out;
-		}
-		release(&rctrls, &matched, &errmsg, &res);
-		if (!more)
-			break;
-	}
-	diag_log(d, LOG_LEVEL_INFO, "ldap_source: %s: search under %s done: "
-	    "%zu entries in %zu pages, %.2f s", s->uri, s->base, entries,
-	    pages, seconds() - start);
-	rc = 0;
-out:
-	entry_free(e);
-	if (cookie.bv_val != NULL)
-		ber_memfree(cookie.bv_val);
-	release(&rctrls, &matched, &errmsg, &res);
-	return rc;
 }

@@ -6,13 +6,21 @@
  *
  *	int ldif_read_file(path, fn, ctx, d)
  *	int ldif_read_buffer(name, data, len, fn, ctx, d)
+ *	int ldif_read_file_view(path, set, fn, ctx, d)
+ *	int ldif_read_buffer_view(name, data, len, set, fn, ctx, d)
  *
  * DESCRIPTION
  *	The input is held in memory whole and walked twice. The first pass
  *	only validates, so a malformed file delivers no entry at all. The
  *	second pass builds one entry at a time, hands it to fn and frees it:
  *	memory stays bounded by the file plus its largest entry, whatever
- *	the number of entries.
+ *	the number of entries. Lines are read where they are in the input;
+ *	only a folded line is joined into a scratch line first. The view
+ *	functions build, instead of an entry, a view over set in one
+ *	reused scratch (entry.h: viewbuf): a plain value is copied there
+ *	straight from the input, a base64 one once decoded, values of
+ *	attributes set does not name are skipped, and nothing is allocated
+ *	per value once the scratch has grown to the largest entry.
  *
  *	Accepted: an optional "version: 1" first line, '#' comments (folded
  *	ones too), folded lines (a line starting with one space continues
@@ -47,7 +55,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "attrset.h"
 #include "buf.h"
+#include "entry.h"
 #include "errors.h"
 #include "file.h"
 #include "ldif.h"
@@ -69,14 +79,22 @@ struct parser {
 	size_t pos;             /* start of the next physical line */
 	size_t next_no;         /* number of the next physical line */
 	size_t line_no;         /* first physical line of the logical one */
-	struct buf line;        /* current logical line, unfolded */
-	struct buf value;       /* current value, decoded */
+	const char *ls;         /* current logical line: in data, or */
+	size_t ln;
+	struct buf line;        /* unfolded here when it was folded */
+	const char *vs;         /* current value, decoded: in the line, */
+	size_t vn;
+	struct buf value;       /* or here (base64, a C string) */
+	struct buf attr;        /* an attribute's name as a C string */
 	struct buf where;       /* scratch for "name:line" */
 	struct diag *d;
 	int deliver;            /* 0: validating pass, 1: building pass */
-	entry_source_fn fn;
+	entry_source_fn fn;     /* entries, or */
+	entry_view_fn vfn;      /* views over set */
+	const struct attrset *set;
 	void *ctx;
 	struct entry *e;        /* entry being built (building pass) */
+	struct viewbuf vb;      /* view being built (building pass) */
 	size_t dn_no;           /* line of the current record's dn */
 	size_t nvalues;         /* attribute lines in the current record */
 };
@@ -135,9 +153,9 @@ next_physical(struct parser *p, const char **s, size_t *n)
 	*n = m;
 }
 
-/* next_logical - one logical line, continuations joined into p->line
- * (comments are skipped whole, not copied); 1, 0 at the end, or
- * ERR_NOMEM */
+/* next_logical - one logical line into p->ls: the line in the input
+ * itself, or its continuations joined into p->line (comments are
+ * skipped whole, not copied); 1, 0 at the end, or ERR_NOMEM */
 static int
 next_logical(struct parser *p, enum line_kind *kind)
 {
@@ -161,6 +179,11 @@ next_logical(struct parser *p, enum line_kind *kind)
 		return 1;
 	}
 	*kind = s[0] == '#' ? LINE_COMMENT : LINE_TEXT;
+	p->ls = s;
+	p->ln = n;
+	/* most lines are not folded: those are read where they are */
+	if (p->pos >= p->len || p->data[p->pos] != ' ')
+		return 1;
 	if (*kind == LINE_TEXT && buf_append(&p->line, s, n) < 0)
 		return nomem(p);
 	while (p->pos < p->len && p->data[p->pos] == ' ') {
@@ -169,6 +192,8 @@ next_logical(struct parser *p, enum line_kind *kind)
 		    buf_append(&p->line, s + 1, n - 1) < 0)
 			return nomem(p);
 	}
+	p->ls = p->line.data;
+	p->ln = p->line.len;
 	return 1;
 }
 
@@ -333,55 +358,74 @@ decode_base64(struct buf *out, const char *s, size_t n)
 	return 1;
 }
 
-/* decode_value - the value-spec after "attr:" (s[0..n)) into p->value;
- * attr names the attribute in messages */
+/* decode_value - the value-spec after "attr:" (s[0..n)) into p->vs and
+ * p->vn: a plain value where it is, a base64 one decoded into p->value;
+ * attr (alen bytes) names the attribute in messages */
 static int
-decode_value(struct parser *p, const char *attr, const char *s, size_t n)
+decode_value(struct parser *p, const char *attr, size_t alen,
+    const char *s, size_t n)
 {
+	const int a = (int)alen;
 	size_t i = 0;
 	int rc;
 
-	buf_reset(&p->value);
 	if (n > 0 && s[0] == '<')
 		return fail(p, p->line_no, "URL values are not supported "
-		    "(\"%s:<\"): put the value inline or base64-encode it",
-		    attr);
+		    "(\"%.*s:<\"): put the value inline or base64-encode it",
+		    a, attr);
 	if (n > 0 && s[0] == ':') {
 		for (i = 1; i < n && s[i] == ' '; i++)
 			;
+		buf_reset(&p->value);
 		rc = decode_base64(&p->value, s + i, n - i);
 		if (rc < 0)
 			return nomem(p);
 		if (rc == 0)
 			return fail(p, p->line_no,
-			    "invalid base64 in the value of \"%s\"", attr);
+			    "invalid base64 in the value of \"%.*s\"", a, attr);
+		p->vs = p->value.data ? p->value.data : "";
+		p->vn = p->value.len;
 		return 0;
 	}
 	while (i < n && s[i] == ' ')
 		i++;
 	/* SAFE-STRING: what cannot be written plain must be base64. */
 	if (i < n && (s[i] == ':' || s[i] == '<'))
-		return fail(p, p->line_no, "the value of \"%s\" starts with "
-		    "'%c': such a value must be base64-encoded (\"%s::\")",
-		    attr, s[i], attr);
+		return fail(p, p->line_no, "the value of \"%.*s\" starts with "
+		    "'%c': such a value must be base64-encoded (\"%.*s::\")",
+		    a, attr, s[i], a, attr);
 	if (memchr(s + i, '\0', n - i) != NULL)
-		return fail(p, p->line_no, "the value of \"%s\" contains a "
-		    "NUL byte: such a value must be base64-encoded (\"%s::\")",
-		    attr, attr);
+		return fail(p, p->line_no, "the value of \"%.*s\" contains a "
+		    "NUL byte: such a value must be base64-encoded "
+		    "(\"%.*s::\")", a, attr, a, attr);
 	if (memchr(s + i, '\r', n - i) != NULL)
-		return fail(p, p->line_no, "the value of \"%s\" contains a "
+		return fail(p, p->line_no, "the value of \"%.*s\" contains a "
 		    "carriage return: such a value must be base64-encoded "
-		    "(\"%s::\")", attr, attr);
-	if (buf_append(&p->value, s + i, n - i) < 0)
-		return nomem(p);
+		    "(\"%.*s::\")", a, attr, a, attr);
+	p->vs = s + i;
+	p->vn = n - i;
 	return 0;
 }
 
-/* value_text - the decoded value as a C string ("" when empty) */
+/* value_text - the decoded value as a C string, copied into p->value
+ * when it is read where it is; NULL when out of memory */
 static const char *
-value_text(const struct parser *p)
+value_text(struct parser *p)
 {
+	if (p->vs != p->value.data) {
+		buf_reset(&p->value);
+		if (buf_append(&p->value, p->vs, p->vn) < 0)
+			return NULL;
+	}
 	return p->value.data ? p->value.data : "";
+}
+
+/* is_word - the base name of an attribute (its n bytes before any
+ * option) is word, any case */
+static int
+is_word(const char *base, size_t n, const char *word)
+{
+	return n == strlen(word) && strncasecmp(base, word, n) == 0;
 }
 
 /* version_line - "version: 1", the only version there is */
@@ -402,13 +446,13 @@ version_line(struct parser *p, const char *s, size_t n)
 static int
 start_record(struct parser *p, const char *s, size_t n)
 {
-	const char *origin;
+	const char *origin, *dn;
 	int rc;
 
-	if ((rc = decode_value(p, "dn", s, n)) < 0)
+	if ((rc = decode_value(p, "dn", 2, s, n)) < 0)
 		return rc;
 	/* The DN becomes a C string: refuse rather than cut it short. */
-	if (memchr(value_text(p), '\0', p->value.len) != NULL)
+	if (memchr(p->vs, '\0', p->vn) != NULL)
 		return fail(p, p->line_no, "the dn contains a NUL byte");
 	p->dn_no = p->line_no;
 	p->nvalues = 0;
@@ -416,7 +460,11 @@ start_record(struct parser *p, const char *s, size_t n)
 		return 0;
 	if ((origin = where_at(p, p->dn_no)) == NULL)
 		return nomem(p);
-	if (entry_new(&p->e, value_text(p), origin) < 0)
+	if (p->vfn != NULL) {
+		if (viewbuf_begin(&p->vb, p->vs, p->vn, origin) < 0)
+			return nomem(p);
+	} else if ((dn = value_text(p)) == NULL ||
+	    entry_new(&p->e, dn, origin) < 0)
 		return nomem(p);
 	return 0;
 }
@@ -432,6 +480,8 @@ end_record(struct parser *p)
 		    "attributes");
 	if (!p->deliver)
 		return 0;
+	if (p->vfn != NULL)
+		return (rc = p->vfn(viewbuf_view(&p->vb), p->ctx)) < 0 ? rc : 0;
 	rc = p->fn(p->e, p->ctx);
 	entry_free(p->e);
 	p->e = NULL;
@@ -440,29 +490,38 @@ end_record(struct parser *p)
 
 /* attr_line - one "attr: value" line inside a record */
 static int
-attr_line(struct parser *p, char *attr, size_t alen, const char *s,
+attr_line(struct parser *p, const char *attr, size_t alen, const char *s,
     size_t n)
 {
+	const char *semi = memchr(attr, ';', alen);
+	size_t blen = semi ? (size_t)(semi - attr) : alen;
 	int rc;
 
 	if (!valid_attr_desc(attr, alen))
 		return fail(p, p->line_no, "invalid attribute description "
 		    "\"%.*s\"", (int)(alen < NAME_SHOW ? alen : NAME_SHOW),
 		    attr);
-	if (entry_attr_name_eq(attr, "changetype"))
+	if (is_word(attr, blen, "changetype"))
 		return fail(p, p->line_no, "change records are not "
 		    "supported; splitsync reads content LDIF");
-	if (entry_attr_name_eq(attr, "control"))
+	if (is_word(attr, blen, "control"))
 		return fail(p, p->line_no, "control: lines are not "
 		    "supported; splitsync reads content LDIF");
-	if (entry_attr_name_eq(attr, "dn"))
+	if (is_word(attr, blen, "dn"))
 		return fail(p, p->line_no, "a second dn: line in one record "
 		    "(records are separated by an empty line)");
-	if ((rc = decode_value(p, attr, s, n)) < 0)
+	if ((rc = decode_value(p, attr, alen, s, n)) < 0)
 		return rc;
 	p->nvalues++;
-	if (p->deliver &&
-	    entry_add_value(p->e, attr, p->value.data, p->value.len) < 0)
+	if (!p->deliver)
+		return 0;
+	if (p->vfn != NULL)
+		return viewbuf_add(&p->vb, attr, alen, p->vs, p->vn) < 0 ?
+		    nomem(p) : 0;
+	/* entry_add_value takes the name as a C string */
+	buf_reset(&p->attr);
+	if (buf_append(&p->attr, attr, alen) < 0 ||
+	    entry_add_value(p->e, p->attr.data, p->vs, p->vn) < 0)
 		return nomem(p);
 	return 0;
 }
@@ -471,8 +530,8 @@ attr_line(struct parser *p, char *attr, size_t alen, const char *s,
 static int
 text_line(struct parser *p, int *first, int *in_record)
 {
-	char *s = p->line.data, *colon;
-	size_t n = p->line.len, alen;
+	const char *s = p->ls, *colon;
+	size_t n = p->ln, alen;
 	int rc;
 
 	colon = memchr(s, ':', n);
@@ -480,7 +539,6 @@ text_line(struct parser *p, int *first, int *in_record)
 		return fail(p, p->line_no, "line has no ':' (expected "
 		    "\"attribute: value\")");
 	alen = (size_t)(colon - s);
-	*colon = '\0';  /* the attribute description as a C string */
 	if (*first) {
 		*first = 0;
 		if (alen == 7 && strncasecmp(s, "version", 7) == 0)
@@ -531,10 +589,12 @@ parse(struct parser *p)
 	return in_record ? end_record(p) : 0;
 }
 
-/* ldif_read_buffer - validate everything, then deliver entry by entry */
-int
-ldif_read_buffer(const char *name, const char *data, size_t len,
-    entry_source_fn fn, void *ctx, struct diag *d)
+/* read_buffer - validate everything, then deliver entry by entry, as
+ * entries to fn or as views over set to vfn */
+static int
+read_buffer(const char *name, const char *data, size_t len,
+    entry_source_fn fn, entry_view_fn vfn, const struct attrset *set,
+    void *ctx, struct diag *d)
 {
 	struct parser p;
 	int rc;
@@ -546,10 +606,14 @@ ldif_read_buffer(const char *name, const char *data, size_t len,
 	p.next_no = 1;
 	p.d = d;
 	p.fn = fn;
+	p.vfn = vfn;
+	p.set = set;
 	p.ctx = ctx;
 	buf_init(&p.line);
 	buf_init(&p.value);
+	buf_init(&p.attr);
 	buf_init(&p.where);
+	viewbuf_init(&p.vb, set);
 
 	rc = parse(&p);
 	if (rc < 0)
@@ -560,16 +624,18 @@ ldif_read_buffer(const char *name, const char *data, size_t len,
 	rc = parse(&p);
 cleanup:
 	entry_free(p.e);
+	viewbuf_free(&p.vb);
 	buf_free(&p.line);
 	buf_free(&p.value);
+	buf_free(&p.attr);
 	buf_free(&p.where);
 	return rc;
 }
 
-/* ldif_read_file - read a regular file whole, then parse it */
-int
-ldif_read_file(const char *path, entry_source_fn fn, void *ctx,
-    struct diag *d)
+/* read_file - read a regular file whole, then parse it */
+static int
+read_file(const char *path, entry_source_fn fn, entry_view_fn vfn,
+    const struct attrset *set, void *ctx, struct diag *d)
 {
 	char *data = NULL;
 	size_t size = 0;
@@ -578,9 +644,41 @@ ldif_read_file(const char *path, entry_source_fn fn, void *ctx,
 	rc = file_read_named(path, "LDIF file", FILE_MAX_LDIF, 0, &data, &size,
 	    d);
 	if (rc == 0)
-		rc = ldif_read_buffer(path, data, size, fn, ctx, d);
+		rc = read_buffer(path, data, size, fn, vfn, set, ctx, d);
 	free(data);
 	return rc;
+}
+
+/* ldif_read_buffer - the entries of bytes in memory */
+int
+ldif_read_buffer(const char *name, const char *data, size_t len,
+    entry_source_fn fn, void *ctx, struct diag *d)
+{
+	return read_buffer(name, data, len, fn, NULL, NULL, ctx, d);
+}
+
+/* ldif_read_file - the entries of a file */
+int
+ldif_read_file(const char *path, entry_source_fn fn, void *ctx,
+    struct diag *d)
+{
+	return read_file(path, fn, NULL, NULL, ctx, d);
+}
+
+/* ldif_read_buffer_view - the views of bytes in memory */
+int
+ldif_read_buffer_view(const char *name, const char *data, size_t len,
+    const struct attrset *set, entry_view_fn fn, void *ctx, struct diag *d)
+{
+	return read_buffer(name, data, len, NULL, fn, set, ctx, d);
+}
+
+/* ldif_read_file_view - the views of a file */
+int
+ldif_read_file_view(const char *path, const struct attrset *set,
+    entry_view_fn fn, void *ctx, struct diag *d)
+{
+	return read_file(path, NULL, fn, set, ctx, d);
 }
 
 /* safe_string - whether RFC 2849 lets value be written as it is */

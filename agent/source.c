@@ -40,6 +40,17 @@ source_each(struct source *s, const char *filter, const char *const *attrs,
 	return ldif_read_file(s->cfg->ldif, fn, ctx, d);
 }
 
+/* source_each_view - one full pass, as views */
+int
+source_each_view(struct source *s, const char *filter,
+    const struct attrset *set, entry_view_fn fn, void *ctx, struct diag *d)
+{
+	if (s->ldap)
+		return ldap_source_search_view(s->ldap, filter, set, fn, ctx,
+		    d);
+	return ldif_read_file_view(s->cfg->ldif, set, fn, ctx, d);
+}
+
 /* source_name - how the commit trailer names the source */
 int
 source_name(const struct source *s, struct buf *out)

@@ -36,5 +36,9 @@ size_t attrset_find(const struct attrset *s, const char *name, size_t len);
 size_t attrset_count(const struct attrset *s);
 /* attrset_name - name i, lowercased; borrowed, or NULL past the end */
 const char *attrset_name(const struct attrset *s, size_t i);
+/* attrset_spelling - name i as it was first added: its base name in
+ * the case it was written in (what a source asks a server for, and
+ * logs); borrowed, or NULL past the end */
+const char *attrset_spelling(const struct attrset *s, size_t i);
 
 #endif

@@ -95,6 +95,12 @@ int viewbuf_begin(struct viewbuf *vb, const char *dn, size_t dnlen,
  * does not hold is skipped. ERR_NOMEM (the view as it was) */
 int viewbuf_add(struct viewbuf *vb, const char *name, size_t namelen,
     const void *value, size_t len);
+/* viewbuf_add_slot - one value of the attribute set numbers slot
+ * (ATTRSET_NONE: skipped), copied as viewbuf_add copies; for a source
+ * that resolved an attribute's name once for all its values. ERR_NOMEM
+ * (the view as it was) */
+int viewbuf_add_slot(struct viewbuf *vb, size_t slot, const void *value,
+    size_t len);
 /* viewbuf_view - the view begun, values grouped by index in the order
  * added; borrowed until the next viewbuf_begin, viewbuf_add or
  * viewbuf_from_entry. Cannot fail. */
@@ -110,6 +116,9 @@ int viewbuf_from_entry(struct viewbuf *vb, const struct attrset *set,
  * borrowed for the duration of the call. A negative return stops the
  * source, which returns that value. */
 typedef int (*entry_source_fn)(const struct entry *e, void *ctx);
+/* entry_view_fn - the same for a source of views: the view and all it
+ * points to are borrowed for the duration of the call */
+typedef int (*entry_view_fn)(const struct entry_view *v, void *ctx);
 
 /* entry_new - empty entry with a copy of dn; ERR_NOMEM */
 int entry_new(struct entry **out, const char *dn, const char *origin);

@@ -7,13 +7,16 @@
  * SASL EXTERNAL (ldapi://), or anonymous. StartTLS
  * and ldaps:// verify the server certificate unless told otherwise.
  * Searches use the paged results control (RFC 2696) and the configured
- * network and operation timeouts. The password is never logged.
+ * network and operation timeouts, and hand each entry on as it arrives,
+ * as a struct entry or as a view (entry.h). The password is never
+ * logged.
  */
 #ifndef SPLITSYNC_LDAP_SOURCE_H
 #define SPLITSYNC_LDAP_SOURCE_H
 
 #include <ldap.h>
 
+#include "attrset.h"
 #include "config.h"
 #include "diag.h"
 #include "entry.h"
@@ -32,18 +35,34 @@ int ldap_source_open(const struct config_ldap *cfg, struct ldap_source **out,
 void ldap_source_close(struct ldap_source *s);
 /* ldap_source_search - subtree search under the configured base with
  * filter, requesting attrs (NULL-terminated; NULL for all user
- * attributes plus entryUUID), page by page; fn is called for each entry.
- * Pages may hold fewer entries than the configured page size (Active
- * Directory sends at most 1000): only the server's cookie ends the
- * search. An attribute that comes back ranged ("member;range=0-1499",
- * Active Directory) is read whole with base-scope searches of its entry
- * before fn sees the entry, under its plain name ("member").
+ * attributes plus entryUUID), page by page; fn is called for each entry
+ * as it arrives, before the rest of its page. Pages may hold fewer
+ * entries than the configured page size (Active Directory sends at most
+ * 1000): only the server's cookie ends the search. An attribute that
+ * comes back ranged ("member;range=0-1499", Active Directory) is read
+ * whole with base-scope searches of its entry before fn sees the entry,
+ * under its plain name ("member").
  * Returns 0 only when the search completed: a size limit, a time limit,
  * a lost connection or a ranged attribute that cannot be read whole is
  * ERR_UNAVAIL, so a truncated result is never mistaken for the whole
- * directory. A negative return of fn stops the search and is returned. */
+ * directory; the entries fn saw before are whole, but the caller keeps
+ * nothing of a search that did not return 0. A negative return of fn
+ * stops the search (abandoned: the session stays usable) and is
+ * returned. Each entry is borrowed for the call. */
 int ldap_source_search(struct ldap_source *s, const char *filter,
     const char *const *attrs, entry_source_fn fn, void *ctx,
+    struct diag *d);
+/* ldap_source_search_view - the same search, asking for the names of
+ * set (attrset_spelling; an empty set asks for none), each entry handed
+ * to fn as a view over set: values read out of the message into a
+ * scratch reused from entry to entry (nothing allocated per value),
+ * attributes set does not name skipped, a ranged attribute set names
+ * read whole first (its further values after the entry's, under the
+ * same index; a ranged attribute set does not name is not read). The
+ * view is borrowed for the call. Returns and errors as
+ * ldap_source_search. */
+int ldap_source_search_view(struct ldap_source *s, const char *filter,
+    const struct attrset *set, entry_view_fn fn, void *ctx,
     struct diag *d);
 /* ldap_source_uri - the URI of the current connection; borrowed */
 const char *ldap_source_uri(const struct ldap_source *s);

@@ -9,6 +9,7 @@
 #ifndef SPLITSYNC_SOURCE_H
 #define SPLITSYNC_SOURCE_H
 
+#include "attrset.h"
 #include "buf.h"
 #include "config.h"
 #include "diag.h"
@@ -29,6 +30,17 @@ void source_close(struct source *s);
  * ldap_source_search or ldif_read_file */
 int source_each(struct source *s, const char *filter,
     const char *const *attrs, entry_source_fn fn, void *ctx,
+    struct diag *d);
+/* source_each_view - the same pass, each entry handed to fn as it is
+ * read, as a view over set (a server is asked for set's names, as
+ * attrset_spelling gives them), borrowed for the call. The same
+ * contract as source_each: 0 only when the whole read completed (a
+ * truncated search is ERR_UNAVAIL); a negative return of fn stops the
+ * pass and is returned. Views fn saw before a failure are whole, but
+ * the read is not: keep nothing of it. Errors as
+ * ldap_source_search_view or ldif_read_file_view */
+int source_each_view(struct source *s, const char *filter,
+    const struct attrset *set, entry_view_fn fn, void *ctx,
     struct diag *d);
 /* source_name - how commits name the source ("ldif FILE", "URI BASE") */
 int source_name(const struct source *s, struct buf *out);

@@ -11,7 +11,9 @@
  *	asking for "member;range=3-*". The caller of ldap_source_search
  *	must get every entry and every value under the plain name; a
  *	server whose ranges do not add up, or never end, must make the
- *	search ERR_UNAVAIL without handing over the entry.
+ *	search ERR_UNAVAIL without handing over the entry. The same holds
+ *	for the views of ldap_source_search_view, whose ranged attributes
+ *	are read whole when the set names them, and not at all otherwise.
  *
  *	The "profile" case renders tests/data/ad/directory.ldif (AD-shaped
  *	entries: binary objectGUID, mixed-case proxyAddresses, a remote
@@ -39,6 +41,7 @@
 #include <lber.h>
 #include <ldap.h>
 
+#include "attrset.h"
 #include "config.h"
 #include "diag.h"
 #include "entry.h"
@@ -46,6 +49,7 @@
 #include "ldap_source.h"
 #include "ldapwire.h"
 #include "testlib.h"
+#include "viewcopy.h"
 
 #define DATA "tests/data/ad"
 #define PROFILE "mappings/active-directory.xml"
@@ -573,6 +577,153 @@ START_TEST(ad_bad_ranges)
 }
 END_TEST
 
+/*
+ * The same server, read as views.
+ */
+
+/* collect_view - keep a copy of each view */
+static int
+collect_view(const struct entry_view *v, void *ctx)
+{
+	struct got *g = ctx;
+	struct entry **p;
+
+	p = realloc(g->e, (g->n + 1) * sizeof *p);
+	ck_assert_ptr_nonnull(p);
+	g->e = p;
+	g->e[g->n++] = viewcopy_entry(v);
+	return 0;
+}
+
+/* fake_search_view - the search a mapping would run, as views over
+ * names */
+static int
+fake_search_view(struct fake *f, const char *const *names, struct got *g,
+    struct attrset **set)
+{
+	size_t i;
+
+	memset(g, 0, sizeof *g);
+	ck_assert_int_eq(attrset_new(set), 0);
+	for (i = 0; names[i] != NULL; i++)
+		ck_assert_int_eq(attrset_add(*set, names[i], strlen(names[i]),
+		    NULL), 0);
+	return ldap_source_search_view(f->src, "(objectClass=*)", *set,
+	    collect_view, g, &f->d);
+}
+
+/* expect_view_values - the copy of a view holds n values of attr (its
+ * lowercased name) as value_of gives them, in order */
+static void
+expect_view_values(const struct entry *e, const char *attr, size_t n)
+{
+	const struct entry_attr *a = entry_attr_get(e, attr);
+	char want[128];
+	size_t i;
+
+	ck_assert_msg(a != NULL, "%s: no %s", e->dn, attr);
+	ck_assert_msg(a->count == n, "%s: %s has %zu values, want %zu",
+	    e->dn, attr, a->count, n);
+	for (i = 0; i < n; i++) {
+		value_of(attr, i, want, sizeof want);
+		ck_assert_str_eq(a->values[i].data, want);
+	}
+}
+
+static const char *const view_names[] = {
+	"objectClass", "member", "memberOf", NULL
+};
+
+START_TEST(ad_views_pages_and_ranges)
+{
+	struct attrset *set;
+	struct fake f;
+	struct got g;
+	char dn[128];
+	size_t i;
+	int rc;
+
+	fake_start(&f, NUSERS, F_NONE);
+	rc = fake_search_view(&f, view_names, &g, &set);
+	ck_assert_msg(rc == 0, "search: %s (%s)", err_str(rc),
+	    diag_last_error(&f.d));
+	ck_assert_uint_eq(f.d.nerrors, 0);
+	ck_assert_uint_eq(g.n, NUSERS + 2);
+	for (i = 0; i < g.n; i++) {
+		dn_of(i, NUSERS, dn, sizeof dn);
+		ck_assert_str_eq(g.e[i]->dn, dn);
+	}
+	expect_view_values(g.e[NUSERS], "member", NBIG);
+	expect_view_values(g.e[NUSERS + 1], "member", NHUGE);
+	expect_view_values(g.e[0], "memberOf", NMEMBEROF);
+	ck_assert_ptr_null(entry_attr_get(g.e[1], "memberOf"));
+	ck_assert_ptr_null(entry_attr_get(g.e[1], "member"));
+	got_free(&g);
+	attrset_free(set);
+	fake_end(&f, "views: pages and ranges");
+}
+END_TEST
+
+START_TEST(ad_views_bad_ranges)
+{
+	const struct flaw_case *c = &flaws[_i];
+	const struct diag_item *it = NULL;
+	struct attrset *set;
+	struct fake f;
+	struct got g;
+	size_t i;
+	int rc;
+
+	fake_start(&f, 3, c->flaw);
+	rc = fake_search_view(&f, view_names, &g, &set);
+	ck_assert_msg(rc == ERR_UNAVAIL, "%s: got %s (%s)", c->name,
+	    err_str(rc), diag_last_error(&f.d));
+	for (i = 0; i < f.d.count; i++)
+		if (strstr(f.d.items[i].what, c->says) != NULL)
+			it = &f.d.items[i];
+	ck_assert_msg(it != NULL, "%s: no message with \"%s\" (%s)", c->name,
+	    c->says, diag_last_error(&f.d));
+	ck_assert_int_eq(it->level, DIAG_ERROR);
+	ck_assert_str_eq(it->where, BIG);
+	ck_assert_msg(strstr(it->what, "incomplete attribute member: ") !=
+	    NULL && strstr(it->what, ": the result would be truncated") !=
+	    NULL, "%s: %s", c->name, it->what);
+	/* the users came before; the group never reached the caller */
+	ck_assert_uint_eq(g.n, 3);
+	for (i = 0; i < g.n; i++)
+		ck_assert_str_ne(g.e[i]->dn, BIG);
+	got_free(&g);
+	attrset_free(set);
+	fake_end(&f, c->name);
+}
+END_TEST
+
+/* A ranged attribute the set does not name is not read at all: not
+ * even a server whose ranges never end holds the search up. */
+START_TEST(ad_views_unread_ranges)
+{
+	static const char *const names[] = { "objectClass", NULL };
+	struct attrset *set;
+	struct fake f;
+	struct got g;
+	size_t i;
+	int rc;
+
+	fake_start(&f, 3, F_ENDLESS);
+	rc = fake_search_view(&f, names, &g, &set);
+	ck_assert_msg(rc == 0, "search: %s (%s)", err_str(rc),
+	    diag_last_error(&f.d));
+	ck_assert_uint_eq(g.n, 5);
+	for (i = 0; i < g.n; i++) {
+		ck_assert_uint_eq(g.e[i]->count, 1);
+		ck_assert_ptr_nonnull(entry_attr_get(g.e[i], "objectClass"));
+	}
+	got_free(&g);
+	attrset_free(set);
+	fake_end(&f, "views: unread ranges");
+}
+END_TEST
+
 static const char *const tables[] = {
 	"relay_domains", "relay_recipients", "transport"
 };
@@ -926,6 +1077,10 @@ ad_suite(void)
 	tcase_add_test(fake, ad_entry_refuses_ranges);
 	tcase_add_loop_test(fake, ad_bad_ranges, 0,
 	    sizeof flaws / sizeof flaws[0]);
+	tcase_add_test(fake, ad_views_pages_and_ranges);
+	tcase_add_loop_test(fake, ad_views_bad_ranges, 0,
+	    sizeof flaws / sizeof flaws[0]);
+	tcase_add_test(fake, ad_views_unread_ranges);
 	suite_add_tcase(s, fake);
 
 	tcase_set_timeout(profile, 60);

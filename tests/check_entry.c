@@ -411,6 +411,29 @@ START_TEST(test_attrset)
 }
 END_TEST
 
+/* A name keeps the case it was first added in, without its options:
+ * what a source asks a server for. */
+START_TEST(test_attrset_spelling)
+{
+	struct attrset *s;
+
+	ck_assert_int_eq(attrset_new(&s), 0);
+	ck_assert_ptr_null(attrset_spelling(s, 0));
+	ck_assert_int_eq(attrset_add(s, "objectClass", 11, NULL), 0);
+	ck_assert_int_eq(attrset_add(s, "entryUUID;x-1", 13, NULL), 0);
+	ck_assert_int_eq(attrset_add(s, "OBJECTCLASS", 11, NULL), 0);
+	ck_assert_int_eq(attrset_add(s, "mail", 4, NULL), 0);
+	ck_assert_uint_eq(attrset_count(s), 3);
+	ck_assert_str_eq(attrset_spelling(s, 0), "objectClass");
+	ck_assert_str_eq(attrset_spelling(s, 1), "entryUUID");
+	ck_assert_str_eq(attrset_spelling(s, 2), "mail");
+	ck_assert_ptr_null(attrset_spelling(s, 3));
+	ck_assert_str_eq(attrset_name(s, 0), "objectclass");
+	ck_assert_str_eq(attrset_name(s, 1), "entryuuid");
+	attrset_free(s);
+}
+END_TEST
+
 /* joined_vals - the values of one slot joined with '|' */
 static void
 joined_vals(const struct entry_vals *vals, char *out, size_t size)
@@ -484,6 +507,38 @@ START_TEST(test_view_built)
 	ck_assert_uint_eq(v->attrs[sn].n, 1);
 	ck_assert_uint_eq(v->attrs[sn].v[0].len, 0);
 	ck_assert_str_eq(v->attrs[sn].v[0].data, "");
+	viewbuf_free(&vb);
+	attrset_free(s);
+}
+END_TEST
+
+/* Values added by index come with those added by name, in the order
+ * added; an index the set does not hold is skipped. */
+START_TEST(test_view_by_slot)
+{
+	struct attrset *s;
+	struct viewbuf vb;
+	const struct entry_view *v;
+	size_t mail, cn;
+	char got[256];
+
+	ck_assert_int_eq(attrset_new(&s), 0);
+	ck_assert_int_eq(attrset_add(s, "mail", 4, &mail), 0);
+	ck_assert_int_eq(attrset_add(s, "cn", 2, &cn), 0);
+	viewbuf_init(&vb, s);
+	ck_assert_int_eq(viewbuf_begin(&vb, "cn=z", 4, NULL), 0);
+	ck_assert_int_eq(viewbuf_add_slot(&vb, mail, V("a@x")), 0);
+	ck_assert_int_eq(viewbuf_add(&vb, "mail", 4, V("b@x")), 0);
+	ck_assert_int_eq(viewbuf_add_slot(&vb, ATTRSET_NONE, V("skip")), 0);
+	ck_assert_int_eq(viewbuf_add_slot(&vb, mail, V("c\0d")), 0);
+	ck_assert_int_eq(viewbuf_add_slot(&vb, cn, V("")), 0);
+	v = viewbuf_view(&vb);
+	joined_vals(&v->attrs[mail], got, sizeof got);
+	ck_assert_str_eq(got, "a@x|b@x|c");
+	ck_assert_uint_eq(v->attrs[mail].v[2].len, 3);
+	ck_assert_int_eq(memcmp(v->attrs[mail].v[2].data, "c\0d", 4), 0);
+	ck_assert_uint_eq(v->attrs[cn].n, 1);
+	ck_assert_uint_eq(v->attrs[cn].v[0].len, 0);
 	viewbuf_free(&vb);
 	attrset_free(s);
 }
@@ -610,6 +665,8 @@ entry_suite(void)
 	tcase_add_loop_test(tc, test_values_of_every_attribute, 0,
 	    sizeof iter_cases / sizeof *iter_cases);
 	tcase_add_test(tc, test_attrset);
+	tcase_add_test(tc, test_attrset_spelling);
+	tcase_add_test(tc, test_view_by_slot);
 	tcase_add_test(tc, test_view_built);
 	tcase_add_test(tc, test_view_reuse);
 	tcase_add_test(tc, test_view_from_entry);

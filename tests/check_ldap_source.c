@@ -7,11 +7,21 @@
  *	loads tests/slapd/base.ldif and tests/data/ldap_source/people.ldif.
  *	A missing slapd fails the case: it is never skipped.
  *
+ *	The views case adds entries made for views (option variants, a
+ *	value with a NUL byte, binary values, an entry of 20 000 values
+ *	and one of a 1 MiB value) and reads them both ways: as views over
+ *	a set of every name they hold, and as entries, which must agree.
+ *	Where the network has to misbehave (answers held up in the middle
+ *	of a page, a connection cut in the middle of an entry), the source
+ *	talks to the same slapd through ldapwire_relay in a child.
+ *
  * DIAGNOSTICS
  *	Check's summary line; the exit status is non-zero on any failure.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,16 +29,22 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "attrset.h"
 #include "config.h"
 #include "diag.h"
 #include "entry.h"
 #include "errors.h"
 #include "ldap_source.h"
+#include "ldapwire.h"
+#include "log.h"
 #include "slapd.h"
+#include "source.h"
 #include "testlib.h"
+#include "viewcopy.h"
 
 #define PEOPLE_LDIF "tests/data/ldap_source/people.ldif"
 #define PEOPLE_BASE "ou=people,dc=example,dc=com"
@@ -89,6 +105,11 @@ struct fixture {
 	size_t calls;
 	int stop_with;          /* collect() returns this when non-zero */
 	int kill_server;        /* collect() stops slapd at the first entry */
+	int release_fd;         /* >= 0: collect() writes a byte to it at
+	                           the first entry (ldapwire_relay's hold) */
+	const struct attrset *set;      /* the views' set */
+	struct entry **views;   /* copies of the views (viewcopy) */
+	size_t nviews;
 };
 
 /* fx_init - anonymous search of the test base over uri */
@@ -104,6 +125,7 @@ fx_init(struct fixture *f, const char *uri)
 	f->cfg.tls_verify = 1;
 	f->cfg.network_timeout = 3;
 	f->cfg.timeout = 10;
+	f->release_fd = -1;
 	f->dir = testlib_tmpdir();
 	ck_assert_ptr_nonnull(f->dir);
 }
@@ -133,6 +155,11 @@ fx_reset(struct fixture *f)
 	free(f->got);
 	f->got = NULL;
 	f->ngot = 0;
+	for (i = 0; i < f->nviews; i++)
+		entry_free(f->views[i]);
+	free(f->views);
+	f->views = NULL;
+	f->nviews = 0;
 	f->calls = 0;
 	diag_free(&f->d);
 }
@@ -160,6 +187,8 @@ collect(const struct entry *e, void *ctx)
 		return f->stop_with;
 	if (f->kill_server && f->calls == 1)
 		ck_assert_msg(slapd_stop(&sd) == 0, "%s", sd.output);
+	if (f->release_fd >= 0 && f->calls == 1)
+		ck_assert_int_eq(write(f->release_fd, "x", 1), 1);
 	ck_assert_int_eq(entry_new(&copy, e->dn, NULL), 0);
 	for (i = 0; i < e->count; i++)
 		for (j = 0; j < e->attrs[i].count; j++)
@@ -170,6 +199,30 @@ collect(const struct entry *e, void *ctx)
 	ck_assert_ptr_nonnull(v);
 	f->got = v;
 	f->got[f->ngot++] = copy;
+	return 0;
+}
+
+/* collect_view - entry_view_fn keeping a copy of every view, acting
+ * as collect does on the way */
+static int
+collect_view(const struct entry_view *v, void *ctx)
+{
+	struct fixture *f = ctx;
+	struct entry **p;
+
+	f->calls++;
+	ck_assert_ptr_eq(v->set, f->set);
+	ck_assert_ptr_null(v->origin);
+	if (f->stop_with)
+		return f->stop_with;
+	if (f->kill_server && f->calls == 1)
+		ck_assert_msg(slapd_stop(&sd) == 0, "%s", sd.output);
+	if (f->release_fd >= 0 && f->calls == 1)
+		ck_assert_int_eq(write(f->release_fd, "x", 1), 1);
+	p = realloc(f->views, (f->nviews + 1) * sizeof *p);
+	ck_assert_ptr_nonnull(p);
+	f->views = p;
+	f->views[f->nviews++] = viewcopy_entry(v);
 	return 0;
 }
 
@@ -239,6 +292,51 @@ run(struct fixture *f, const char *filter, const char *const *attrs)
 	}
 	no_secret(&f->d);
 	return rc;
+}
+
+/* run_view - open and search views over set; the first error code */
+static int
+run_view(struct fixture *f, const char *filter, const struct attrset *set)
+{
+	struct ldap_source *s = NULL;
+	int rc;
+
+	f->set = set;
+	rc = ldap_source_open(&f->cfg, &s, &f->d);
+	if (rc == 0) {
+		rc = ldap_source_search_view(s, filter, set, collect_view, f,
+		    &f->d);
+		ldap_source_close(s);
+	}
+	no_secret(&f->d);
+	return rc;
+}
+
+/* set_of - a new set of these names (attrset_free) */
+static struct attrset *
+set_of(const char *const *names)
+{
+	struct attrset *set;
+	size_t i;
+
+	ck_assert_int_eq(attrset_new(&set), 0);
+	for (i = 0; names[i] != NULL; i++)
+		ck_assert_int_eq(attrset_add(set, names[i], strlen(names[i]),
+		    NULL), 0);
+	return set;
+}
+
+/* same_views - the views read what the entries of the same search
+ * hold, entry by entry in the server's order */
+static void
+same_views(const struct fixture *f, const char *what)
+{
+	size_t i;
+
+	ck_assert_msg(f->nviews == f->ngot, "%s: %zu views, %zu entries",
+	    what, f->nviews, f->ngot);
+	for (i = 0; i < f->ngot; i++)
+		viewcopy_same(f->got[i], f->views[i], f->set, what);
 }
 
 /* count_in_log - occurrences of needle in slapd's log */
@@ -930,6 +1028,23 @@ START_TEST(server_gone)
 }
 END_TEST
 
+START_TEST(views_server_gone)
+{
+	static const char *const names[] = { "uid", NULL };
+	struct attrset *set = set_of(names);
+	struct fixture f;
+
+	fx_init(&f, sd.ldap_uri);
+	f.cfg.page_size = 2;
+	f.kill_server = 1;
+	ck_assert_int_eq(run_view(&f, PEOPLE_FILTER, set), ERR_UNAVAIL);
+	ck_assert_uint_eq(f.calls, 2);
+	ck_assert(messages_have(&f.d, "search under"));
+	attrset_free(set);
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(size_limit)
 {
 	static const int pages[] = { 0, 2, 3 };
@@ -1010,6 +1125,494 @@ START_TEST(base_hidden_by_access_control)
 }
 END_TEST
 
+/*
+ * Views
+ */
+
+#define VIEWS_BASE "ou=views,dc=example,dc=com"
+#define VIEWS_FILTER "(|(cn=variants)(cn=huge)(cn=big value)(uid=alice))"
+#define UID_FILTER "(&(objectClass=inetOrgPerson)(uid=*))"
+#define NHUGE 20000             /* members of cn=huge */
+#define BIG_VALUE (1 << 20)     /* bytes of cn=big value's audio */
+
+/* big_byte - byte i of the 1 MiB value */
+static unsigned char
+big_byte(size_t i)
+{
+	return (unsigned char)(i * 7 % 251);
+}
+
+/* views_ldif - the entries made for views, as ldapmodify add records */
+static char *
+views_ldif(void)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned char b[3];
+	size_t cap = (size_t)NHUGE * 64 + BIG_VALUE * 2 + 4096, len = 0, i, k;
+	char *t = malloc(cap);
+
+	ck_assert_ptr_nonnull(t);
+	len += (size_t)snprintf(t + len, cap - len,
+	    "dn: " VIEWS_BASE "\nchangetype: add\nobjectClass: "
+	    "organizationalUnit\nou: views\n\n"
+	    "dn: cn=variants," VIEWS_BASE "\nchangetype: add\n"
+	    "objectClass: inetOrgPerson\ncn: variants\ncn;lang-de: Variante\n"
+	    "cn;lang-fr: Variante une\ncn;lang-fr: Variante deux\n"
+	    "cn: Variants Too\nsn: Variants\ndescription;lang-en: first\n"
+	    "description: second\nmail: variants@example.com\n"
+	    "audio:: AAEC/w==\naudio:: YQBi\n"
+	    "jpegPhoto:: /9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAP8=\n\n"
+	    "dn: cn=huge," VIEWS_BASE "\nchangetype: add\n"
+	    "objectClass: groupOfNames\ncn: huge\n");
+	for (i = 0; i < NHUGE; i++)
+		len += (size_t)snprintf(t + len, cap - len, "member: "
+		    "uid=m%05zu,ou=people,dc=example,dc=com\n", i);
+	len += (size_t)snprintf(t + len, cap - len, "\n"
+	    "dn: cn=big value," VIEWS_BASE "\nchangetype: add\n"
+	    "objectClass: inetOrgPerson\ncn: big value\nsn: Big\naudio:: ");
+	for (i = 0; i < BIG_VALUE; i += 3) {
+		for (k = 0; k < 3; k++)
+			b[k] = i + k < BIG_VALUE ? big_byte(i + k) : 0;
+		t[len++] = tab[b[0] >> 2];
+		t[len++] = tab[(b[0] & 3) << 4 | b[1] >> 4];
+		t[len++] = i + 1 < BIG_VALUE ?
+		    tab[(b[1] & 15) << 2 | b[2] >> 6] : '=';
+		t[len++] = i + 2 < BIG_VALUE ? tab[b[2] & 63] : '=';
+	}
+	len += (size_t)snprintf(t + len, cap - len, "\n");
+	ck_assert_uint_lt(len, cap);
+	return t;
+}
+
+/* setup_views - the usual server, and the entries made for views */
+static void
+setup_views(void)
+{
+	char *ldif;
+	int rc;
+
+	start_server(NULL);
+	ldif = views_ldif();
+	rc = slapd_modify(&sd, ldif);
+	free(ldif);
+	if (rc != 0) {
+		static char why[8192];
+
+		snprintf(why, sizeof why, "%s", sd.output ? sd.output : "?");
+		slapd_cleanup(&sd);
+		ck_abort_msg("slapd: %s", why);
+	}
+}
+
+/* exact - the attribute of a view's copy named exactly name */
+static const struct entry_attr *
+exact(const struct entry *copy, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < copy->count; i++)
+		if (strcmp(copy->attrs[i].name, name) == 0)
+			return &copy->attrs[i];
+	return NULL;
+}
+
+/* view_named - the copy of the view with this DN */
+static const struct entry *
+view_named(const struct fixture *f, const char *dn)
+{
+	size_t i;
+
+	for (i = 0; i < f->nviews; i++)
+		if (strcasecmp(f->views[i]->dn, dn) == 0)
+			return f->views[i];
+	ck_abort_msg("no view of %s", dn);
+	return NULL;
+}
+
+/* Every value of every option variant, in order, binary values and a
+ * NUL byte, an entry of 20 000 values and a value of 1 MiB: the views
+ * read what the entries hold. */
+START_TEST(views_read_every_value)
+{
+	static const char *const cn[] = {
+		"variants", "Variants Too", "Variante", "Variante une",
+		"Variante deux"
+	};
+	struct fixture f;
+	struct attrset *set;
+	const struct entry *v;
+	const struct entry_attr *a;
+	char dn[128];
+	size_t i, j, found;
+
+	fx_init(&f, sd.ldap_uri);
+	fx_password(&f, sd.reader_dn, "reader-secret\n", 0600);
+	ck_assert_int_eq(run(&f, VIEWS_FILTER, NULL), 0);
+	ck_assert_uint_eq(f.ngot, 4);
+	set = viewcopy_set(f.got, f.ngot);
+	ck_assert_int_eq(run_view(&f, VIEWS_FILTER, set), 0);
+	ck_assert_uint_eq(f.d.nerrors, 0);
+	same_views(&f, "views");
+
+	v = view_named(&f, "cn=variants," VIEWS_BASE);
+	ck_assert_ptr_nonnull(a = exact(v, "cn"));
+	ck_assert_uint_eq(a->count, 5);
+	/* each variant's values in order; the server orders variants */
+	for (i = 0; i < 5; i++) {
+		for (found = 0, j = 0; j < a->count; j++)
+			found += strcmp(a->values[j].data, cn[i]) == 0;
+		ck_assert_msg(found == 1, "cn %s: %zu times", cn[i], found);
+	}
+	for (i = 0; i + 1 < a->count; i++)
+		if (strcmp(a->values[i].data, "Variante une") == 0)
+			ck_assert_str_eq(a->values[i + 1].data,
+			    "Variante deux");
+	ck_assert_ptr_nonnull(a = exact(v, "description"));
+	ck_assert_uint_eq(a->count, 2);
+	ck_assert_ptr_nonnull(a = exact(v, "audio"));
+	ck_assert_uint_eq(a->count, 2);
+	ck_assert_uint_eq(a->values[0].len, 4);
+	ck_assert_mem_eq(a->values[0].data, "\x00\x01\x02\xff", 4);
+	ck_assert_uint_eq(a->values[1].len, 3);
+	ck_assert_mem_eq(a->values[1].data, "a\0b", 3);
+	ck_assert_ptr_nonnull(a = exact(v, "jpegphoto"));
+	ck_assert_uint_eq(a->values[0].len, 26);
+	ck_assert_ptr_nonnull(a = exact(v, "entryuuid"));
+	ck_assert_uint_eq(a->values[0].len, 36);
+	ck_assert_ptr_null(exact(v, "absent"));
+
+	v = view_named(&f, "cn=huge," VIEWS_BASE);
+	ck_assert_ptr_nonnull(a = exact(v, "member"));
+	ck_assert_uint_eq(a->count, NHUGE);
+	for (i = 0; i < NHUGE; i++) {
+		snprintf(dn, sizeof dn, "uid=m%05zu,ou=people,dc=example,"
+		    "dc=com", i);
+		ck_assert_str_eq(a->values[i].data, dn);
+	}
+	v = view_named(&f, "cn=big value," VIEWS_BASE);
+	ck_assert_ptr_nonnull(a = exact(v, "audio"));
+	ck_assert_uint_eq(a->values[0].len, BIG_VALUE);
+	for (i = 0; i < BIG_VALUE; i++)
+		if ((unsigned char)a->values[0].data[i] != big_byte(i))
+			ck_abort_msg("byte %zu of the big value differs", i);
+	attrset_free(set);
+	fx_free(&f);
+}
+END_TEST
+
+/* Only the names of the set are asked for and read; a name no entry
+ * holds gives no value. */
+START_TEST(views_read_the_set)
+{
+	static const char *const names[] = {
+		"MAIL", "memberOf", "absent", NULL
+	};
+	struct fixture f;
+	struct attrset *set = set_of(names);
+	const struct entry *v;
+	const struct entry_attr *a;
+
+	fx_init(&f, sd.ldap_uri);
+	fx_password(&f, sd.reader_dn, "reader-secret\n", 0600);
+	ck_assert_int_eq(run_view(&f, "(|(uid=alice)(uid=carol))", set), 0);
+	ck_assert_uint_eq(f.nviews, 2);
+	v = view_named(&f, ALICE);
+	ck_assert_uint_eq(v->count, 2);
+	ck_assert_ptr_nonnull(a = exact(v, "mail"));
+	ck_assert_str_eq(a->values[0].data, "alice@example.com");
+	ck_assert_ptr_nonnull(a = exact(v, "memberof"));
+	ck_assert_str_eq(a->values[0].data,
+	    "cn=migrated,ou=groups,dc=example,dc=com");
+	v = view_named(&f, "uid=carol," PEOPLE_BASE);
+	ck_assert_uint_eq(v->count, 1);
+	/* the same through the source of a configuration */
+	{
+		struct config cfg;
+		struct source src;
+
+		fx_reset(&f);
+		memset(&cfg, 0, sizeof cfg);
+		cfg.source = CONFIG_SOURCE_LDAP;
+		cfg.ldap = f.cfg;
+		ck_assert_int_eq(source_open(&src, &cfg, &f.d), 0);
+		ck_assert_int_eq(source_each_view(&src, UID_FILTER, set,
+		    collect_view, &f, &f.d), 0);
+		ck_assert_uint_eq(f.nviews, NPEOPLE);
+		source_close(&src);
+	}
+	attrset_free(set);
+	fx_free(&f);
+}
+END_TEST
+
+START_TEST(views_page_by_page)
+{
+	static const char filter[] = "(&(objectClass=inetOrgPerson)(cn=*))";
+	static const char *const names[] = { "uid", "mail", NULL };
+	struct fixture f;
+	struct attrset *set = set_of(names);
+	size_t before, i, j;
+
+	before = count_in_log(filter);
+	fx_init(&f, sd.ldap_uri);
+	fx_password(&f, sd.reader_dn, "reader-secret\n", 0600);
+	f.cfg.page_size = 2;
+	ck_assert_int_eq(run(&f, filter, (const char *const[]){ "uid",
+	    "mail", NULL }), 0);
+	ck_assert_int_eq(run_view(&f, filter, set), 0);
+	/* 7 people and the two inetOrgPersons of the views */
+	ck_assert_uint_eq(f.nviews, NPEOPLE + 2);
+	same_views(&f, "pages");
+	for (i = 0; i < f.nviews; i++)
+		for (j = i + 1; j < f.nviews; j++)
+			ck_assert_str_ne(f.views[i]->dn, f.views[j]->dn);
+	/* 9 entries by 2, twice: five requests each time */
+	ck_assert_uint_eq(count_in_log(filter) - before, 2 * 5);
+	attrset_free(set);
+	fx_free(&f);
+}
+END_TEST
+
+START_TEST(views_callback_stops)
+{
+	static const char *const names[] = { "uid", NULL };
+	struct attrset *set = set_of(names);
+	struct ldap_source *s = NULL;
+	struct fixture f;
+
+	fx_init(&f, sd.ldap_uri);
+	f.cfg.page_size = 2;
+	f.set = set;
+	ck_assert_int_eq(ldap_source_open(&f.cfg, &s, &f.d), 0);
+	f.stop_with = -42;
+	ck_assert_int_eq(ldap_source_search_view(s, UID_FILTER, set,
+	    collect_view, &f, &f.d), -42);
+	ck_assert_uint_eq(f.calls, 1);
+	f.stop_with = ERR_STOP;
+	ck_assert_int_eq(ldap_source_search_view(s, UID_FILTER, set,
+	    collect_view, &f, &f.d), ERR_STOP);
+	ck_assert_uint_eq(f.calls, 2);
+	/* the session is still usable, for views and for entries */
+	f.stop_with = 0;
+	ck_assert_int_eq(ldap_source_search_view(s, UID_FILTER, set,
+	    collect_view, &f, &f.d), 0);
+	ck_assert_uint_eq(f.nviews, NPEOPLE);
+	ck_assert_int_eq(ldap_source_search(s, UID_FILTER, NULL, collect,
+	    &f, &f.d), 0);
+	ck_assert_uint_eq(f.ngot, NPEOPLE);
+	ck_assert_uint_eq(f.d.nerrors, 0);
+	ldap_source_close(s);
+	attrset_free(set);
+	fx_free(&f);
+}
+END_TEST
+
+/* The log says what was asked, in the case the set's names were
+ * written in, and how the pages went. */
+START_TEST(views_log)
+{
+	static const char *const names[] = {
+		"objectClass", "entryUUID", "mail", NULL
+	};
+	struct attrset *set = set_of(names);
+	struct fixture f;
+	struct log log;
+	char *dir = testlib_tmpdir(), path[512], *text, *want;
+	int fd, saved;
+
+	ck_assert_ptr_nonnull(dir);
+	snprintf(path, sizeof path, "%s/stderr", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	fx_init(&f, sd.ldap_uri);
+	f.cfg.page_size = 3;
+	diag_free(&f.d);
+	log_open(&log, "t", LOG_LEVEL_DEBUG, 0);
+	diag_init(&f.d, &log);
+	fflush(stderr);
+	saved = dup(2);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_eq(dup2(fd, 2), 2);
+	close(fd);
+	ck_assert_int_eq(run_view(&f, UID_FILTER, set), 0);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	text = testlib_read(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_ge(asprintf(&want, "ldap_source: %s: searching under "
+	    "%s (subtree), filter " UID_FILTER ", attributes objectClass "
+	    "entryUUID mail, pages of 3\n", sd.ldap_uri, sd.base), 0);
+	ck_assert_msg(strstr(text, want) != NULL, "%s", text);
+	free(want);
+	ck_assert_msg(strstr(text, ": page 1: 3 entries\n") &&
+	    strstr(text, ": page 2: 3 entries\n") &&
+	    strstr(text, ": page 3: 1 entries\n"), "%s", text);
+	ck_assert_int_ge(asprintf(&want, "ldap_source: %s: search under %s "
+	    "done: 7 entries in 3 pages, ", sd.ldap_uri, sd.base), 0);
+	ck_assert_msg(strstr(text, want) != NULL, "%s", text);
+	free(want);
+	free(text);
+	log_close(&log);
+	testlib_rmrf(dir);
+	free(dir);
+	attrset_free(set);
+	fx_free(&f);
+}
+END_TEST
+
+/* A relay between the source and the case's slapd, in a child */
+struct relay {
+	pid_t pid;
+	char uri[64];
+};
+
+/* relay_start - a child relaying one connection to slapd as planned */
+static void
+relay_start(struct relay *r, const struct ldapwire_plan *plan)
+{
+	unsigned port;
+	int lfd, cfd, sfd, rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	lfd = ldapwire_listen(&port);
+	snprintf(r->uri, sizeof r->uri, "ldap://127.0.0.1:%u", port);
+	r->pid = fork();
+	ck_assert_int_ge(r->pid, 0);
+	if (r->pid == 0) {
+		alarm(60);
+		cfd = ldapwire_accept(lfd);
+		if (cfd < 0)
+			_exit(1);
+		sfd = ldapwire_connect((unsigned)sd.port);
+		rc = ldapwire_relay(cfd, sfd, plan);
+		close(cfd);
+		close(sfd);
+		_exit(rc == 0 ? 0 : 2);
+	}
+	close(lfd);
+}
+
+/* relay_end - the child ended as planned */
+static void
+relay_end(struct relay *r)
+{
+	int status;
+
+	ck_assert_int_eq(waitpid(r->pid, &status, 0), r->pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "relay: status %d", status);
+}
+
+/* Each entry is handed on as it arrives: the rest of the page is held
+ * up until the first entry reached the callback, which it never would
+ * if the page were waited for whole. Views, then entries. */
+START_TEST(views_stream)
+{
+	static const char *const names[] = { "uid", "mail", NULL };
+	struct attrset *set = set_of(names);
+	struct ldapwire_plan plan = { 1, -1, 0 };
+	struct relay r;
+	struct fixture f;
+	int pipefd[2], rc, views;
+
+	for (views = 1; views >= 0; views--) {
+		ck_assert_int_eq(pipe(pipefd), 0);
+		plan.hold_fd = pipefd[0];
+		relay_start(&r, &plan);
+		close(pipefd[0]);
+		fx_init(&f, r.uri);
+		f.cfg.timeout = 5;
+		f.release_fd = pipefd[1];
+		rc = views ? run_view(&f, UID_FILTER, set) :
+		    run(&f, UID_FILTER, NULL);
+		ck_assert_msg(rc == 0, "%s: %s (%s)", views ? "views" :
+		    "entries", err_str(rc), diag_last_error(&f.d));
+		ck_assert_uint_eq(views ? f.nviews : f.ngot, NPEOPLE);
+		close(pipefd[1]);
+		relay_end(&r);
+		fx_free(&f);
+	}
+	attrset_free(set);
+}
+END_TEST
+
+/* The connection goes in the middle of an entry of the second page:
+ * ERR_UNAVAIL, and the entries handed on before are whole; the cut one
+ * is never handed on. Views, then entries. */
+START_TEST(views_connection_lost_mid_page)
+{
+	static const char *const names[] = { "uid", "mail", "cn", NULL };
+	struct attrset *set = set_of(names);
+	struct ldapwire_plan plan = { 3, -1, 1 };
+	struct fixture all, f;
+	struct relay r;
+	int rc, views;
+	size_t i;
+
+	fx_init(&all, sd.ldap_uri);
+	all.cfg.page_size = 2;
+	ck_assert_int_eq(run(&all, UID_FILTER, NULL), 0);
+	for (views = 1; views >= 0; views--) {
+		relay_start(&r, &plan);
+		fx_init(&f, r.uri);
+		f.cfg.page_size = 2;
+		rc = views ? run_view(&f, UID_FILTER, set) :
+		    run(&f, UID_FILTER, NULL);
+		ck_assert_msg(rc == ERR_UNAVAIL, "got %s", err_str(rc));
+		ck_assert_uint_eq(f.calls, 3);
+		ck_assert_msg(messages_have(&f.d, "search under"), "%s",
+		    diag_last_error(&f.d));
+		for (i = 0; i < 3; i++) {
+			if (views)
+				viewcopy_same(all.got[i], f.views[i], set,
+				    "cut");
+			else
+				ck_assert(entry_equal(all.got[i], f.got[i]));
+		}
+		relay_end(&r);
+		fx_free(&f);
+	}
+	fx_free(&all);
+	attrset_free(set);
+}
+END_TEST
+
+/* The limit strikes in the middle of the search: ERR_UNAVAIL, and each
+ * view handed on before is whole. */
+START_TEST(views_size_limit)
+{
+	static const char *const names[] = { "uid", "mail", "cn", NULL };
+	struct attrset *set = set_of(names);
+	struct fixture f, one;
+	const struct entry_attr *a;
+	char filter[128];
+	size_t i;
+
+	fx_init(&f, sd.ldap_uri);
+	fx_password(&f, sd.reader_dn, "reader-secret\n", 0600);
+	f.cfg.page_size = 2;
+	ck_assert_int_eq(run_view(&f, PEOPLE_FILTER, set), ERR_UNAVAIL);
+	ck_assert_msg(strstr(diag_last_error(&f.d), "Size limit exceeded"),
+	    "%s", diag_last_error(&f.d));
+	ck_assert_uint_le(f.nviews, 3);
+	for (i = 0; i < f.nviews; i++) {
+		a = exact(f.views[i], "uid");
+		ck_assert_ptr_nonnull(a);
+		fx_init(&one, sd.ldap_uri);
+		snprintf(filter, sizeof filter, "(uid=%s)", a->values[0].data);
+		ck_assert_int_eq(run(&one, filter, (const char *const[]){
+		    "uid", "mail", "cn", NULL }), 0);
+		ck_assert_uint_eq(one.ngot, 1);
+		viewcopy_same(one.got[0], f.views[i], set, "limit");
+		fx_free(&one);
+	}
+	attrset_free(set);
+	fx_free(&f);
+}
+END_TEST
+
 /* setup_refusals - a server whose certificate names another host and
  * whose tree the reader may not see */
 static void
@@ -1019,7 +1622,7 @@ setup_refusals(void)
 	    "cn=reader,dc=example,dc=com");
 }
 
-/* ldap_source_suite - four cases, each with its own server */
+/* ldap_source_suite - six cases, each with its own server */
 static Suite *
 ldap_source_suite(void)
 {
@@ -1028,6 +1631,8 @@ ldap_source_suite(void)
 	TCase *lim = tcase_create("sizelimit");
 	TCase *gone = tcase_create("outage");
 	TCase *ref = tcase_create("refusals");
+	TCase *views = tcase_create("views");
+	TCase *vgone = tcase_create("views outage");
 
 	tcase_add_unchecked_fixture(tc, setup_plain, teardown);
 	tcase_set_timeout(tc, 30);
@@ -1054,6 +1659,7 @@ ldap_source_suite(void)
 	tcase_add_unchecked_fixture(lim, setup_sizelimit, teardown);
 	tcase_set_timeout(lim, 30);
 	tcase_add_test(lim, size_limit);
+	tcase_add_test(lim, views_size_limit);
 	suite_add_tcase(s, lim);
 
 	tcase_add_unchecked_fixture(ref, setup_refusals, teardown);
@@ -1061,6 +1667,22 @@ ldap_source_suite(void)
 	tcase_add_test(ref, certificate_for_another_name);
 	tcase_add_test(ref, base_hidden_by_access_control);
 	suite_add_tcase(s, ref);
+
+	tcase_add_unchecked_fixture(views, setup_views, teardown);
+	tcase_set_timeout(views, 60);
+	tcase_add_test(views, views_read_every_value);
+	tcase_add_test(views, views_read_the_set);
+	tcase_add_test(views, views_page_by_page);
+	tcase_add_test(views, views_callback_stops);
+	tcase_add_test(views, views_log);
+	tcase_add_test(views, views_stream);
+	tcase_add_test(views, views_connection_lost_mid_page);
+	suite_add_tcase(s, views);
+
+	tcase_add_unchecked_fixture(vgone, setup_plain, teardown);
+	tcase_set_timeout(vgone, 30);
+	tcase_add_test(vgone, views_server_gone);
+	suite_add_tcase(s, vgone);
 
 	/* last: it stops its server */
 	tcase_add_unchecked_fixture(gone, setup_plain, teardown);

@@ -12,12 +12,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "attrset.h"
 #include "buf.h"
+#include "config.h"
 #include "diag.h"
 #include "entry.h"
 #include "errors.h"
 #include "ldif.h"
+#include "source.h"
 #include "testlib.h"
+#include "viewcopy.h"
 
 #define DATA_DIR "tests/data/ldif/"
 
@@ -630,6 +634,338 @@ START_TEST(test_bad_file)
 }
 END_TEST
 
+/*
+ * Views: the same reading, values by attribute index of a set.
+ */
+
+/* What the views delivered: per view an entry holding, under each name
+ * of the set, that index's values in order (copies: views are only
+ * borrowed). */
+struct vgot {
+	const struct attrset *set;
+	struct got g;
+};
+
+/* collect_view - entry_view_fn keeping a copy of each view */
+static int
+collect_view(const struct entry_view *v, void *ctx)
+{
+	struct vgot *vg = ctx;
+	struct got *g = &vg->g;
+
+	ck_assert_ptr_eq(v->set, vg->set);
+	if (g->n == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 8;
+		g->v = realloc(g->v, g->cap * sizeof *g->v);
+		ck_assert_ptr_nonnull(g->v);
+	}
+	g->v[g->n++] = viewcopy_entry(v);
+	if (g->stop_after && g->n == g->stop_after)
+		return g->stop_rc;
+	return 0;
+}
+
+/* same_reading - the views read what the entries hold */
+static void
+same_reading(const struct got *entries, const struct vgot *views,
+    const char *title)
+{
+	size_t k;
+
+	ck_assert_msg(views->g.n == entries->n, "%s: %zu views, %zu entries",
+	    title, views->g.n, entries->n);
+	for (k = 0; k < entries->n; k++)
+		viewcopy_same(entries->v[k], views->g.v[k], views->set, title);
+}
+
+/* vgot_free - the copies, and the set when it is the test's */
+static void
+vgot_free(struct vgot *vg, struct attrset *set)
+{
+	got_free(&vg->g);
+	attrset_free(set);
+}
+
+/* test_view_ok - an accepted input gives as views what it gives as
+ * entries, over a set of every name it holds */
+START_TEST(test_view_ok)
+{
+	const struct ok_case *c = &ok_cases[_i];
+	struct got g = { 0 };
+	struct vgot vg = { 0 };
+	struct attrset *set;
+	struct diag d;
+	int rc;
+
+	diag_init(&d, NULL);
+	ck_assert_int_eq(ldif_read_buffer("t", c->text, c->len, collect, &g,
+	    &d), 0);
+	set = viewcopy_set(g.v, g.n);
+	vg.set = set;
+	rc = ldif_read_buffer_view("t", c->text, c->len, set, collect_view,
+	    &vg, &d);
+	ck_assert_msg(rc == 0, "%s: rc %d (%s)", c->title, rc,
+	    diag_last_error(&d));
+	ck_assert_uint_eq(d.nerrors, 0);
+	same_reading(&g, &vg, c->title);
+	got_free(&g);
+	vgot_free(&vg, set);
+	diag_free(&d);
+}
+END_TEST
+
+/* test_view_bad - a malformed input gives no view at all: the same
+ * error, at the same line */
+START_TEST(test_view_bad)
+{
+	const struct bad_case *c = &bad_cases[_i];
+	struct vgot vg = { 0 };
+	struct attrset *set;
+	struct diag d;
+	char where[32];
+	int rc;
+
+	ck_assert_int_eq(attrset_new(&set), 0);
+	ck_assert_int_eq(attrset_add(set, "cn", 2, NULL), 0);
+	vg.set = set;
+	diag_init(&d, NULL);
+	rc = ldif_read_buffer_view("t", c->text, c->len, set, collect_view,
+	    &vg, &d);
+	ck_assert_msg(rc == ERR_DATA, "%s: rc %d", c->title, rc);
+	ck_assert_msg(vg.g.n == 0, "%s: %zu views delivered", c->title,
+	    vg.g.n);
+	ck_assert_uint_eq(d.nerrors, 1);
+	snprintf(where, sizeof where, "t:%zu", c->line);
+	ck_assert_str_eq(last_item(&d)->where, where);
+	ck_assert_msg(strstr(last_item(&d)->what, c->what) != NULL,
+	    "%s: what \"%s\"", c->title, last_item(&d)->what);
+	vgot_free(&vg, set);
+	diag_free(&d);
+}
+END_TEST
+
+/* test_view_fn_error - what fn returns stops the views, unchanged */
+START_TEST(test_view_fn_error)
+{
+	static const int codes[] = { ERR_STOP, ERR_HELD, ERR_NOMEM, -1000 };
+	struct vgot vg = { 0 };
+	struct attrset *set;
+	struct diag d;
+	size_t i;
+
+	ck_assert_int_eq(attrset_new(&set), 0);
+	ck_assert_int_eq(attrset_add(set, "cn", 2, NULL), 0);
+	vg.set = set;
+	for (i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+		diag_init(&d, NULL);
+		vg.g.stop_after = 2;
+		vg.g.stop_rc = codes[i];
+		ck_assert_int_eq(ldif_read_buffer_view("t", three,
+		    strlen(three), set, collect_view, &vg, &d), codes[i]);
+		ck_assert_uint_eq(vg.g.n, 2);
+		ck_assert_str_eq(vg.g.v[1]->dn, "cn=b");
+		ck_assert_uint_eq(d.count, 0);
+		got_free(&vg.g);
+		diag_free(&d);
+	}
+	attrset_free(set);
+}
+END_TEST
+
+/* test_view_file_content - the reference file as views: option
+ * variants and ranges come under their base name, in file order */
+START_TEST(test_view_file_content)
+{
+	static const char *const names[] = {
+		"MEMBER", "cn", "jpegPhoto", "displayName", "sn", "absent"
+	};
+	static const char *const members[] = {
+		"uid=alice,ou=People,dc=example,dc=com",
+		"cn=\xc3\x89mile Zola,ou=People,dc=example,dc=com",
+		"uid=bob,ou=People,dc=example,dc=com",
+		"uid=carol,ou=People,dc=example,dc=com"
+	};
+	struct got g = { 0 };
+	struct vgot vg = { 0 };
+	struct attrset *set;
+	const struct entry_attr *a;
+	struct diag d;
+	size_t i;
+
+	ck_assert_int_eq(attrset_new(&set), 0);
+	for (i = 0; i < sizeof names / sizeof *names; i++)
+		ck_assert_int_eq(attrset_add(set, names[i], strlen(names[i]),
+		    NULL), 0);
+	vg.set = set;
+	diag_init(&d, NULL);
+	ck_assert_int_eq(ldif_read_file_view(DATA_DIR "content.ldif", set,
+	    collect_view, &vg, &d), 0);
+	ck_assert_int_eq(ldif_read_file(DATA_DIR "content.ldif", collect, &g,
+	    &d), 0);
+	same_reading(&g, &vg, "content.ldif");
+	ck_assert_uint_eq(vg.g.n, 3);
+	ck_assert_str_eq(vg.g.v[2]->origin, DATA_DIR "content.ldif:27");
+	ck_assert_ptr_nonnull(a = attr_exact(vg.g.v[2], "member"));
+	ck_assert_uint_eq(a->count, 4);
+	for (i = 0; i < 4; i++)
+		ck_assert_str_eq(a->values[i].data, members[i]);
+	ck_assert_ptr_nonnull(a = attr_exact(vg.g.v[0], "cn"));
+	ck_assert_uint_eq(a->count, 2);
+	ck_assert_str_eq(a->values[0].data, "Alice Example");
+	ck_assert_str_eq(a->values[1].data, "Alice Exemple");
+	ck_assert_ptr_nonnull(a = attr_exact(vg.g.v[0], "jpegphoto"));
+	ck_assert_uint_eq(a->values[0].len, 5);
+	ck_assert_mem_eq(a->values[0].data, "a\0b\nc", 5);
+	ck_assert_ptr_nonnull(a = attr_exact(vg.g.v[0], "displayname"));
+	ck_assert_uint_eq(a->values[0].len, 0);
+	ck_assert_ptr_null(attr_exact(vg.g.v[0], "absent"));
+	got_free(&g);
+	vgot_free(&vg, set);
+	diag_free(&d);
+}
+END_TEST
+
+/* test_view_huge - an entry of 100 000 values and a value of 1 MiB,
+ * folded and base64, between two small ones */
+START_TEST(test_view_huge)
+{
+	enum { NMEMBERS = 100000, BIG = 1 << 20 };
+	struct buf b = BUF_INIT, raw = BUF_INIT;
+	struct got g = { 0 };
+	struct vgot vg = { 0 };
+	struct attrset *set;
+	const struct entry_attr *a;
+	struct diag d;
+	char want[64];
+	size_t i;
+
+	ck_assert_int_eq(buf_puts(&b, "dn: cn=a\ncn: a\n\n"
+	    "dn: cn=huge,dc=example\n"), 0);
+	for (i = 0; i < NMEMBERS; i++)
+		ck_assert_int_eq(buf_printf(&b, "member: uid=u%zu,dc=example\n",
+		    i), 0);
+	ck_assert_int_eq(buf_puts(&b, "jpegPhoto:: "), 0);
+	for (i = 0; i < BIG; i++)
+		ck_assert_int_eq(buf_putc(&raw, (char)(i * 7 % 251)), 0);
+	/* base64 of raw, folded every 76 characters */
+	{
+		static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"
+		    "ghijklmnopqrstuvwxyz0123456789+/";
+		const unsigned char *p = (const unsigned char *)raw.data;
+		size_t col = 0;
+		char q[4];
+
+		for (i = 0; i + 2 < raw.len; i += 3) {
+			q[0] = tab[p[i] >> 2];
+			q[1] = tab[(p[i] & 3) << 4 | p[i + 1] >> 4];
+			q[2] = tab[(p[i + 1] & 15) << 2 | p[i + 2] >> 6];
+			q[3] = tab[p[i + 2] & 63];
+			ck_assert_int_eq(buf_append(&b, q, 4), 0);
+			if ((col += 4) >= 76) {
+				ck_assert_int_eq(buf_puts(&b, "\n "), 0);
+				col = 0;
+			}
+		}
+		ck_assert_uint_eq(raw.len % 3, 1);
+		q[0] = tab[p[i] >> 2];
+		q[1] = tab[(p[i] & 3) << 4];
+		q[2] = q[3] = '=';
+		ck_assert_int_eq(buf_append(&b, q, 4), 0);
+	}
+	ck_assert_int_eq(buf_puts(&b, "\n\ndn: cn=z\ncn: z\n"), 0);
+	ck_assert_int_eq(attrset_new(&set), 0);
+	ck_assert_int_eq(attrset_add(set, "member", 6, NULL), 0);
+	ck_assert_int_eq(attrset_add(set, "jpegPhoto", 9, NULL), 0);
+	ck_assert_int_eq(attrset_add(set, "cn", 2, NULL), 0);
+	vg.set = set;
+	diag_init(&d, NULL);
+	ck_assert_int_eq(ldif_read_buffer_view("huge", b.data, b.len, set,
+	    collect_view, &vg, &d), 0);
+	ck_assert_uint_eq(vg.g.n, 3);
+	ck_assert_ptr_nonnull(a = attr_exact(vg.g.v[1], "member"));
+	ck_assert_uint_eq(a->count, NMEMBERS);
+	for (i = 0; i < NMEMBERS; i += 9999) {
+		snprintf(want, sizeof want, "uid=u%zu,dc=example", i);
+		ck_assert_str_eq(a->values[i].data, want);
+	}
+	ck_assert_ptr_nonnull(a = attr_exact(vg.g.v[1], "jpegphoto"));
+	ck_assert_uint_eq(a->values[0].len, BIG);
+	ck_assert_mem_eq(a->values[0].data, raw.data, BIG);
+	ck_assert_ptr_null(attr_exact(vg.g.v[1], "cn"));
+	ck_assert_str_eq(vg.g.v[2]->dn, "cn=z");
+	ck_assert_int_eq(ldif_read_buffer("huge", b.data, b.len, collect, &g,
+	    &d), 0);
+	same_reading(&g, &vg, "huge");
+	got_free(&g);
+	vgot_free(&vg, set);
+	diag_free(&d);
+	buf_free(&b);
+	buf_free(&raw);
+}
+END_TEST
+
+/* test_view_bad_file - malformed data files: path:line, no view; a
+ * missing file is named */
+START_TEST(test_view_bad_file)
+{
+	const struct bad_file *c = &bad_files[_i];
+	struct vgot vg = { 0 };
+	struct attrset *set;
+	struct diag d;
+	char path[256], where[300];
+
+	ck_assert_int_eq(attrset_new(&set), 0);
+	ck_assert_int_eq(attrset_add(set, "cn", 2, NULL), 0);
+	vg.set = set;
+	snprintf(path, sizeof path, DATA_DIR "%s", c->file);
+	snprintf(where, sizeof where, "%s:%zu", path, c->line);
+	diag_init(&d, NULL);
+	ck_assert_int_eq(ldif_read_file_view(path, set, collect_view, &vg,
+	    &d), ERR_DATA);
+	ck_assert_uint_eq(vg.g.n, 0);
+	ck_assert_str_eq(last_item(&d)->where, where);
+	ck_assert_msg(strstr(last_item(&d)->what, c->what) != NULL,
+	    "%s: what \"%s\"", c->file, last_item(&d)->what);
+	ck_assert_int_eq(ldif_read_file_view(DATA_DIR "no-such.ldif", set,
+	    collect_view, &vg, &d), ERR_NOINPUT);
+	ck_assert_str_eq(last_item(&d)->where, DATA_DIR "no-such.ldif");
+	ck_assert_uint_eq(vg.g.n, 0);
+	vgot_free(&vg, set);
+	diag_free(&d);
+}
+END_TEST
+
+/* test_source_each_view - the configured LDIF source, through
+ * source_each_view: the file's views, the same as its entries */
+START_TEST(test_source_each_view)
+{
+	struct config cfg;
+	struct source src;
+	struct got g = { 0 };
+	struct vgot vg = { 0 };
+	struct attrset *set;
+	struct diag d;
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.source = CONFIG_SOURCE_LDIF;
+	cfg.ldif = (char *)DATA_DIR "content.ldif";
+	diag_init(&d, NULL);
+	ck_assert_int_eq(source_open(&src, &cfg, &d), 0);
+	ck_assert_int_eq(source_each(&src, "(objectClass=*)", NULL, collect,
+	    &g, &d), 0);
+	set = viewcopy_set(g.v, g.n);
+	vg.set = set;
+	ck_assert_int_eq(source_each_view(&src, "(objectClass=*)", set,
+	    collect_view, &vg, &d), 0);
+	same_reading(&g, &vg, "source");
+	ck_assert_uint_eq(vg.g.n, 3);
+	source_close(&src);
+	got_free(&g);
+	vgot_free(&vg, set);
+	diag_free(&d);
+}
+END_TEST
+
 /* ldif_suite - every LDIF test */
 static Suite *
 ldif_suite(void)
@@ -643,6 +979,12 @@ ldif_suite(void)
 	    (int)(sizeof bad_cases / sizeof bad_cases[0]));
 	tcase_add_test(tc, test_fn_error);
 	tcase_add_test(tc, test_many);
+	tcase_add_loop_test(tc, test_view_ok, 0,
+	    (int)(sizeof ok_cases / sizeof ok_cases[0]));
+	tcase_add_loop_test(tc, test_view_bad, 0,
+	    (int)(sizeof bad_cases / sizeof bad_cases[0]));
+	tcase_add_test(tc, test_view_fn_error);
+	tcase_add_test(tc, test_view_huge);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("file");
 	tcase_add_test(tc, test_file_missing);
@@ -652,6 +994,10 @@ ldif_suite(void)
 	tcase_add_test(tc, test_file_crlf_and_data);
 	tcase_add_loop_test(tc, test_bad_file, 0,
 	    (int)(sizeof bad_files / sizeof bad_files[0]));
+	tcase_add_test(tc, test_view_file_content);
+	tcase_add_loop_test(tc, test_view_bad_file, 0,
+	    (int)(sizeof bad_files / sizeof bad_files[0]));
+	tcase_add_test(tc, test_source_each_view);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,12 +1,15 @@
 /*
  * ldapwire - the LDAP protocol seen from a scripted server: decoding
- * requests, encoding answers (lber)
+ * requests, encoding answers (lber); a relay that holds up or cuts a
+ * real server's answers
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -279,3 +282,112 @@ out:
 	return rc;
 }
 
+
+/* ldapwire_connect - a client connection to a loopback port */
+int
+ldapwire_connect(unsigned port)
+{
+	struct sockaddr_in sin;
+	int fd, one = 1;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((unsigned short)port);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	return fd;
+}
+
+/* write_full - all n bytes; 0 or -1 */
+static int
+write_full(int fd, const unsigned char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* message_op - the protocol operation of a whole message: the tag
+ * after its SEQUENCE header and message id, or -1 */
+static int
+message_op(const unsigned char *buf, size_t n)
+{
+	size_t at = 2;
+
+	if (n < 2 || buf[0] != 0x30)
+		return -1;
+	if (buf[1] & 0x80)
+		at += buf[1] & 0x7f;
+	if (at + 2 > n || buf[at] != 0x02)
+		return -1;
+	at += 2 + buf[at + 1];
+	return at < n ? buf[at] : -1;
+}
+
+/* hold - wait until hold_fd has a byte or its end (20 s at most) */
+static void
+hold(int hold_fd)
+{
+	struct pollfd p = { hold_fd, POLLIN, 0 };
+	char c;
+
+	if (poll(&p, 1, 20000) > 0 && read(hold_fd, &c, 1) < 0)
+		return;
+}
+
+/* ldapwire_relay - both ways, message by message, as planned */
+int
+ldapwire_relay(int cfd, int sfd, const struct ldapwire_plan *plan)
+{
+	const size_t cap = (size_t)16 << 20;
+	unsigned char *buf = malloc(cap);
+	struct pollfd p[2];
+	size_t seen = 0;
+	ssize_t n;
+	int rc = -1, from;
+
+	if (buf == NULL)
+		return -1;
+	for (;;) {
+		p[0].fd = cfd;
+		p[1].fd = sfd;
+		p[0].events = p[1].events = POLLIN;
+		p[0].revents = p[1].revents = 0;
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			goto out;
+		}
+		from = p[0].revents ? 0 : 1;
+		n = ldapwire_read(p[from].fd, buf, cap);
+		if (n <= 0) {
+			rc = n == 0 ? 0 : -1;
+			goto out;
+		}
+		if (from == 1 && plan->cut && seen == plan->entries) {
+			rc = write_full(cfd, buf, (size_t)n / 2);
+			goto out;
+		}
+		if (write_full(p[1 - from].fd, buf, (size_t)n) < 0)
+			goto out;
+		if (from == 1 && message_op(buf, (size_t)n) ==
+		    LDAP_RES_SEARCH_ENTRY && ++seen == plan->entries &&
+		    plan->hold_fd >= 0)
+			hold(plan->hold_fd);
+	}
+out:
+	free(buf);
+	return rc;
+}

@@ -7,6 +7,11 @@
  * results. One connection, one client; every call returns 0 or -1 (or
  * a length) and never exits, so the server child can tell its parent
  * which step went wrong through its exit status.
+ *
+ * And for the suites of a real server, a relay between it and the
+ * client that does to the server's answers what a network may do: hold
+ * them up in the middle of a page, or cut the connection in the middle
+ * of an entry.
  */
 #ifndef SPLITSYNC_TESTS_LDAPWIRE_H
 #define SPLITSYNC_TESTS_LDAPWIRE_H
@@ -55,5 +60,24 @@ int ldapwire_next(int fd, unsigned char *buf, size_t cap,
 /* ldapwire_result - a search result; with a paged results control when
  * cookie is not NULL ("" ends the search) */
 int ldapwire_result(int fd, ber_int_t id, int code, const char *cookie);
+
+/* What ldapwire_relay does once the server has sent entries search
+ * result entries (of any search) through it. */
+struct ldapwire_plan {
+	size_t entries;
+	int hold_fd;            /* >= 0: wait until a byte, or the end,
+	                           can be read from it, then go on */
+	int cut;                /* 1: pass on the first half of the next
+	                           message from the server, then stop */
+};
+
+/* ldapwire_connect - a connection to 127.0.0.1:port (asserts that it
+ * works), with Nagle off */
+int ldapwire_connect(unsigned port);
+/* ldapwire_relay - pass whole messages between the client on cfd and
+ * the server on sfd, both ways, acting on the server's answers as plan
+ * says, until one side closes or the plan cuts; the caller closes both.
+ * 0, or -1 when a message could not be read or passed on */
+int ldapwire_relay(int cfd, int sfd, const struct ldapwire_plan *plan);
 
 #endif
