@@ -50,8 +50,6 @@
 /* What one pass over the source fills. */
 struct fetch {
 	struct build *build;
-	struct viewbuf vb;      /* each entry as a view over the mapping's
-	                           attributes */
 	const struct attrset *set;
 	struct diag *d;
 	size_t seen;            /* entries read */
@@ -83,18 +81,16 @@ progress(struct fetch *f, int last)
 	    last ? "\n" : "");
 }
 
-/* fetch_one - one source entry into the build, as a view */
+/* fetch_one - one entry into the build, as the source reads it */
 static int
-fetch_one(const struct entry *e, void *ctx)
+fetch_one(const struct entry_view *v, void *ctx)
 {
 	struct fetch *f = ctx;
-	int rc;
 
 	/* The clock only now and then: it is not free per entry. */
 	if (++f->seen % 1024 == 0)
 		progress(f, 0);
-	rc = viewbuf_from_entry(&f->vb, f->set, e);
-	return rc ? rc : build_entry(f->build, viewbuf_view(&f->vb), f->d);
+	return build_entry(f->build, v, f->d);
 }
 
 /* fetch_all - one pass over the source into a new build, finished */
@@ -109,15 +105,13 @@ fetch_all(const struct config *cfg, struct source *src,
 	memset(&f, 0, sizeof f);
 	f.set = mapping_attrset(map);
 	f.d = d;
-	viewbuf_init(&f.vb, f.set);
 	f.tty = isatty(STDERR_FILENO);
 	f.start = f.shown = seconds();
 	rc = build_new(cfg, map, &f.build);
-	rc = rc ? rc : source_each(src, mapping_filter(map),
-	    mapping_attributes(map), fetch_one, &f, d);
+	rc = rc ? rc : source_each_view(src, mapping_filter(map), f.set,
+	    fetch_one, &f, d);
 	if (f.seen >= 1024)
 		progress(&f, 1);
-	viewbuf_free(&f.vb);
 	if (rc == 0)
 		diag_log(d, LOG_LEVEL_INFO, "job: source: %zu entries read in "
 		    "%.2f s, %zu of them for the mapping", f.seen,
