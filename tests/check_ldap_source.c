@@ -107,6 +107,7 @@ struct fixture {
 	int kill_server;        /* collect() stops slapd at the first entry */
 	int release_fd;         /* >= 0: collect() writes a byte to it at
 	                           the first entry (ldapwire_relay's hold) */
+	unsigned nap_ms;        /* collect() sleeps this long per entry */
 	const struct attrset *set;      /* the views' set */
 	struct entry **views;   /* copies of the views (viewcopy) */
 	size_t nviews;
@@ -219,6 +220,8 @@ collect_view(const struct entry_view *v, void *ctx)
 		ck_assert_msg(slapd_stop(&sd) == 0, "%s", sd.output);
 	if (f->release_fd >= 0 && f->calls == 1)
 		ck_assert_int_eq(write(f->release_fd, "x", 1), 1);
+	if (f->nap_ms > 0)
+		ck_assert_int_eq(usleep(f->nap_ms * 1000), 0);
 	p = realloc(f->views, (f->nviews + 1) * sizeof *p);
 	ck_assert_ptr_nonnull(p);
 	f->views = p;
@@ -1468,9 +1471,10 @@ struct relay {
 	char uri[64];
 };
 
-/* relay_start - a child relaying one connection to slapd as planned */
+/* relay_start - a child relaying one connection to slapd as planned;
+ * the child closes mine (>= 0), the test's end of the hold pipe */
 static void
-relay_start(struct relay *r, const struct ldapwire_plan *plan)
+relay_start(struct relay *r, const struct ldapwire_plan *plan, int mine)
 {
 	unsigned port;
 	int lfd, cfd, sfd, rc;
@@ -1482,6 +1486,8 @@ relay_start(struct relay *r, const struct ldapwire_plan *plan)
 	ck_assert_int_ge(r->pid, 0);
 	if (r->pid == 0) {
 		alarm(60);
+		if (mine >= 0)
+			close(mine);
 		cfd = ldapwire_accept(lfd);
 		if (cfd < 0)
 			_exit(1);
@@ -1520,7 +1526,7 @@ START_TEST(views_stream)
 	for (views = 1; views >= 0; views--) {
 		ck_assert_int_eq(pipe(pipefd), 0);
 		plan.hold_fd = pipefd[0];
-		relay_start(&r, &plan);
+		relay_start(&r, &plan, pipefd[1]);
 		close(pipefd[0]);
 		fx_init(&f, r.uri);
 		f.cfg.timeout = 5;
@@ -1534,6 +1540,48 @@ START_TEST(views_stream)
 		relay_end(&r);
 		fx_free(&f);
 	}
+	attrset_free(set);
+}
+END_TEST
+
+/* A page whose messages stop coming is given up after the timeout:
+ * ERR_UNAVAIL, the search abandoned; the entry before was handed on.
+ * The time the consumer takes does not count against it: seven entries
+ * of 0.4 s each within a timeout of 2 s. */
+START_TEST(views_page_timeout)
+{
+	static const char *const names[] = { "uid", NULL };
+	struct attrset *set = set_of(names);
+	struct ldapwire_plan plan = { 1, -1, 0 };
+	struct relay r;
+	struct fixture f;
+	int pipefd[2];
+	time_t t0;
+
+	ck_assert_int_eq(pipe(pipefd), 0);
+	plan.hold_fd = pipefd[0];
+	relay_start(&r, &plan, pipefd[1]);
+	close(pipefd[0]);
+	fx_init(&f, r.uri);
+	f.cfg.timeout = 2;
+	t0 = time(NULL);
+	ck_assert_int_eq(run_view(&f, UID_FILTER, set), ERR_UNAVAIL);
+	ck_assert_int_le(time(NULL) - t0, 4);
+	ck_assert_uint_eq(f.nviews, 1);
+	ck_assert_msg(strstr(diag_last_error(&f.d), "search under") &&
+	    strstr(diag_last_error(&f.d), "Timed out"), "%s",
+	    diag_last_error(&f.d));
+	/* the relay goes on once its hold ends: the end of the pipe */
+	close(pipefd[1]);
+	relay_end(&r);
+	fx_free(&f);
+
+	fx_init(&f, sd.ldap_uri);
+	f.cfg.timeout = 2;
+	f.nap_ms = 400;
+	ck_assert_int_eq(run_view(&f, UID_FILTER, set), 0);
+	ck_assert_uint_eq(f.nviews, NPEOPLE);
+	fx_free(&f);
 	attrset_free(set);
 }
 END_TEST
@@ -1555,7 +1603,7 @@ START_TEST(views_connection_lost_mid_page)
 	all.cfg.page_size = 2;
 	ck_assert_int_eq(run(&all, UID_FILTER, NULL), 0);
 	for (views = 1; views >= 0; views--) {
-		relay_start(&r, &plan);
+		relay_start(&r, &plan, -1);
 		fx_init(&f, r.uri);
 		f.cfg.page_size = 2;
 		rc = views ? run_view(&f, UID_FILTER, set) :
@@ -1676,6 +1724,7 @@ ldap_source_suite(void)
 	tcase_add_test(views, views_callback_stops);
 	tcase_add_test(views, views_log);
 	tcase_add_test(views, views_stream);
+	tcase_add_test(views, views_page_timeout);
 	tcase_add_test(views, views_connection_lost_mid_page);
 	suite_add_tcase(s, views);
 
