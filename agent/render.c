@@ -307,35 +307,19 @@ render_rows_add(struct render_rows *r, const char *table, const char *key,
 	    render_ref_of(RENDER_TEXT, v, 0));
 }
 
-/* What the sort of one shard reads its lines from. */
+/* What the sort of one shard reads: each row's line, flat. */
 struct sorting {
-	const struct render_table *rt;
-	const struct row *base;
+	const char *flat;
+	const size_t *at;               /* per row: its line in flat */
 };
 
-/* line_word - strsort_word_fn over rows' lines */
+/* flat_word - strsort_word_fn over the flat lines */
 static uint32_t
-line_word(void *ctx, uint32_t idx, size_t at)
+flat_word(void *ctx, uint32_t idx, size_t at)
 {
 	const struct sorting *x = ctx;
-	struct line l;
-	uint32_t w = 0;
-	size_t pos = at;
-	int i = 0, k;
 
-	line_of(x->rt->model, &x->rt->text, &x->base[idx], &l);
-	while (i < l.n && pos >= l.s[i].n)
-		pos -= l.s[i++].n;
-	for (k = 0; k < 4; k++) {
-		w <<= 8;
-		while (i < l.n && pos >= l.s[i].n) {
-			pos = 0;
-			i++;
-		}
-		if (i < l.n)
-			w |= (unsigned char)l.s[i].p[pos++];
-	}
-	return w;
+	return strsort_word(x->flat + x->at[idx], at);
 }
 
 /* line_cmp_flat - a line against len bytes of flat text */
@@ -356,62 +340,63 @@ line_cmp_flat(const struct line *l, const char *p, size_t len)
 	return off < len ? -1 : 0;
 }
 
-/* same_line - whether two rows make the same line */
-static int
-same_line(const struct render_table *rt, const struct row *a,
-    const struct row *b)
-{
-	struct line la, lb;
-	char buf[2048];
-	size_t off = 0;
-	int i;
-
-	line_of(rt->model, &rt->text, a, &la);
-	line_of(rt->model, &rt->text, b, &lb);
-	if (la.len != lb.len)
-		return 0;
-	if (la.len > sizeof buf)
-		return 0;       /* longer than any row the model allows */
-	for (i = 0; i < la.n; i++) {
-		memcpy(buf + off, la.s[i].p, la.s[i].n);
-		off += la.s[i].n;
-	}
-	return line_cmp_flat(&lb, buf, off) == 0;
-}
-
 /* sort_shard - rows[0..n) sorted by their lines, duplicates dropped;
- * their new number into *kept, the bytes of their text into *len */
+ * their new number into *kept, the bytes of their text into *len.
+ * Each line is made once, flat, for the sort: a radix sort reads a
+ * line a few times, and making it from its references each time
+ * (lengths counted again) cost more than the sort itself. */
 static int
 sort_shard(struct render_table *rt, struct row *rows, size_t n,
     struct row *tmp, size_t *kept, size_t *len)
 {
-	struct sorting x = { rt, rows };
+	struct sorting x;
 	struct line l;
-	uint32_t *v;
-	size_t i, k = 0;
-	int rc;
+	char *flat = NULL, *p;
+	size_t *at = NULL, i, j, k = 0, total = 0;
+	uint32_t *v = NULL;
+	int rc = ERR_NOMEM, si;
 
 	*kept = 0;
 	*len = 0;
 	if (n == 0)
 		return 0;
-	if ((v = malloc(n * sizeof *v)) == NULL)
-		return ERR_NOMEM;
-	for (i = 0; i < n; i++)
-		v[i] = (uint32_t)i;
-	if ((rc = strsort(v, n, line_word, &x)) == 0) {
-		for (i = 0; i < n; i++)
-			tmp[i] = rows[v[i]];
-		for (i = 0; i < n; i++) {
-			if (k && same_line(rt, &rows[k - 1], &tmp[i]))
-				continue;
-			rows[k++] = tmp[i];
-			line_of(rt->model, &rt->text, &tmp[i], &l);
-			*len += l.len + 1;
-		}
-		*kept = k;
+	if ((at = malloc(n * sizeof *at)) == NULL ||
+	    (v = malloc(n * sizeof *v)) == NULL)
+		goto cleanup;
+	for (i = 0; i < n; i++) {
+		line_of(rt->model, &rt->text, &rows[i], &l);
+		at[i] = total;
+		total += l.len + 1;
 	}
+	if ((flat = malloc(total)) == NULL)
+		goto cleanup;
+	for (i = 0, p = flat; i < n; i++) {
+		line_of(rt->model, &rt->text, &rows[i], &l);
+		for (si = 0; si < l.n; si++) {
+			memcpy(p, l.s[si].p, l.s[si].n);
+			p += l.s[si].n;
+		}
+		*p++ = '\0';
+		v[i] = (uint32_t)i;
+	}
+	x.flat = flat;
+	x.at = at;
+	if ((rc = strsort(v, n, flat_word, &x)) < 0)
+		goto cleanup;
+	for (i = 0; i < n; i++)
+		tmp[i] = rows[v[i]];
+	for (i = 0; i < n; i++) {
+		if (k && strcmp(flat + at[v[i - 1]], flat + at[v[i]]) == 0)
+			continue;
+		rows[k++] = tmp[i];
+		j = v[i];
+		*len += (j + 1 < n ? at[j + 1] : total) - at[j];
+	}
+	*kept = k;
+cleanup:
+	free(flat);
 	free(v);
+	free(at);
 	return rc;
 }
 
