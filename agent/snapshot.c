@@ -1,13 +1,13 @@
 /*
- * snapshot - the tables, the route listing and the service's state a
+ * snapshot - the files, the shard directories and the service's state a
  * commit holds, read back
  *
  * DESCRIPTION
- *	A table is one file (table_shards 0) or the shard files under its
- *	T.d directory, joined and sorted again: the bytes the unsharded
- *	file would hold. A shard that is not at the depth the configured
- *	table_shards puts it is "another layout": the next commit rewrites
- *	the table whatever its content.
+ *	The shard files under a directory (a table's T.d, the first form
+ *	of the route listing) are joined and sorted again: the bytes the
+ *	unsharded file would hold. A shard that is not at the depth the
+ *	shard count asked for puts it is "another layout". Whether a
+ *	table changed is not decided here: the tree writer compares ids.
  *
  * DIAGNOSTICS
  *	Repository failures are recorded in d by git_sink and returned;

@@ -1,5 +1,5 @@
 /*
- * snapshot - the tables, the route listing and the service's state a
+ * snapshot - the files, the shard directories and the service's state a
  * commit holds, read back
  *
  * Every function reads at commit, a commit id (hex), or at the sink's
