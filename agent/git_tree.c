@@ -89,6 +89,7 @@ struct git_sink_tree {
 	int finished;
 	int same;               /* finished: equal to the base's tree */
 	int spoilt;
+	int dry;                /* ids only: nothing written */
 	struct tnode *nodes;
 	size_t nn, capn;
 	struct tent *ents;
@@ -338,8 +339,9 @@ put(struct git_sink_tree *t, const char *path, size_t len,
 	changed = !(be && git_tree_entry_type(be) == GIT_OBJECT_BLOB &&
 	    git_tree_entry_filemode_raw(be) == MODE_BLOB &&
 	    git_oid_equal(git_tree_entry_id(be), &id));
-	if (changed && !git_pack_has(t->p, &id) && (rc = git_pack_put(t->p,
-	    GIT_OBJECT_BLOB, &id, len, gen, ctx, path, d)) < 0)
+	if (changed && !t->dry && !git_pack_has(t->p, &id) &&
+	    (rc = git_pack_put(t->p, GIT_OBJECT_BLOB, &id, len, gen, ctx, path,
+	    d)) < 0)
 		goto cleanup;
 	if (add_ent(t, node, leaf, strlen(leaf), E_FILE, &e) < 0) {
 		rc = git_sink__nomem(d, path);
@@ -613,7 +615,8 @@ git_sink_tree_finish(struct git_sink_tree *t, int *same, struct diag *d)
 		m.data = t->scratch.data;
 		m.len = t->scratch.len;
 		git_pack_id(GIT_OBJECT_TREE, m.data, m.len, &n->id);
-		if (n->base && git_oid_equal(&n->id, git_tree_id(n->base)))
+		if (t->dry || (n->base && git_oid_equal(&n->id,
+		    git_tree_id(n->base))))
 			continue;       /* the base's: there already */
 		if ((rc = git_pack_put(t->p, GIT_OBJECT_TREE, &n->id, m.len,
 		    mem_gen, &m, t->s->path, d)) < 0)
@@ -678,6 +681,40 @@ git_sink_tree_entry_same(const struct git_sink_tree *t, const char *name)
 	    git_oid_equal(&id, git_tree_entry_id(be));
 }
 
+/* git_sink_tree_entry_same_in - a top-level name as in a commit */
+int
+git_sink_tree_entry_same_in(const struct git_sink_tree *t,
+    const char *commit_hex, const char *name, struct diag *d)
+{
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	const git_tree_entry *be;
+	unsigned mode = 0;
+	git_oid id;
+	int here, rc;
+
+	if (!t->finished || name == NULL)
+		return 0;
+	git_error_clear();
+	if ((rc = git_sink__lookup_commit(t->s, commit_hex, &c, d)) < 0)
+		return rc;
+	if (git_commit_tree(&tree, c) < 0) {
+		git_commit_free(c);
+		return git_sink__lib_fail(d, t->s->path,
+		    "cannot read the commit's tree");
+	}
+	here = root_entry(t, name, &mode, &id);
+	be = git_tree_entry_byname(tree, name);
+	if (!here || be == NULL)
+		rc = !here && be == NULL;
+	else
+		rc = mode == (unsigned)git_tree_entry_filemode_raw(be) &&
+		    git_oid_equal(&id, git_tree_entry_id(be));
+	git_tree_free(tree);
+	git_commit_free(c);
+	return rc;
+}
+
 /* git_sink__tree_start - a tree on base (NULL: none) */
 int
 git_sink__tree_start(struct git_sink *s, const git_commit *base,
@@ -739,10 +776,25 @@ git_sink_tree_new(struct git_sink *s, int from_head,
 	return rc;
 }
 
+/* git_sink_tree_new_dry - an empty tree that writes nothing */
+int
+git_sink_tree_new_dry(struct git_sink *s, struct git_sink_tree **out,
+    struct diag *d)
+{
+	int rc = git_sink_tree_new(s, 0, out, d);
+
+	if (rc == 0)
+		(*out)->dry = 1;
+	return rc;
+}
+
 /* ready - a finished tree that can be committed */
 static int
 ready(struct git_sink_tree *t, struct diag *d)
 {
+	if (t->dry)
+		return git_sink__inval(d, t->s->path,
+		    "a tree of ids only cannot be committed");
 	if (t->spoilt)
 		return usable(t, "(tree)", d);
 	if (!t->finished)

@@ -45,6 +45,11 @@ layout_dir(char *out, size_t len, enum layout_part part, const char *table)
 	case LAYOUT_PART_LISTING:
 		return fits(snprintf(out, len, "%s", LAYOUT_LISTING_PATH
 		    SHARD_DIR_SUFFIX), len);
+	case LAYOUT_PART_OWNERS:
+		return fits(snprintf(out, len, "%s", LAYOUT_OWNERS_PATH
+		    SHARD_DIR_SUFFIX), len);
+	case LAYOUT_PART_DOMAINS:
+		break;
 	case LAYOUT_PART_STATE:
 		return fits(snprintf(out, len, "%s", LAYOUT_MIRROR_DIR), len);
 	}
@@ -59,10 +64,14 @@ layout_path(char *out, size_t len, enum layout_part part,
 	char dir[SHARD_PATH_MAX];
 	int rc;
 
+	if (part == LAYOUT_PART_DOMAINS)
+		return fits(snprintf(out, len, "%s", LAYOUT_DOMAINS_PATH), len);
 	if (n == 0 && part == LAYOUT_PART_TABLE)
 		return fits(snprintf(out, len, "%s", table), len);
 	if (n == 0 && part == LAYOUT_PART_LISTING)
 		return fits(snprintf(out, len, "%s", LAYOUT_LISTING_PATH), len);
+	if (n == 0 && part == LAYOUT_PART_OWNERS)
+		return fits(snprintf(out, len, "%s", LAYOUT_OWNERS_PATH), len);
 	if (n == 0)
 		return ERR_INVAL;       /* the state has shards */
 	if (part == LAYOUT_PART_STATE && n == LAYOUT_MIRROR_SHARDS)
@@ -72,7 +81,7 @@ layout_path(char *out, size_t len, enum layout_part part,
 	return rc ? rc : shard_path(out, len, dir, i, n);
 }
 
-/* layout_keeps_empty - shard 0 of a table or the listing */
+/* layout_keeps_empty - shard 0 of a table, the routes or the owners */
 int
 layout_keeps_empty(enum layout_part part, size_t i)
 {
@@ -122,19 +131,22 @@ layout_files_clear(struct layout_files *f)
 	for (i = 0; i < f->ntexts; i++)
 		buf_free(&f->texts[i]);
 	free(f->paths);
+	free(f->gens);
 	free(f->texts);
 	free(f->files);
 	layout_files_init(f, update);
 }
 
-/* add - one file at path; data borrowed */
+/* add - one file at path; data borrowed, or made by g->gen */
 static int
 add(struct layout_files *f, const char *path, const char *data,
-    size_t len, int remove)
+    size_t len, int remove, const struct layout_gen *g)
 {
 	if (vec_grow((void **)&f->files, &f->cap, f->count,
 	    sizeof *f->files) < 0 || vec_grow((void **)&f->paths,
-	    &f->cappaths, f->count, sizeof *f->paths) < 0)
+	    &f->cappaths, f->count, sizeof *f->paths) < 0 ||
+	    vec_grow((void **)&f->gens, &f->capgens, f->count,
+	    sizeof *f->gens) < 0)
 		return ERR_NOMEM;
 	if ((f->paths[f->count] = strdup(path)) == NULL)
 		return ERR_NOMEM;
@@ -143,23 +155,77 @@ add(struct layout_files *f, const char *path, const char *data,
 	f->files[f->count].data = data;
 	f->files[f->count].len = len;
 	f->files[f->count].remove = remove;
+	f->gens[f->count] = *g;
 	f->count++;
 	return 0;
 }
 
-/* layout_files_put - one shard, data borrowed; an empty one is left
- * out of a whole set, removed by an update, unless the layout keeps it */
+/* put - one shard: an empty one is left out of a whole set, removed by
+ * an update, unless the layout keeps it */
+static int
+put(struct layout_files *f, enum layout_part part, const char *table,
+    size_t i, size_t n, const char *data, size_t len, git_sink_gen_fn gen,
+    void *ctx)
+{
+	struct layout_gen g;
+	char path[SHARD_PATH_MAX];
+	int rc, gone = len == 0 && !layout_keeps_empty(part, i) &&
+	    part != LAYOUT_PART_DOMAINS;
+
+	if (gone && !f->update)
+		return 0;
+	memset(&g, 0, sizeof g);
+	g.gen = gone ? NULL : gen;
+	g.ctx = ctx;
+	g.part = part;
+	g.shard = i;
+	rc = layout_path(path, sizeof path, part, table, i, n);
+	return rc ? rc : add(f, path, data, len, gone, &g);
+}
+
+/* layout_files_put - one shard, data borrowed */
 int
 layout_files_put(struct layout_files *f, enum layout_part part,
     const char *table, size_t i, size_t n, const char *data, size_t len)
 {
-	char path[SHARD_PATH_MAX];
-	int rc, gone = len == 0 && !layout_keeps_empty(part, i);
+	return put(f, part, table, i, n, data, len, NULL, NULL);
+}
 
-	if (gone && !f->update)
-		return 0;
-	rc = layout_path(path, sizeof path, part, table, i, n);
-	return rc ? rc : add(f, path, data, len, gone);
+/* layout_files_put_gen - one shard made by a generator */
+int
+layout_files_put_gen(struct layout_files *f, enum layout_part part,
+    const char *table, size_t i, size_t n, size_t len, git_sink_gen_fn gen,
+    void *ctx)
+{
+	if (gen == NULL)
+		return ERR_INVAL;
+	return put(f, part, table, i, n, NULL, len, gen, ctx);
+}
+
+/* layout_files_write - the set into a tree */
+int
+layout_files_write(struct layout_files *f, struct git_sink_tree *t,
+    struct diag *d)
+{
+	const struct git_sink_file *x;
+	size_t i;
+	int rc = 0, any = 0;
+
+	for (i = 0; rc >= 0 && i < f->count; i++) {
+		x = &f->files[i];
+		if (x->remove)
+			rc = git_sink_tree_remove(t, x->path, d);
+		else if (f->gens[i].gen)
+			rc = git_sink_tree_put_gen(t, x->path, x->len,
+			    f->gens[i].gen, f->gens[i].ctx, d);
+		else
+			rc = git_sink_tree_put(t, x->path, x->data, x->len, d);
+		if (rc > 0) {
+			f->gens[i].differs = 1;
+			any = 1;
+		}
+	}
+	return rc < 0 ? rc : any;
 }
 
 /* layout_files_take - one shard, text taken over */
@@ -229,11 +295,58 @@ layout_files_tables(struct layout_files *f, int table_shards,
 			rc = cut(f, LAYOUT_PART_TABLE, tb->name, &tb->text, ' ',
 			    n);
 	}
+	if (rc == 0 && listing == NULL)
+		return 0;
 	if (rc == 0 && n == 0)
 		rc = layout_files_put(f, LAYOUT_PART_LISTING, NULL, 0, 0,
 		    listing->data, listing->len);
 	else if (rc == 0)
 		rc = cut(f, LAYOUT_PART_LISTING, NULL, listing, '\t', n);
+	return rc;
+}
+
+/* layout_files_remove - shard i of n of part removed by an update */
+int
+layout_files_remove(struct layout_files *f, enum layout_part part,
+    size_t i, size_t n)
+{
+	struct layout_gen g;
+	char path[SHARD_PATH_MAX];
+	int rc;
+
+	memset(&g, 0, sizeof g);
+	g.part = part;
+	g.shard = i;
+	rc = layout_path(path, sizeof path, part, NULL, i, n);
+	return rc ? rc : add(f, path, NULL, 0, 1, &g);
+}
+
+/* entry_same - a top-level name as in commit (NULL: the head) */
+static int
+entry_same(const struct git_sink_tree *t, const char *commit,
+    const char *name, struct diag *d)
+{
+	if (commit == NULL)
+		return git_sink_tree_entry_same(t, name);
+	return git_sink_tree_entry_same_in(t, commit, name, d);
+}
+
+/* layout_tables_same - every table's file or shard directory */
+int
+layout_tables_same(const struct git_sink_tree *t, const char *commit,
+    const struct tables *tb, struct diag *d)
+{
+	char dir[SHARD_PATH_MAX];
+	size_t i;
+	int rc = 1;
+
+	for (i = 0; rc == 1 && i < tb->count; i++) {
+		/* either form: a table that changed form changed */
+		rc = entry_same(t, commit, tb->items[i].name, d);
+		if (rc == 1 && (rc = layout_dir(dir, sizeof dir,
+		    LAYOUT_PART_TABLE, tb->items[i].name)) == 0)
+			rc = entry_same(t, commit, dir, d);
+	}
 	return rc;
 }
 

@@ -613,7 +613,7 @@ live_files(struct live *l, const struct mirror *mir,
 {
 	struct buf text = BUF_INIT;
 	size_t ti, s, i;
-	int rc = 0;
+	int rc = 0, all;
 
 	for (ti = 0; rc == 0 && ti < l->ntables; ti++) {
 		for (s = 0; rc == 0 && s < l->nshards; s++) {
@@ -631,6 +631,15 @@ live_files(struct live *l, const struct mirror *mir,
 			buf_free(&text);
 		}
 	}
+	for (s = 0; s < l->nshards && l->listing_dirty[s]; s++)
+		;
+	/* The whole listing rewritten in the first form, as after a
+	 * capture on a head in the second: its other files go. */
+	all = l->nshards > 0 && s == l->nshards;
+	if (rc == 0 && all)
+		rc = layout_files_remove(f, LAYOUT_PART_DOMAINS, 0, 0);
+	for (s = 0; rc == 0 && all && s < l->nshards; s++)
+		rc = layout_files_remove(f, LAYOUT_PART_OWNERS, s, l->nshards);
 	for (s = 0; rc == 0 && s < l->nshards; s++) {
 		if (!l->listing_dirty[s])
 			continue;

@@ -152,10 +152,12 @@ message_compose(struct buf *out, const struct message_body *b,
     const struct message_trailers *t)
 {
 	const struct handedit *hand = b->hand;
-	size_t i, add = 0, del = 0, mod = 0;
+	size_t i, add = b->added, del = b->removed, mod = b->changed, total,
+	    listed = b->nchanges < MESSAGE_MAX_CHANGES ? b->nchanges :
+	    MESSAGE_MAX_CHANGES;
 	int rc = 0;
 
-	for (i = 0; i < b->nchanges; i++) {
+	for (i = 0; !b->counted && i < b->nchanges; i++) {
 		if (b->changes[i].op == '+')
 			add++;
 		else if (b->changes[i].op == '-')
@@ -163,6 +165,7 @@ message_compose(struct buf *out, const struct message_body *b,
 		else
 			mod++;
 	}
+	total = b->counted ? add + del + mod : b->nchanges;
 	if (b->held)
 		rc = buf_printf(out, HELD_PREFIX "%s\n\nConfirm with splitsync "
 		    "confirm, or resync --force.\n\n", b->held);
@@ -173,14 +176,13 @@ message_compose(struct buf *out, const struct message_body *b,
 		    hand->total, hand->total == 1 ? "" : "s");
 	rc = rc ? rc : buf_printf(out, " (%zu addresses, %zu domains)\n\n",
 	    b->naddresses, b->ndomains);
-	for (i = 0; rc == 0 && i < b->nchanges && i < MESSAGE_MAX_CHANGES;
-	    i++) {
+	for (i = 0; rc == 0 && i < listed; i++) {
 		rc = routes_describe(&b->changes[i], out);
 		rc = rc ? rc : buf_putc(out, '\n');
 	}
-	if (rc == 0 && b->nchanges > MESSAGE_MAX_CHANGES)
+	if (rc == 0 && total > listed)
 		rc = buf_printf(out, "... and %zu more changes\n",
-		    b->nchanges - MESSAGE_MAX_CHANGES);
+		    total - listed);
 	rc = rc ? rc : put_conflicts(out, b->problems);
 	if (rc == 0 && hand)
 		rc = handedit_describe(hand, b->branch ? b->branch : "", out);

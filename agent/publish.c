@@ -12,6 +12,15 @@
  *	changes touch are written); whatever it does not handle, and
  *	whenever the guard would have a say, is built in full.
  *
+ *	A full build writes every file of the commit into a tree (a dry
+ *	run's computes ids only): whether a table changed is told by the
+ *	ids of its file or shard directory against the head's, nothing is
+ *	read back. A one-shot job writes the listing in its second form
+ *	(listing.h) and reads of the head's listing only the shards of
+ *	contested addresses, and, when a table changed, the routes shards
+ *	whose ids differ (changes.h). The service, whose live state keeps
+ *	the first form, reads the head's listing whole and compares it.
+ *
  *	publish_run commits only when a table changed: a change of the
  *	route listing or of the service state alone (a renamed entry, an
  *	attribute the routes do not depend on) is not a routing change. The
@@ -36,10 +45,12 @@
 #include <string.h>
 
 #include "build.h"
+#include "changes.h"
 #include "errors.h"
 #include "guard.h"
 #include "handedit.h"
 #include "layout.h"
+#include "listing.h"
 #include "live.h"
 #include "message.h"
 #include "publish.h"
@@ -62,18 +73,29 @@ struct run {
 	struct diag *d;
 };
 
-/* What a full build makes. */
+/* What a full build makes. A one-shot job writes the listing's second
+ * form and finds its route changes from the listing shards that differ
+ * (changes.h); the service, whose live state keeps the first form,
+ * compares its listing whole. */
 struct full {
-	struct routes prev;             /* the deploy head's listing */
-	struct routes next;             /* the listing of the model */
-	struct route_change *ch;        /* prev to next */
+	int second;                     /* the second form (listing.h) */
+	struct listing_head *head;      /* the deploy head's listing */
+	struct routes prev;             /* first form: the head's listing */
+	struct routes next;             /* ... the listing of the model */
+	struct route_change *ch;        /* ... prev to next */
 	size_t nch;
+	struct listing *listing;        /* second form: the model's */
+	struct listing_shard *gens;
+	struct changes changes;         /* ... found when asked */
+	int found;
 	const struct model *m;
 	struct model *owned;            /* m, when built here */
 	struct build_scan scan;         /* for the live state */
 	struct tables tables;
-	struct buf listing;             /* next, as committed */
+	struct buf listing_text;        /* first form, as committed */
 	struct layout_files files;      /* the whole commit */
+	struct git_sink_tree *tree;     /* files, finished */
+	int tables_changed;
 };
 
 /* trailers_of - what every message of the run carries: the source, the
@@ -161,9 +183,14 @@ cleanup:
 static void
 full_clear(struct full *f)
 {
+	git_sink_tree_free(f->tree);
 	layout_files_clear(&f->files);
 	free(f->ch);
-	buf_free(&f->listing);
+	free(f->gens);
+	changes_clear(&f->changes);
+	listing_free(f->listing);
+	listing_head_close(f->head);
+	buf_free(&f->listing_text);
 	routes_clear(&f->prev);
 	routes_clear(&f->next);
 	render_tables_free(&f->tables);
@@ -186,46 +213,136 @@ add_state(const struct config *cfg, const struct mirror *state,
 	return rc;
 }
 
+/* resolve - the model, its conflicts settled against the head's
+ * listing */
+static int
+resolve(const struct run *r, struct full *f)
+{
+	const struct config *cfg = r->cfg;
+	model_owner_fn owner = f->second ? listing_head_owner :
+	    build_listing_owner;
+	void *ctx = f->second ? (void *)f->head : (void *)&f->prev;
+	int rc;
+
+	if (r->req->build) {
+		rc = build_resolve(r->req->build, owner, ctx, r->problems);
+		f->m = build_model_of(r->req->build);
+	} else {
+		rc = build_model(cfg, r->map, r->mir, owner, ctx, &f->owned,
+		    r->req->live ? &f->scan : NULL, r->problems);
+		f->m = f->owned;
+	}
+	if (rc == 0 && f->second && listing_head_error(f->head) < 0)
+		rc = listing_head_error(f->head);
+	return rc;
+}
+
+/* write_tree - the files into a tree started empty (ids only for a dry
+ * run), and whether a table is not the head's */
+static int
+write_tree(const struct run *r, struct full *f)
+{
+	int rc, same;
+
+	rc = r->req->dry_run ? git_sink_tree_new_dry(r->sink, &f->tree, r->d) :
+	    git_sink_tree_new(r->sink, 0, &f->tree, r->d);
+	rc = rc ? rc : layout_files_write(&f->files, f->tree, r->d);
+	rc = rc < 0 ? rc : git_sink_tree_finish(f->tree, &same, r->d);
+	if (rc < 0)
+		return rc;
+	if (*r->res->oid == '\0')
+		f->tables_changed = 1;  /* an unborn branch takes them all */
+	else if ((rc = layout_tables_same(f->tree, NULL, &f->tables,
+	    r->d)) >= 0)
+		f->tables_changed = !rc;
+	return rc < 0 ? rc : 0;
+}
+
 /* full_build - the model against the head's listing, its tables,
- * listing, changes, and the files of the whole commit */
+ * listing, and the files of the whole commit in a tree */
 static int
 full_build(const struct run *r, struct full *f)
 {
 	const struct config *cfg = r->cfg;
+	size_t shards = cfg->table_shards > 0 ? (size_t)cfg->table_shards : 0;
 	int rc;
 
-	rc = snapshot_read_routes(r->sink, cfg->table_shards, &f->prev, r->d);
-	if (rc == 0 && r->req->build) {
-		rc = build_resolve(r->req->build, build_listing_owner, &f->prev,
-		    r->problems);
-		f->m = build_model_of(r->req->build);
-	} else if (rc == 0) {
-		rc = build_model(cfg, r->map, r->mir, build_listing_owner,
-		    &f->prev, &f->owned, r->req->live ? &f->scan : NULL,
-		    r->problems);
-		f->m = f->owned;
-	}
+	f->second = r->req->live == NULL && r->req->state == NULL;
+	rc = listing_head_open(r->sink, NULL, &f->head, r->d);
+	if (rc == 0 && !f->second)
+		rc = listing_head_all(f->head, 0, &f->prev, r->d);
+	rc = rc ? rc : resolve(r, f);
 	rc = rc ? rc : render_tables(config_layout_name(cfg->layout), f->m,
 	    &f->tables);
-	rc = rc ? rc : routes_from_model(f->m, &f->next);
-	rc = rc ? rc : routes_format(&f->next, &f->listing);
-	rc = rc ? rc : buf_grow(&f->listing, 0);
-	rc = rc ? rc : routes_diff(&f->prev, &f->next, &f->ch, &f->nch);
-	rc = rc ? rc : layout_files_tables(&f->files, cfg->table_shards,
-	    &f->tables, &f->listing);
+	if (rc == 0 && f->second) {
+		rc = listing_new(f->m, shards, &f->listing);
+		rc = rc ? rc : layout_files_tables(&f->files, cfg->table_shards,
+		    &f->tables, NULL);
+		rc = rc ? rc : listing_files(f->listing, &f->files, &f->gens);
+	} else if (rc == 0) {
+		rc = routes_from_model(f->m, &f->next);
+		rc = rc ? rc : routes_format(&f->next, &f->listing_text);
+		rc = rc ? rc : buf_grow(&f->listing_text, 0);
+		rc = rc ? rc : routes_diff(&f->prev, &f->next, &f->ch,
+		    &f->nch);
+		rc = rc ? rc : layout_files_tables(&f->files,
+		    cfg->table_shards, &f->tables, &f->listing_text);
+	}
 	if (rc == 0 && r->req->state)
 		rc = add_state(cfg, r->req->state, &f->files);
+	return rc ? rc : write_tree(r, f);
+}
+
+/* find_changes - the second form's route changes, from the routes
+ * shards the tree found not the head's (limit listed) */
+static int
+find_changes(const struct run *r, struct full *f, size_t limit)
+{
+	size_t i, n;
+	unsigned char *differs;
+	int rc;
+
+	if (!f->second || f->found)
+		return 0;
+	n = listing_shards(f->listing);
+	if ((differs = calloc(n, 1)) == NULL)
+		return ERR_NOMEM;
+	for (i = 0; i < f->files.count; i++)
+		if (f->files.gens[i].part == LAYOUT_PART_LISTING &&
+		    f->files.gens[i].shard < n && f->files.gens[i].differs)
+			differs[f->files.gens[i].shard] = 1;
+	rc = changes_find(f->head, f->listing, differs, limit, &f->changes,
+	    r->d);
+	free(differs);
+	f->found = rc == 0;
 	return rc;
+}
+
+/* change_count - every route change */
+static size_t
+change_count(const struct full *f)
+{
+	return f->second ? changes_total(&f->changes) : f->nch;
 }
 
 /* full_counts - what the guard weighs of a full build */
 static void
 full_counts(const struct full *f, struct guard_counts *c)
 {
-	c->routed_before = guard_routed(&f->prev);
-	c->routed_after = guard_routed(&f->next);
+	size_t now = model_address_count(f->m);
+
 	c->mailboxes = model_mailbox_count(f->m);
-	guard_count_changes(c, f->ch, f->nch);
+	if (!f->second) {
+		c->routed_before = guard_routed(&f->prev);
+		c->routed_after = guard_routed(&f->next);
+		guard_count_changes(c, f->ch, f->nch);
+		return;
+	}
+	/* nothing of the head counted but what changed */
+	c->added = f->changes.routes_added;
+	c->removed = f->changes.routes_removed;
+	c->routed_after = now;
+	c->routed_before = now - c->added + c->removed;
 }
 
 /* body_of - the message body of a full build */
@@ -233,8 +350,14 @@ static void
 body_of(const struct run *r, const struct full *f, struct message_body *b)
 {
 	memset(b, 0, sizeof *b);
-	b->changes = f->ch;
-	b->nchanges = f->nch;
+	b->changes = f->second ? f->changes.list : f->ch;
+	b->nchanges = f->second ? f->changes.nlist : f->nch;
+	if (f->second) {
+		b->counted = 1;
+		b->added = f->changes.added;
+		b->changed = f->changes.changed;
+		b->removed = f->changes.removed;
+	}
 	b->naddresses = model_address_count(f->m);
 	b->ndomains = model_domain_count(f->m);
 	b->problems = r->problems;
@@ -261,29 +384,53 @@ print_changes(FILE *out, const struct route_change *ch, size_t n)
 	return rc;
 }
 
+/* table_diff - the diff of the tables from the head's, when they
+ * differ (the listing, made by generators, is not given) */
+static int
+table_diff(const struct run *r, const struct full *f, struct buf *diff)
+{
+	struct git_sink_file *v;
+	size_t i, n = 0, skip = strlen(LAYOUT_STATE_DIR);
+	int rc;
+
+	if (!f->tables_changed)
+		return 0;
+	if ((v = calloc(f->files.count + 1, sizeof *v)) == NULL)
+		return ERR_NOMEM;
+	for (i = 0; i < f->files.count; i++) {
+		const char *path = f->files.files[i].path;
+
+		if (strncmp(path, LAYOUT_STATE_DIR, skip) != 0 ||
+		    path[skip] != '/')
+			v[n++] = f->files.files[i];
+	}
+	rc = git_sink_diff(r->sink, v, n, LAYOUT_STATE_DIR, diff, r->d);
+	free(v);
+	return rc;
+}
+
 /* dry_run - what the real run would do, told instead of done: the
  * route changes, the diff of the tables, and the guard's verdict:
  * ERR_HELD when it would hold the change, the real run's answer */
 static int
-dry_run(const struct run *r, const struct full *f)
+dry_run(const struct run *r, struct full *f)
 {
 	struct guard_counts counts;
 	struct buf diff = BUF_INIT;
 	char why[256];
-	int rc, changed;
+	int rc;
 
-	rc = print_changes(r->out, f->ch, f->nch);
+	rc = find_changes(r, f, CHANGES_ALL);
+	r->res->changes = change_count(f);
+	rc = rc ? rc : print_changes(r->out, f->second ? f->changes.list :
+	    f->ch, f->second ? f->changes.nlist : f->nch);
 	/* The listing and the state are not tables: left out. */
-	rc = rc ? rc : git_sink_diff(r->sink, f->files.files, f->files.count,
-	    LAYOUT_STATE_DIR, &diff, r->d);
+	rc = rc ? rc : table_diff(r, f, &diff);
 	if (rc == 0 && diff.len)
 		fwrite(diff.data, 1, diff.len, r->out);
-	changed = rc ? rc : snapshot_tables_differ(r->sink, NULL, &f->tables,
-	    r->cfg->table_shards, r->d);
 	full_counts(f, &counts);
-	if (changed < 0) {
-		rc = changed;
-	} else if (changed && guard_holds(r->cfg, &counts, why, sizeof why)) {
+	if (rc == 0 && f->tables_changed && guard_holds(r->cfg, &counts, why,
+	    sizeof why)) {
 		if (r->req->force) {
 			fprintf(r->out, "held without --force: %s\n", why);
 		} else {
@@ -336,9 +483,9 @@ save_state(const struct run *r, const struct full *f)
 	body_of(r, f, &body);
 	trailers_of(r, r->problems, NULL, NULL, &t);
 	rc = message_state_saved(&msg, &body, &t);
-	rc = rc ? rc : git_sink_commit(r->sink, f->files.files,
-	    f->files.count, msg.data, r->cfg->author_name,
-	    r->cfg->author_email, &r->res->state_saved, r->res->oid, r->d);
+	rc = rc ? rc : git_sink_tree_commit(f->tree, msg.data,
+	    r->cfg->author_name, r->cfg->author_email, &r->res->state_saved,
+	    r->res->oid, r->d);
 	buf_free(&msg);
 	return rc;
 }
@@ -408,7 +555,9 @@ publish_change(const struct run *r, struct full *f, const char *base)
 	int rc, held;
 
 	handedit_init(&hand);
-	rc = handedit_find(r->sink, &f->tables, &hand, r->d);
+	rc = find_changes(r, f, MESSAGE_MAX_CHANGES);
+	r->res->changes = change_count(f);
+	rc = rc ? rc : handedit_find(r->sink, &f->tables, &hand, r->d);
 	if (rc < 0)
 		goto cleanup;
 	if (hand.total)
@@ -426,7 +575,7 @@ publish_change(const struct run *r, struct full *f, const char *base)
 	    &hand, &t);
 	rc = message_compose(&msg, &body, &t);
 	rc = rc ? rc : rollout_commit(cfg, r->sink, target, base, &f->tables,
-	    &f->files, msg.data, r->res->oid, moved_flag(r->res, target), r->d);
+	    f->tree, msg.data, r->res->oid, moved_flag(r->res, target), r->d);
 	if (held) {
 		r->res->held = 1;
 		rc = rc ? rc : ERR_HELD;
@@ -445,7 +594,7 @@ publish_once(const struct run *r)
 {
 	struct full f;
 	char base[41] = "";
-	int rc, changed;
+	int rc;
 
 	/* Whatever happens below, only a capture makes it ready again. */
 	live_invalidate(r->req->live);
@@ -462,11 +611,7 @@ publish_once(const struct run *r)
 		rc = dry_run(r, &f);
 		goto cleanup;
 	}
-	changed = snapshot_tables_differ(r->sink, NULL, &f.tables,
-	    r->cfg->table_shards, r->d);
-	if (changed < 0) {
-		rc = changed;
-	} else if (changed) {
+	if (f.tables_changed) {
 		rc = publish_change(r, &f, base);
 	} else {
 		/* The directory agrees with what is deployed. */

@@ -24,7 +24,6 @@
 #include "errors.h"
 #include "message.h"
 #include "rollout.h"
-#include "snapshot.h"
 
 /* push_all - push the branches to every remote; deletions for the side
  * branches that no longer exist here */
@@ -130,19 +129,19 @@ same_base(struct git_sink *sink, const char *oid, const char *base,
 static int
 side_commit(const struct config *cfg, struct git_sink *sink,
     const char *branch, const char *base, const struct tables *t,
-    const struct layout_files *f, const char *msg, char oid[41], int *moved,
+    struct git_sink_tree *tree, const char *msg, char oid[41], int *moved,
     struct diag *d)
 {
 	char cur[41];
-	int rc, differ;
+	int rc, same;
 
 	*moved = 0;
 	if (git_sink_branch_head(sink, branch, cur) == 0) {
-		differ = snapshot_tables_differ(sink, cur, t, cfg->table_shards,
-		    d);
-		if (differ < 0)
-			return differ;
-		rc = differ ? 0 : same_base(sink, cur, base, d);
+		/* its tree's ids against ours: nothing read back */
+		same = layout_tables_same(tree, cur, t, d);
+		if (same < 0)
+			return same;
+		rc = same ? same_base(sink, cur, base, d) : 0;
 		if (rc < 0)
 			return rc;
 		if (rc == 1) {
@@ -150,8 +149,8 @@ side_commit(const struct config *cfg, struct git_sink *sink,
 			return 0;
 		}
 	}
-	rc = git_sink_commit_on(sink, branch, *base ? base : NULL, f->files,
-	    f->count, msg, cfg->author_name, cfg->author_email, 1, oid, d);
+	rc = git_sink_tree_commit_on(tree, branch, *base ? base : NULL, msg,
+	    cfg->author_name, cfg->author_email, 1, oid, d);
 	if (rc == 0)
 		*moved = 1;
 	return rc;
@@ -172,26 +171,26 @@ rollout_settle(const struct config *cfg, struct git_sink *sink,
 int
 rollout_commit(const struct config *cfg, struct git_sink *sink,
     enum rollout_target target, const char *base, const struct tables *t,
-    const struct layout_files *f, const char *msg, char oid[41],
+    struct git_sink_tree *tree, const char *msg, char oid[41],
     int *moved, struct diag *d)
 {
 	int rc;
 
 	switch (target) {
 	case ROLLOUT_HOLD:
-		rc = side_commit(cfg, sink, cfg->hold_branch, base, t, f, msg,
-		    oid, moved, d);
+		rc = side_commit(cfg, sink, cfg->hold_branch, base, t, tree,
+		    msg, oid, moved, d);
 		return rc ? rc : git_sink_branch_delete(sink,
 		    cfg->proposal_branch, d);
 	case ROLLOUT_PROPOSAL:
-		rc = side_commit(cfg, sink, cfg->proposal_branch, base, t, f,
-		    msg, oid, moved, d);
+		rc = side_commit(cfg, sink, cfg->proposal_branch, base, t,
+		    tree, msg, oid, moved, d);
 		return rc ? rc : git_sink_branch_delete(sink, cfg->hold_branch,
 		    d);
 	case ROLLOUT_DEPLOY:
 		break;
 	}
-	rc = git_sink_commit(sink, f->files, f->count, msg, cfg->author_name,
+	rc = git_sink_tree_commit(tree, msg, cfg->author_name,
 	    cfg->author_email, moved, oid, d);
 	return rc ? rc : rollout_settle(cfg, sink, d);
 }

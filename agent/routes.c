@@ -146,9 +146,10 @@ routes_from_model(const struct model *m, struct routes *out)
 	return 0;
 }
 
-/* put_field - append a field, percent-encoding what would break a line */
-static int
-put_field(struct buf *out, const char *s)
+/* routes_put_field - append a field, percent-encoding what would break
+ * a line */
+int
+routes_put_field(struct buf *out, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p;
@@ -165,6 +166,18 @@ put_field(struct buf *out, const char *s)
 	return rc;
 }
 
+/* routes_field_len - what routes_put_field appends */
+size_t
+routes_field_len(const char *s)
+{
+	const unsigned char *p;
+	size_t n = 0;
+
+	for (p = (const unsigned char *)s; *p; p++)
+		n += *p < 0x20 || *p == 0x7f || *p == '%' ? 3 : 1;
+	return n;
+}
+
 /* routes_format - the listing as text */
 int
 routes_format(const struct routes *r, struct buf *out)
@@ -175,24 +188,24 @@ routes_format(const struct routes *r, struct buf *out)
 	for (i = 0; rc == 0 && i < r->count; i++) {
 		const struct route_row *row = &r->rows[i];
 
-		rc = put_field(out, row->key);
+		rc = routes_put_field(out, row->key);
 		rc = rc ? rc : buf_putc(out, '\t');
-		rc = rc ? rc : put_field(out, row->kind);
+		rc = rc ? rc : routes_put_field(out, row->kind);
 		rc = rc ? rc : buf_putc(out, '\t');
-		rc = rc ? rc : put_field(out, row->nexthop);
+		rc = rc ? rc : routes_put_field(out, row->nexthop);
 		rc = rc ? rc : buf_putc(out, '\t');
-		rc = rc ? rc : put_field(out, row->id);
+		rc = rc ? rc : routes_put_field(out, row->id);
 		rc = rc ? rc : buf_putc(out, '\t');
-		rc = rc ? rc : put_field(out, row->dn);
+		rc = rc ? rc : routes_put_field(out, row->dn);
 		rc = rc ? rc : buf_putc(out, '\n');
 	}
 	return rc;
 }
 
-/* decode_field - copy of [s, s+len) with %XX decoded, or NULL; a
+/* routes_decode_field - copy of [s, s+len) with %XX decoded, or NULL; a
  * decoded NUL or a bad escape fails (*bad set) */
-static char *
-decode_field(const char *s, size_t len, int *bad)
+char *
+routes_decode_field(const char *s, size_t len, int *bad)
 {
 	char *out = malloc(len + 1), *o = out;
 	size_t i;
@@ -268,8 +281,8 @@ routes_parse(const char *name, const char *data, size_t len,
 		for (k = 0; k < NFIELDS; k++)
 			field[k] = NULL;
 		for (k = 0; k < NFIELDS && !bad; k++) {
-			field[k] = decode_field(f[k], (size_t)(f[k + 1] - f[k] - 1),
-			    &bad);
+			field[k] = routes_decode_field(f[k],
+			    (size_t)(f[k + 1] - f[k] - 1), &bad);
 			if (field[k] == NULL && !bad)
 				rc = ERR_NOMEM;
 			if (field[k] == NULL)

@@ -1,13 +1,13 @@
 /*
- * snapshot - the tables, the route listing and the service's state a
+ * snapshot - the files, the shard directories and the service's state a
  * commit holds, read back
  *
  * DESCRIPTION
- *	A table is one file (table_shards 0) or the shard files under its
- *	T.d directory, joined and sorted again: the bytes the unsharded
- *	file would hold. A shard that is not at the depth the configured
- *	table_shards puts it is "another layout": the next commit rewrites
- *	the table whatever its content.
+ *	The shard files under a directory (a table's T.d, the first form
+ *	of the route listing) are joined and sorted again: the bytes the
+ *	unsharded file would hold. A shard that is not at the depth the
+ *	shard count asked for puts it is "another layout". Whether a
+ *	table changed is not decided here: the tree writer compares ids.
  *
  * DIAGNOSTICS
  *	Repository failures are recorded in d by git_sink and returned;
@@ -104,90 +104,6 @@ snapshot_read_sharded(struct git_sink *sink, const char *commit,
 	*found = g.found;
 	if (other)
 		*other = g.other_layout;
-	return rc;
-}
-
-/* snapshot_table_text - one file, or its shards joined again */
-int
-snapshot_table_text(struct git_sink *sink, const char *commit,
-    const char *name, int table_shards, struct buf *out, int *found,
-    int *other, struct diag *d)
-{
-	char dir[SHARD_PATH_MAX];
-	int rc;
-
-	*found = 0;
-	*other = 0;
-	if (table_shards == 0)
-		return snapshot_read_file(sink, commit, name, out, found, d);
-	if ((rc = layout_dir(dir, sizeof dir, LAYOUT_PART_TABLE, name)) < 0)
-		return rc;
-	return snapshot_read_sharded(sink, commit, dir, (size_t)table_shards,
-	    out, found, other, d);
-}
-
-/* snapshot_tables_differ - table by table, until one differs */
-int
-snapshot_tables_differ(struct git_sink *sink, const char *commit,
-    const struct tables *t, int table_shards, struct diag *d)
-{
-	struct diag quiet;
-	struct buf text = BUF_INIT;
-	char head[41];
-	size_t i;
-	int rc, changed = 0, found, other;
-
-	if (commit == NULL && git_sink_head(sink, head) < 0)
-		return 1;
-	diag_init(&quiet, NULL);
-	for (i = 0; !changed && i < t->count; i++) {
-		buf_reset(&text);
-		rc = snapshot_table_text(sink, commit, t->items[i].name,
-		    table_shards, &text, &found, &other, &quiet);
-		if (rc < 0) {
-			diag_error(d, t->items[i].name, "%s",
-			    diag_last_error(&quiet));
-			changed = rc;
-		} else if (other || (!found && t->items[i].text.len > 0)) {
-			changed = 1;    /* another layout is rewritten too */
-		} else if (!found && table_shards == 0) {
-			changed = 1;    /* an empty table is still a file */
-		} else if (text.len != t->items[i].text.len ||
-		    memcmp(text.data, t->items[i].text.data, text.len) != 0) {
-			changed = 1;
-		}
-	}
-	buf_free(&text);
-	diag_free(&quiet);
-	return changed;
-}
-
-/* snapshot_read_routes - the head's listing; empty when there is none */
-int
-snapshot_read_routes(struct git_sink *sink, int table_shards,
-    struct routes *out, struct diag *d)
-{
-	struct buf text = BUF_INIT;
-	char dir[SHARD_PATH_MAX];
-	int rc, found = 0, i;
-
-	out->rows = NULL;
-	out->count = 0;
-	rc = layout_dir(dir, sizeof dir, LAYOUT_PART_LISTING, NULL);
-	/* The configured form first; the other one when table_shards has
-	 * changed since the last commit. */
-	for (i = 0; rc == 0 && !found && i < 2; i++) {
-		if ((i == 0) == (table_shards != 0))
-			rc = snapshot_read_sharded(sink, NULL, dir, 0, &text,
-			    &found, NULL, d);
-		else
-			rc = snapshot_read_file(sink, NULL, LAYOUT_LISTING_PATH,
-			    &text, &found, d);
-	}
-	if (rc == 0 && found)
-		rc = routes_parse(LAYOUT_LISTING_PATH, text.data ? text.data :
-		    "", text.len, out, d);
-	buf_free(&text);
 	return rc;
 }
 

@@ -28,10 +28,10 @@
 #include "errors.h"
 #include "git_sink.h"
 #include "handedit.h"
+#include "listing.h"
 #include "message.h"
 #include "metrics.h"
 #include "routes.h"
-#include "snapshot.h"
 #include "status.h"
 
 /* first_line - print the first line of a message */
@@ -58,6 +58,21 @@ hand_edit(FILE *out, const struct config *cfg, const struct handedit *h)
 		    h->tables[i].removed);
 	fprintf(out, "\n  the next commit replaces them with what the "
 	    "directory gives\n");
+}
+
+/* head_routes - the head's listing, either form, without owners */
+static int
+head_routes(struct git_sink *sink, struct routes *out, struct diag *d)
+{
+	struct listing_head *h = NULL;
+	int rc;
+
+	out->rows = NULL;
+	out->count = 0;
+	rc = listing_head_open(sink, NULL, &h, d);
+	rc = rc ? rc : listing_head_all(h, 1, out, d);
+	listing_head_close(h);
+	return rc;
 }
 
 /* status_report - the report and the verdict */
@@ -114,8 +129,7 @@ status_report(const struct config *cfg, const struct log *log, FILE *out,
 		}
 		free(msg);
 		msg = NULL;
-		if (snapshot_read_routes(sink, cfg->table_shards, &routes,
-		    &quiet) == 0)
+		if (head_routes(sink, &routes, &quiet) == 0)
 			(void)routes_print_domains(out, &routes);
 	}
 	fprintf(out, "refused values: %zu, conflicts: %zu (at the last "

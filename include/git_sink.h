@@ -216,6 +216,12 @@ typedef int (*git_sink_gen_fn)(void *ctx, git_sink_emit_fn emit,
  * ERR_IO (the head cannot be read), ERR_NOMEM. */
 int git_sink_tree_new(struct git_sink *s, int from_head,
     struct git_sink_tree **out, struct diag *d);
+/* git_sink_tree_new_dry - an empty tree as git_sink_tree_new makes
+ * one, that only computes ids: nothing is compressed or written, so
+ * what differs from the head is known without a trace (a dry run); it
+ * cannot be committed (ERR_INVAL). Errors as git_sink_tree_new. */
+int git_sink_tree_new_dry(struct git_sink *s, struct git_sink_tree **out,
+    struct diag *d);
 /* git_sink_tree_put_gen - the file at path: len bytes (known
  * beforehand: git's object header holds it) produced by gen. The sink
  * calls gen once to compute the blob's id and, only when the head does
@@ -254,6 +260,12 @@ int git_sink_tree_finish(struct git_sink_tree *t, int *same,
  * (also before finish) */
 int git_sink_tree_entry_same(const struct git_sink_tree *t,
     const char *name);
+/* git_sink_tree_entry_same_in - after finish: 1 when the top-level
+ * name has the same id and mode in this tree as in commit commit_hex's
+ * (absent from both counts as the same), else 0 (also before finish);
+ * ERR_INVAL (a bad commit id), ERR_IO */
+int git_sink_tree_entry_same_in(const struct git_sink_tree *t,
+    const char *commit_hex, const char *name, struct diag *d);
 /* git_sink_tree_commit - commit the finished tree on the deploy branch
  * as git_sink_commit does: nothing when it equals the head's tree
  * (*committed 0, oid_hex the head), else a commit on the head the tree

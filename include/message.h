@@ -62,6 +62,10 @@ struct message_body {
 	const char *held;       /* why the guard holds it; NULL: not held */
 	const struct route_change *changes;
 	size_t nchanges;
+	int counted;            /* 1: the totals below count every change,
+	                           changes lists the first ones by key;
+	                           0: changes is every change */
+	size_t added, changed, removed;
 	size_t naddresses;      /* routed addresses, for the summary */
 	size_t ndomains;
 	const struct diag *problems;    /* its conflicts are listed; NULL:
@@ -80,7 +84,8 @@ void message_trailers_clear(struct message_trailers *t);
  * "splitsync: held: WHY" and how to confirm when b->held, the summary
  * ("splitsync: N added, N changed, N removed", the lines restored from
  * a hand edit, the addresses and domains), one line per route change
- * (at most MESSAGE_MAX_CHANGES), the conflicts of b->problems (as
+ * (at most MESSAGE_MAX_CHANGES, then how many more), the conflicts of
+ * b->problems (as
  * many), the hand edit restored, then the trailers of t. ERR_NOMEM */
 int message_compose(struct buf *out, const struct message_body *b,
     const struct message_trailers *t);

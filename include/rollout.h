@@ -59,8 +59,9 @@ int rollout_run(const struct config *cfg, struct git_sink *sink,
  * else the deploy or the proposal branch, as cfg->rollout says */
 enum rollout_target rollout_target_of(const struct config *cfg, int held);
 
-/* rollout_commit - the change (files f, tables t, message msg,
- * computed on the deploy head base, "" for an unborn branch) onto
+/* rollout_commit - the change (the finished whole tree, started
+ * empty, that holds tables t; message msg, computed on the deploy head
+ * base, "" for an unborn branch) onto
  * target, and the side branch it leaves behind deleted (the hold
  * branch when proposed, the proposal when held, both when deployed).
  * A side branch is moved only when its tables differ or it was
@@ -69,7 +70,7 @@ enum rollout_target rollout_target_of(const struct config *cfg, int held);
  * (the deploy branch moved meanwhile), ERR_BUSY, ERR_IO, ERR_NOMEM. */
 int rollout_commit(const struct config *cfg, struct git_sink *sink,
     enum rollout_target target, const char *base, const struct tables *t,
-    const struct layout_files *f, const char *msg, char oid[41],
+    struct git_sink_tree *tree, const char *msg, char oid[41],
     int *moved, struct diag *d);
 
 /* rollout_settle - the directory agrees with the deploy head: the

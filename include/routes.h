@@ -2,11 +2,14 @@
  * routes - the route listing kept beside the tables, and its changes
  *
  * A commit carries, besides the tables, a listing of every route with
- * the entry it came from ("key TAB kind TAB nexthop TAB id TAB dn",
- * sorted by key; bytes below 0x20, 0x7f and '%' percent-encoded; its
- * path is layout.h's). It tells the next run who owned an address (so
- * conflicts keep existing routes) and what changed, address by
- * address, for the commit message.
+ * the entry it came from. It tells the next run who owned an address
+ * (so conflicts keep existing routes) and what changed, address by
+ * address, for the commit message. The rows here are the listing in
+ * memory, one per routing key with its owner's id and DN, and its
+ * first committed form, which the previous version wrote and this one
+ * reads as it is: "key TAB kind TAB nexthop TAB id TAB dn", sorted by
+ * key; bytes below 0x20, 0x7f and '%' percent-encoded; its path is
+ * layout.h's. What is written now is the second form (listing.h).
  *
  * Kinds: "internal", "external" for addresses; "unknown-relay",
  * "unknown-reject" for a domain's unknown recipients (key "@domain");
@@ -39,6 +42,16 @@ struct route_change {
 	const struct route_row *old;    /* NULL for '+' */
 	const struct route_row *new;    /* NULL for '-' */
 };
+
+/* routes_put_field - s appended percent-encoded as every field of a
+ * listing is (either form). ERR_NOMEM */
+int routes_put_field(struct buf *out, const char *s);
+/* routes_field_len - the bytes routes_put_field appends for s */
+size_t routes_field_len(const char *s);
+/* routes_decode_field - a copy of the len bytes at s with %XX decoded
+ * (free()); NULL with *bad set when they hold a control byte, a bad
+ * escape or an encoded NUL, NULL alone when memory runs out */
+char *routes_decode_field(const char *s, size_t len, int *bad);
 
 /* routes_from_model - the listing of a finished model; ERR_NOMEM */
 int routes_from_model(const struct model *m, struct routes *out);

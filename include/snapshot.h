@@ -1,5 +1,5 @@
 /*
- * snapshot - the tables, the route listing and the service's state a
+ * snapshot - the files, the shard directories and the service's state a
  * commit holds, read back
  *
  * Every function reads at commit, a commit id (hex), or at the sink's
@@ -30,28 +30,6 @@ int snapshot_read_file(struct git_sink *sink, const char *commit,
 int snapshot_read_sharded(struct git_sink *sink, const char *commit,
     const char *dir, size_t n, struct buf *out, int *found, int *other,
     struct diag *d);
-/* snapshot_table_text - the table name as committed: its file, or its
- * shards joined again when table_shards is above 0, appended to out;
- * *found set when it exists, *other when it is not laid out as
- * table_shards says. Errors as snapshot_read_sharded */
-int snapshot_table_text(struct git_sink *sink, const char *commit,
-    const char *name, int table_shards, struct buf *out, int *found,
-    int *other, struct diag *d);
-/* snapshot_tables_differ - 1 when some table of t differs from the one
- * committed (NULL: at the head; an unborn branch differs), also when it
- * is laid out otherwise or missing (an empty table is still a file with
- * table_shards 0); 0 when all are the same; a negative error (recorded
- * in d with the table's name) */
-int snapshot_tables_differ(struct git_sink *sink, const char *commit,
-    const struct tables *t, int table_shards, struct diag *d);
-
-/* snapshot_read_routes - the head's route listing into *out (empty when
- * the branch or the listing does not exist), in shards when
- * table_shards says so (a listing in the other form is read too: the
- * setting may have changed since the last commit). ERR_DATA (a damaged
- * listing, named in d), ERR_IO, ERR_NOMEM */
-int snapshot_read_routes(struct git_sink *sink, int table_shards,
-    struct routes *out, struct diag *d);
 /* snapshot_read_state - every shard of the service's state at commit
  * into m, whatever shard count wrote it (nothing when there is none).
  * ERR_DATA (a damaged shard, named in d), ERR_IO, ERR_NOMEM */

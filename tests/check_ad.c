@@ -53,6 +53,7 @@
 
 #define DATA "tests/data/ad"
 #define PROFILE "mappings/active-directory.xml"
+#define FIRST_FORM "tests/data/upgrade/first-form.awk"
 
 #define BASE "DC=example,DC=com"
 #define PEOPLE ",OU=People," BASE
@@ -960,6 +961,21 @@ git_out(const char *dir, const char *args)
 	return out;
 }
 
+/* first_form - the head's route listing as 0.1.0 wrote it (free()) */
+static char *
+first_form(const char *dir)
+{
+	char *out = NULL, cwd[4096];
+
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+	ck_assert_msg(testlib_sh(&out, "cd '%s' && for f in domains owners "
+	    "routes; do git --git-dir=repo show main:.splitsync/$f > $f.part "
+	    "|| exit 1; done && awk -f '%s/" FIRST_FORM "' domains.part "
+	    "owners.part routes.part | LC_ALL=C sort && rm -f *.part", dir,
+	    cwd) == 0, "the listing: %s", out ? out : "");
+	return out;
+}
+
 #define ADA "CN=Ada Print" PEOPLE
 #define BEN "CN=Ben Binary" PEOPLE
 #define CY "CN=Cy New" PEOPLE
@@ -998,7 +1014,7 @@ START_TEST(ad_guid_ids_one_encoding)
 	ck_assert_msg(rc == 0, "first resync: %d: %s", rc, out);
 	free(out);
 	/* the printable objectGUID is written in hex like any other */
-	listing = git_out(dir, "show main:.splitsync/routes");
+	listing = first_form(dir);
 	ck_assert_msg(strstr(listing, "\t" PRINTABLE_HEX "\t" ADA "\n") !=
 	    NULL, "%s", listing);
 	ck_assert_msg(strstr(listing, "\t0ab637d8fcd2c6da6359e6963113a117\t"
@@ -1007,10 +1023,15 @@ START_TEST(ad_guid_ids_one_encoding)
 	free(listing);
 
 	/* The same repository as an earlier version left it: the
-	 * printable objectGUID as text in the listing. */
-	rc = testlib_sh(&out, "cd '%s' && git clone -q repo work && cd work && "
-	    "sed -i 's/" PRINTABLE_HEX "/" PRINTABLE_GUID "/' "
-	    ".splitsync/routes && git -c user.name=old -c "
+	 * listing in its first form, the printable objectGUID as text. */
+	listing = first_form(dir);
+	ck_assert_int_ne(asprintf(&out, "%s/first.part", dir), -1);
+	ck_assert_int_eq(testlib_write(out, listing), 0);
+	free(out);
+	free(listing);
+	rc = testlib_sh(&out, "cd '%s' && git clone -q repo work && cd work && git rm -q .splitsync/domains "
+	    ".splitsync/owners && sed 's/" PRINTABLE_HEX "/" PRINTABLE_GUID
+	    "/' ../first.part > .splitsync/routes && git -c user.name=old -c "
 	    "user.email=old@example.com commit -qam 'as written before' && "
 	    "git push -q origin HEAD:main && grep -c '" PRINTABLE_GUID "' "
 	    ".splitsync/routes", dir);
@@ -1038,7 +1059,7 @@ START_TEST(ad_guid_ids_one_encoding)
 	now = git_out(dir, "rev-parse main");
 	ck_assert_str_ne(head, now);
 	free(now);
-	listing = git_out(dir, "show main:.splitsync/routes");
+	listing = first_form(dir);
 	ck_assert_msg(strstr(listing, "helpdesk@example.com\tinternal\t"
 	    "smtp:[exchange.example.com]:25\t" PRINTABLE_HEX "\t" ADA "\n") !=
 	    NULL, "%s", listing);

@@ -15,8 +15,11 @@
 #include "diag.h"
 #include "errors.h"
 #include "model.h"
+#include "listing.h"
 #include "routes.h"
+#include "shard.h"
 #include "testlib.h"
+#include "vec.h"
 
 #define R1 "smtp:[relay.example.com]:25"
 #define L1 "lmtp:[core.example.com]:2400"
@@ -138,6 +141,25 @@ check_rows(const struct routes *r, const struct row *rows, size_t n)
 		ck_assert_msg(strcmp(g->dn, rows[i].dn) == 0,
 		    "%s: dn %s, expected %s", g->key, g->dn, rows[i].dn);
 	}
+}
+
+/* copy_row - a deep copy of a row */
+static void
+copy_row(struct route_row *to, const struct route_row *from)
+{
+	to->key = xstrdup(from->key);
+	to->kind = xstrdup(from->kind);
+	to->nexthop = xstrdup(from->nexthop);
+	to->id = xstrdup(from->id);
+	to->dn = xstrdup(from->dn);
+}
+
+/* row_key_cmp - rows by key */
+static int
+row_key_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct route_row *)a)->key,
+	    ((const struct route_row *)b)->key);
 }
 
 /*
@@ -726,6 +748,229 @@ START_TEST(test_describe_diff)
 }
 END_TEST
 
+/*
+ * The second form (listing.h)
+ */
+
+/* sample_model - the model of test_from_model */
+static struct model *
+sample_model(struct diag *d)
+{
+	struct model *m = NULL;
+
+	ck_assert_int_eq(model_new(&m, transports, 2), 0);
+	add_dom(m, "example.com", "example.org", "example.net", R1, 0, L1,
+	    "mapping.xml:12", d);
+	add_dom(m, "split.test", "split.example", NULL, R2, 1, NULL, DSPLIT,
+	    d);
+	add_dom(m, "plain.example", NULL, NULL, NULL, 0, NULL, NULL, d);
+	add_mb(m, DF, DF, ROUTE_INTERNAL, NULL, "frank@split.test",
+	    "frank@plain.example", NULL, d);
+	add_mb(m, "uuid-bob", DB, ROUTE_EXTERNAL, N5, "bob@example.com",
+	    "alice@example.net", NULL, d);
+	add_mb(m, "uuid-alice", DA, ROUTE_INTERNAL, NULL, "alice@example.com",
+	    "alice.smith@example.com", "alice@example.net", d);
+	add_mb(m, "uuid-carol", "uid=carol,dc=example,dc=com",
+	    ROUTE_EXTERNAL, NULL, "carol@example.com", NULL, NULL, d);
+	ck_assert_int_eq(model_finish(m, NULL, NULL, d), 0);
+	return m;
+}
+
+/* read_back - the listing of l parsed as a commit's would be, as the
+ * first form's rows (domains included, owners filled in), sorted */
+static void
+read_back(const struct listing *l, struct routes *out)
+{
+	struct listing_domains ds;
+	struct buf text = BUF_INIT;
+	struct diag d;
+	size_t s, i, cap = 0;
+
+	diag_init(&d, NULL);
+	ck_assert_int_eq(listing_domains_text(l, &text), 0);
+	ck_assert_int_eq(listing_parse_domains("domains", text.data, text.len,
+	    &ds, &d), 0);
+	ck_assert_uint_eq(ds.nshards, listing_shards(l) > 1 ?
+	    listing_shards(l) : 0);
+	out->rows = NULL;
+	out->count = 0;
+	for (i = 0; i < ds.n; i++) {
+		ck_assert_int_eq(vec_grow((void **)&out->rows, &cap, out->count,
+		    sizeof *out->rows), 0);
+		copy_row(&out->rows[out->count++], &ds.v[i].row);
+	}
+	for (s = 0; s < listing_shards(l); s++) {
+		struct listing_rows rows;
+		struct listing_owners own;
+
+		buf_reset(&text);
+		ck_assert_int_eq(listing_text(l, LISTING_ROUTES, s, &text), 0);
+		ck_assert_uint_eq(text.len, listing_len(l, LISTING_ROUTES, s));
+		ck_assert_int_eq(listing_parse_routes("routes", text.data ?
+		    text.data : "", text.len, &ds, &rows, &d), 0);
+		for (i = 0; i < rows.n; i++) {
+			char want[LISTING_REF_LEN + 1];
+			size_t os = shard_of(rows.v[i].ref, LISTING_REF_LEN,
+			    listing_shards(l));
+			const struct listing_owner *o;
+
+			/* an owner lives in the shard of its reference */
+			buf_reset(&text);
+			ck_assert_int_eq(listing_text(l, LISTING_OWNERS, os,
+			    &text), 0);
+			ck_assert_uint_eq(text.len,
+			    listing_len(l, LISTING_OWNERS, os));
+			ck_assert_int_eq(listing_parse_owners("owners",
+			    text.data ? text.data : "", text.len, &own, &d), 0);
+			o = listing_owner_find(&own, rows.v[i].ref);
+			ck_assert_msg(o != NULL, "%s: owner %s not in shard %zu",
+			    rows.v[i].row.key, rows.v[i].ref, os);
+			listing_ref_of(*o->id ? o->id : o->dn, want);
+			ck_assert_str_eq(want, rows.v[i].ref);
+			free(rows.v[i].row.id);
+			free(rows.v[i].row.dn);
+			rows.v[i].row.id = xstrdup(o->id);
+			rows.v[i].row.dn = xstrdup(o->dn);
+			listing_owners_clear(&own);
+			ck_assert_int_eq(vec_grow((void **)&out->rows, &cap,
+			    out->count, sizeof *out->rows), 0);
+			copy_row(&out->rows[out->count++], &rows.v[i].row);
+		}
+		listing_rows_clear(&rows);
+	}
+	qsort(out->rows, out->count, sizeof *out->rows, row_key_cmp);
+	listing_domains_clear(&ds);
+	buf_free(&text);
+	diag_free(&d);
+}
+
+START_TEST(test_second_form_round_trip)
+{
+	/* in one file and in shards: the same rows as the first form */
+	static const size_t counts[] = { 0, 16, 256 };
+	struct routes first, back;
+	struct listing *l = NULL;
+	struct model *m;
+	struct diag d;
+	size_t i, k;
+
+	diag_init(&d, NULL);
+	m = sample_model(&d);
+	ck_assert_int_eq(routes_from_model(m, &first), 0);
+	for (k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+		ck_assert_int_eq(listing_new(m, counts[k], &l), 0);
+		read_back(l, &back);
+		ck_assert_uint_eq(back.count, first.count);
+		for (i = 0; i < first.count; i++)
+			ck_assert_msg(routes_row_same(&back.rows[i],
+			    &first.rows[i]) && strcmp(back.rows[i].key,
+			    first.rows[i].key) == 0, "%zu shards: %s (%s %s %s "
+			    "%s) read back as %s (%s %s %s %s)", counts[k],
+			    first.rows[i].key, first.rows[i].kind,
+			    first.rows[i].nexthop, first.rows[i].id,
+			    first.rows[i].dn, back.rows[i].key,
+			    back.rows[i].kind, back.rows[i].nexthop,
+			    back.rows[i].id, back.rows[i].dn);
+		routes_clear(&back);
+		listing_free(l);
+	}
+	routes_clear(&first);
+	model_free(m);
+	diag_free(&d);
+}
+END_TEST
+
+START_TEST(test_second_form_text)
+{
+	/* a nexthop only where it is not the domain's default, an owner
+	 * once, by the reference of its id (its DN without one) */
+	struct listing *l = NULL;
+	struct buf text = BUF_INIT, want = BUF_INIT;
+	char bob[LISTING_REF_LEN + 1], frank[LISTING_REF_LEN + 1];
+	struct model *m;
+	struct diag d;
+
+	diag_init(&d, NULL);
+	m = sample_model(&d);
+	ck_assert_int_eq(listing_new(m, 0, &l), 0);
+	listing_ref_of("uuid-bob", bob);
+	listing_ref_of(DF, frank);
+	ck_assert_uint_eq(strlen(bob), LISTING_REF_LEN);
+	ck_assert_int_eq(listing_text(l, LISTING_ROUTES, 0, &text), 0);
+	ck_assert_int_eq(buf_printf(&want, "bob@example.com\te\t%s\t%s\n", N5,
+	    bob), 0);
+	ck_assert_msg(strstr(text.data, want.data) != NULL, "%s", text.data);
+	buf_reset(&want);
+	ck_assert_int_eq(buf_printf(&want, "\ncarol@example.com\te\t\t"), 0);
+	ck_assert_msg(strstr(text.data, want.data) != NULL, "%s", text.data);
+	buf_reset(&want);
+	ck_assert_int_eq(buf_printf(&want, "frank@split.test\ti\t\t%s\n",
+	    frank), 0);
+	ck_assert_msg(strstr(text.data, want.data) != NULL, "%s", text.data);
+	buf_reset(&text);
+	ck_assert_int_eq(listing_text(l, LISTING_OWNERS, 0, &text), 0);
+	buf_reset(&want);
+	ck_assert_int_eq(buf_printf(&want, "%s\t\t%s\n", frank, DF), 0);
+	ck_assert_msg(strstr(text.data, want.data) != NULL, "%s", text.data);
+	buf_reset(&want);
+	ck_assert_int_eq(buf_printf(&want, "%s\tuuid-bob\t%s\n", bob, DB), 0);
+	ck_assert_msg(strstr(text.data, want.data) != NULL, "%s", text.data);
+	buf_reset(&text);
+	ck_assert_int_eq(listing_domains_text(l, &text), 0);
+	ck_assert_msg(strncmp(text.data, LISTING_VERSION_LINE "\n# shards 0\n"
+	    "@example.com\tunknown-reject\t\tmapping.xml:12\t" L1 "\t" R1
+	    "\n", 60) == 0, "%s", text.data);
+	buf_free(&text);
+	buf_free(&want);
+	listing_free(l);
+	model_free(m);
+	diag_free(&d);
+}
+END_TEST
+
+/* A damaged file of the second form, and where it is named. */
+static const struct {
+	int part;               /* 0 domains, 1 routes, 2 owners */
+	const char *text;
+	const char *where;
+} lcases[] = {
+	{ 0, "# splitsync routes 3\n# shards 0\n", "domains:1" },
+	{ 0, LISTING_VERSION_LINE "\n# shards 17\n", "domains:2" },
+	{ 0, LISTING_VERSION_LINE "\n# shards 0\n@b\tunknown-reject\t\t\t\t\n"
+	    "@a\tunknown-reject\t\t\t\t\n", "domains:4" },
+	{ 1, "a@example.com\ti\t\tAAAAAAAAAAAAAAAA\nb@example.com\tx\t\t"
+	    "AAAAAAAAAAAAAAAA\n", "routes:2" },
+	{ 1, "a@example.com\ti\t\tAAAA\n", "routes:1" },
+	{ 1, "a@example.com\ti\t\tAAAAAAAAAAAAAAAA", "routes:1" },
+	{ 2, "AAAAAAAAAAAAAAAA\tid\tdn\nAAAAAAAAAAAAAAAA\tid\n", "owners:2" },
+};
+
+START_TEST(test_second_form_damaged)
+{
+	struct listing_domains ds;
+	struct listing_rows rows;
+	struct listing_owners own;
+	const char *t = lcases[_i].text;
+	struct diag d;
+	int rc;
+
+	diag_init(&d, NULL);
+	memset(&ds, 0, sizeof ds);
+	if (lcases[_i].part == 0)
+		rc = listing_parse_domains("domains", t, strlen(t), &ds, &d);
+	else if (lcases[_i].part == 1)
+		rc = listing_parse_routes("routes", t, strlen(t), &ds, &rows,
+		    &d);
+	else
+		rc = listing_parse_owners("owners", t, strlen(t), &own, &d);
+	ck_assert_int_eq(rc, ERR_DATA);
+	ck_assert_msg(strstr(diag_last_error(&d), lcases[_i].where) != NULL,
+	    "%s: %s", lcases[_i].where, diag_last_error(&d));
+	listing_domains_clear(&ds);
+	diag_free(&d);
+}
+END_TEST
+
 /* routes_suite - all of the above */
 static Suite *
 routes_suite(void)
@@ -734,6 +979,7 @@ routes_suite(void)
 	TCase *tm = tcase_create("model");
 	TCase *tt = tcase_create("text");
 	TCase *tc = tcase_create("changes");
+	TCase *tl = tcase_create("second form");
 
 	tcase_add_test(tm, test_from_model);
 	tcase_add_test(tm, test_from_empty_model);
@@ -754,6 +1000,12 @@ routes_suite(void)
 	    (int)(sizeof dcases / sizeof dcases[0]));
 	tcase_add_test(tc, test_describe_diff);
 	suite_add_tcase(s, tc);
+
+	tcase_add_test(tl, test_second_form_round_trip);
+	tcase_add_test(tl, test_second_form_text);
+	tcase_add_loop_test(tl, test_second_form_damaged, 0,
+	    (int)(sizeof lcases / sizeof lcases[0]));
+	suite_add_tcase(s, tl);
 	return s;
 }
 

@@ -1027,6 +1027,58 @@ START_TEST(run_after_resync_resumes_from_the_cookie)
 }
 END_TEST
 
+/* resync_run - a one-shot resync of s; its output (free()) */
+static char *
+resync_run(const struct scenario *s)
+{
+	char *out = NULL;
+
+	ck_assert_msg(testlib_sh(&out, "'%s' resync -c '%s'", testlib_bin(),
+	    s->conf) == 0, "resync: %s", out);
+	return out;
+}
+
+/* A resync writes the listing's second form, the service the first;
+ * each reads what the other wrote, and a head never holds both. */
+START_TEST(resync_and_run_take_turns)
+{
+	struct scenario s;
+	struct agent a = { 0, NULL };
+	char *out;
+
+	config_shards(&s, "persist", 100, 16);
+	free(resync_run(&s));
+	ck_assert_int_eq(testlib_sh(&out, "git --git-dir='%s' cat-file -e "
+	    "main:.splitsync/domains", s.repo), 0);
+	free(out);
+	agent_start(&a, &s);
+	modify("dn: uid=zoe," PEOPLE "\nchangetype: add\nobjectClass: "
+	    "inetOrgPerson\nobjectClass: splitsyncMailUser\nuid: zoe\ncn: Zoe\n"
+	    "sn: Z\nmail: zoe@example.com\n");
+	wait_value(&s, &a, "transport", "zoe@example.com", LOCAL);
+	agent_stop(&a);
+	agent_free(&a);
+	ck_assert_int_ne(testlib_sh(&out, "git --git-dir='%s' ls-tree -r "
+	    "--name-only main .splitsync | grep -E '^.splitsync/(domains|"
+	    "owners)'", s.repo), 0);
+	free(out);
+	out = resync_run(&s);
+	ck_assert_msg(strstr(out, "no change") != NULL, "%s", out);
+	free(out);
+	modify("dn: uid=zoe," PEOPLE "\nchangetype: delete\n");
+	out = resync_run(&s);
+	ck_assert_msg(strstr(out, "committed ") != NULL, "%s", out);
+	free(out);
+	ck_assert_int_eq(testlib_sh(&out, "git --git-dir='%s' log -1 "
+	    "--format=%%B main", s.repo), 0);
+	ck_assert_msg(strstr(out, "splitsync: 0 added, 0 changed, 1 removed") &&
+	    strstr(out, "\n- zoe@example.com: internal " LOCAL " (uid=zoe,"
+	    PEOPLE ")\n") != NULL, "%s", out);
+	free(out);
+	scenario_free(&s);
+}
+END_TEST
+
 /* An entry added while the service is stopped, and slapd restarted (its
  * session log is gone): syncprov then presents every id, the new one
  * included, and sends the new entry in full. One refresh, no reload. */
@@ -1180,6 +1232,7 @@ run_suite(void)
 	tcase_set_timeout(ts, 180);
 	tcase_add_checked_fixture(ts, setup, teardown);
 	tcase_add_test(ts, run_after_resync_resumes_from_the_cookie);
+	tcase_add_test(ts, resync_and_run_take_turns);
 	tcase_add_test(ts, one_refresh_after_a_restart_of_both);
 	tcase_add_test(ts, sigterm_with_a_commit_failing_exits_nonzero);
 	tcase_add_test(ts, idle_service_keeps_writing_metrics);
