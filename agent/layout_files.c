@@ -202,10 +202,10 @@ layout_files_put_gen(struct layout_files *f, enum layout_part part,
 	return put(f, part, table, i, n, NULL, len, gen, ctx);
 }
 
-/* layout_files_write - the set into a tree */
-int
-layout_files_write(struct layout_files *f, struct git_sink_tree *t,
-    struct diag *d)
+/* write - the files of the set (of part only unless all) into a tree */
+static int
+write(struct layout_files *f, struct git_sink_tree *t, int all,
+    enum layout_part part, struct diag *d)
 {
 	const struct git_sink_file *x;
 	size_t i;
@@ -213,6 +213,8 @@ layout_files_write(struct layout_files *f, struct git_sink_tree *t,
 
 	for (i = 0; rc >= 0 && i < f->count; i++) {
 		x = &f->files[i];
+		if (!all && f->gens[i].part != part)
+			continue;
 		if (x->remove)
 			rc = git_sink_tree_remove(t, x->path, d);
 		else if (f->gens[i].gen)
@@ -226,6 +228,22 @@ layout_files_write(struct layout_files *f, struct git_sink_tree *t,
 		}
 	}
 	return rc < 0 ? rc : any;
+}
+
+/* layout_files_write - the set into a tree */
+int
+layout_files_write(struct layout_files *f, struct git_sink_tree *t,
+    struct diag *d)
+{
+	return write(f, t, 1, LAYOUT_PART_TABLE, d);
+}
+
+/* layout_files_write_part - the files of one part into a tree */
+int
+layout_files_write_part(struct layout_files *f, struct git_sink_tree *t,
+    enum layout_part part, struct diag *d)
+{
+	return write(f, t, 0, part, d);
 }
 
 /* layout_files_take - one shard, text taken over */

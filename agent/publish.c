@@ -16,9 +16,10 @@
  *	run's computes ids only): whether a table changed is told by the
  *	ids of its file or shard directory against the head's, nothing is
  *	read back. A one-shot job writes the listing in its second form
- *	(listing.h) and reads of the head's listing only the shards of
- *	contested addresses, and, when a table changed, the routes shards
- *	whose ids differ (changes.h). The service, whose live state keeps
+ *	(listing.h), only once a table is known to change, and reads of
+ *	the head's listing only the shards of contested addresses, and,
+ *	when a table changed, the routes shards whose ids differ
+ *	(changes.h). The service, whose live state keeps
  *	the first form, reads the head's listing whole and compares it.
  *
  *	publish_run commits only when a table changed: a change of the
@@ -237,15 +238,47 @@ resolve(const struct run *r, struct full *f)
 	return rc;
 }
 
+/* tables_differ - whether a table is not the head's, from the ids of
+ * the tables alone (nothing written): *differ */
+static int
+tables_differ(const struct run *r, struct full *f, int *differ)
+{
+	struct git_sink_tree *probe = NULL;
+	int rc, same;
+
+	rc = git_sink_tree_new_dry(r->sink, &probe, r->d);
+	rc = rc ? rc : layout_files_write_part(&f->files, probe,
+	    LAYOUT_PART_TABLE, r->d);
+	rc = rc < 0 ? rc : git_sink_tree_finish(probe, &same, r->d);
+	rc = rc < 0 ? rc : layout_tables_same(probe, NULL, &f->tables, r->d);
+	git_sink_tree_free(probe);
+	if (rc < 0)
+		return rc;
+	*differ = !rc;
+	return 0;
+}
+
 /* write_tree - the files into a tree started empty (ids only for a dry
- * run), and whether a table is not the head's */
+ * run), and whether a table is not the head's. A one-shot job asks the
+ * tables first: when none changed there is nothing to commit, and its
+ * listing is neither made nor hashed. */
 static int
 write_tree(const struct run *r, struct full *f)
 {
-	int rc, same;
+	size_t shards = r->cfg->table_shards > 0 ?
+	    (size_t)r->cfg->table_shards : 0;
+	int rc = 0, same;
 
-	rc = r->req->dry_run ? git_sink_tree_new_dry(r->sink, &f->tree, r->d) :
-	    git_sink_tree_new(r->sink, 0, &f->tree, r->d);
+	if (f->second && !r->req->dry_run && *r->res->oid &&
+	    ((rc = tables_differ(r, f, &f->tables_changed)) < 0 ||
+	    !f->tables_changed))
+		return rc;
+	if (f->second) {
+		rc = listing_new(f->m, shards, &f->listing);
+		rc = rc ? rc : listing_files(f->listing, &f->files, &f->gens);
+	}
+	rc = rc ? rc : r->req->dry_run ? git_sink_tree_new_dry(r->sink,
+	    &f->tree, r->d) : git_sink_tree_new(r->sink, 0, &f->tree, r->d);
 	rc = rc ? rc : layout_files_write(&f->files, f->tree, r->d);
 	rc = rc < 0 ? rc : git_sink_tree_finish(f->tree, &same, r->d);
 	if (rc < 0)
@@ -264,7 +297,6 @@ static int
 full_build(const struct run *r, struct full *f)
 {
 	const struct config *cfg = r->cfg;
-	size_t shards = cfg->table_shards > 0 ? (size_t)cfg->table_shards : 0;
 	int rc;
 
 	f->second = r->req->live == NULL && r->req->state == NULL;
@@ -275,10 +307,9 @@ full_build(const struct run *r, struct full *f)
 	rc = rc ? rc : render_tables(config_layout_name(cfg->layout), f->m,
 	    &f->tables);
 	if (rc == 0 && f->second) {
-		rc = listing_new(f->m, shards, &f->listing);
-		rc = rc ? rc : layout_files_tables(&f->files, cfg->table_shards,
+		/* the listing follows once a table is known to change */
+		rc = layout_files_tables(&f->files, cfg->table_shards,
 		    &f->tables, NULL);
-		rc = rc ? rc : listing_files(f->listing, &f->files, &f->gens);
 	} else if (rc == 0) {
 		rc = routes_from_model(f->m, &f->next);
 		rc = rc ? rc : routes_format(&f->next, &f->listing_text);

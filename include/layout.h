@@ -180,6 +180,9 @@ int layout_files_put_gen(struct layout_files *f, enum layout_part part,
  * errors as git_sink_tree_put_gen and git_sink_tree_remove */
 int layout_files_write(struct layout_files *f, struct git_sink_tree *t,
     struct diag *d);
+/* layout_files_write_part - the same for the files of part alone */
+int layout_files_write_part(struct layout_files *f, struct git_sink_tree *t,
+    enum layout_part part, struct diag *d);
 /* layout_files_tables - every table of t and the listing (its text;
  * NULL: none, it is added otherwise), in one file each (table_shards 0,
  * data borrowed) or cut into table_shards shards by key (owned).
