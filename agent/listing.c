@@ -218,7 +218,8 @@ make_slots(struct listing *l)
 		l->slots[i] = (uint32_t)i;
 		if (l->nshards > 1) {
 			a = model_slot_address(l->m, i);
-			shard[i] = (uint32_t)shard_of(a, strlen(a), l->nshards);
+			shard[i] = (uint32_t)shard_of(a, model_slot_len(l->m, i),
+			    l->nshards);
 		}
 	}
 	if ((rc = bucket(l->slots, n, l->nshards, shard, l->slot_first)) < 0)

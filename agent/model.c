@@ -741,7 +741,7 @@ model_route_at(const struct model *m, size_t i, struct model_route *out)
 	c = &m->claims[m->view[i]];
 	f = &m->final[i];
 	out->address = arena_str(&m->text, c->addr);
-	out->len = strlen(out->address);
+	out->len = model_slot_len(m, i);
 	at = memchr(out->address, '@', out->len);
 	out->local = at ? (size_t)(at - out->address) : out->len;
 	out->domain = f->dom;
@@ -757,6 +757,16 @@ const char *
 model_slot_address(const struct model *m, size_t i)
 {
 	return arena_str(&m->text, m->claims[m->view[i]].addr);
+}
+
+/* model_slot_len - the length of slot i's address: kept, since the
+ * renderers and the listing ask for it for every row */
+size_t
+model_slot_len(const struct model *m, size_t i)
+{
+	const struct fin *f = &m->final[i];
+
+	return f->len ? f->len : strlen(model_slot_address(m, i));
 }
 
 /* model_slot_domain - the domain of slot i */

@@ -446,7 +446,7 @@ int
 model_resolve(struct model *m, model_owner_fn owner, void *ctx,
     struct diag *d)
 {
-	size_t i, k;
+	size_t i, k, n;
 	uint32_t c;
 	int route, fallback;
 	uint32_t hop;
@@ -487,6 +487,8 @@ model_resolve(struct model *m, model_owner_fn owner, void *ctx,
 			    arena_str(&m->text, cl->addr),
 			    m->doms[cl->dom].spec.name);
 		f->hop = hop;
+		n = strlen(arena_str(&m->text, cl->addr));
+		f->len = n <= UINT8_MAX ? (uint8_t)n : 0;
 		f->route = (uint8_t)route;
 		f->dom = (uint16_t)m->dom_rank[cl->dom];
 		f->alias = NONE;

@@ -95,6 +95,7 @@ struct fin {
 	                           its route with, NONE */
 	uint16_t dom;           /* model_domain_at index */
 	uint8_t route;
+	uint8_t len;            /* of the address; 0: longer than 255 */
 };
 
 /* A contested address: its slot and its claims, sorted by id. */

@@ -142,7 +142,7 @@ ref_segs(const struct model *m, const struct arena *text, uint8_t kind,
 	switch ((enum render_kind)kind) {
 	case RENDER_ADDRESS:
 		out[0].p = model_slot_address(m, id);
-		out[0].n = strlen(out[0].p);
+		out[0].n = model_slot_len(m, id);
 		return 1;
 	case RENDER_TWIN:
 		a = model_slot_address(m, id);

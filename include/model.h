@@ -248,6 +248,8 @@ int model_address_at(const struct model *m, size_t i,
 int model_route_at(const struct model *m, size_t i, struct model_route *out);
 /* model_slot_address - the address of slot i (in range), borrowed */
 const char *model_slot_address(const struct model *m, size_t i);
+/* model_slot_len - the length of slot i's address (in range, resolved) */
+size_t model_slot_len(const struct model *m, size_t i);
 /* model_slot_domain - the model_domain_at index of the domain managing
  * slot i (in range, resolved) */
 uint32_t model_slot_domain(const struct model *m, size_t i);
