@@ -62,17 +62,6 @@ changes_init(struct changes *c)
 	memset(c, 0, sizeof *c);
 }
 
-/* row_free - a route row's strings */
-static void
-row_free(struct route_row *r)
-{
-	free(r->key);
-	free(r->kind);
-	free(r->nexthop);
-	free(r->id);
-	free(r->dn);
-}
-
 /* changes_clear - release */
 void
 changes_clear(struct changes *c)
@@ -80,9 +69,9 @@ changes_clear(struct changes *c)
 	size_t i;
 
 	for (i = 0; i < c->nmade; i++)
-		row_free(&c->made[i]);
+		route_row_clear(&c->made[i]);
 	for (i = 0; i < c->nkept; i++)
-		row_free(&c->kept[i].row);
+		route_row_clear(&c->kept[i].row);
 	free(c->made);
 	free(c->kept);
 	free(c->list);
@@ -102,7 +91,7 @@ old_free(struct listing_row *old)
 {
 	if (old == NULL)
 		return;
-	row_free(&old->row);
+	route_row_clear(&old->row);
 	free(old);
 }
 
@@ -237,7 +226,7 @@ same_address(const struct cx *x, const struct listing_row *old,
 	/* the first form names the owner by id, or by DN without one */
 	if ((rc = new_row(x->m, slot, &r)) == 0)
 		*same = routes_row_same(&old->row, &r);
-	row_free(&r);
+	route_row_clear(&r);
 	return rc;
 }
 
@@ -641,7 +630,7 @@ changes_find(struct listing_head *h, const struct listing *l,
 		old_free(x.heap[i].old);
 	free(x.heap);
 	for (i = 0; i < x.ndoms; i++)
-		row_free(&x.doms[i]);
+		route_row_clear(&x.doms[i]);
 	free(x.doms);
 	if (rc < 0)
 		changes_clear(c);

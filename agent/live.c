@@ -85,11 +85,7 @@ live_row_free(struct route_row *r)
 {
 	if (r == NULL)
 		return;
-	free(r->key);
-	free(r->kind);
-	free(r->nexthop);
-	free(r->id);
-	free(r->dn);
+	route_row_clear(r);
 	free(r);
 }
 

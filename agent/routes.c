@@ -23,9 +23,9 @@
 
 #define NFIELDS 5
 
-/* row_clear - release one row */
-static void
-row_clear(struct route_row *r)
+/* route_row_clear - release one row's strings */
+void
+route_row_clear(struct route_row *r)
 {
 	free(r->key);
 	free(r->kind);
@@ -41,7 +41,7 @@ routes_clear(struct routes *r)
 	size_t i;
 
 	for (i = 0; i < r->count; i++)
-		row_clear(&r->rows[i]);
+		route_row_clear(&r->rows[i]);
 	free(r->rows);
 	r->rows = NULL;
 	r->count = 0;
@@ -73,7 +73,7 @@ push_row(struct routes *r, size_t *cap, const char *key, const char *kind,
 	row->id = strdup(id ? id : "");
 	row->dn = strdup(dn ? dn : "");
 	if (!row->key || !row->kind || !row->nexthop || !row->id || !row->dn) {
-		row_clear(row);
+		route_row_clear(row);
 		return ERR_NOMEM;
 	}
 	r->count++;

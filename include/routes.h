@@ -60,6 +60,9 @@ int routes_parse(const char *name, const char *data, size_t len,
     struct routes *out, struct diag *d);
 int routes_format(const struct routes *r, struct buf *out);
 void routes_clear(struct routes *r);
+/* route_row_clear - release one row's strings (the row itself is the
+ * caller's) */
+void route_row_clear(struct route_row *r);
 /* routes_find - the row for key, or NULL; borrowed */
 const struct route_row *routes_find(const struct routes *r, const char *key);
 /* routes_row_same - 1 when two rows of one key route the same way and
